@@ -1,0 +1,242 @@
+//! Bounded context: the model sees the system prompt, a pinned state block re-rendered from the
+//! interview state every call, a running summary, and the newest exchanges that fit the budget.
+//! Old exchanges fold into the summary; scores never do (they live in the state).
+
+use super::state::InterviewState;
+use crate::bank::Bank;
+use crate::model::{ChatModel, ChatRequest, Message, ModelError, Role};
+use crate::scoring::Verdict;
+use crate::session::MemorySnapshot;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// The part of the budget past which old exchanges are folded into the summary.
+pub const FOLD_AT: f32 = 0.75;
+/// Folding continues until the request is under this part of the budget.
+pub const FOLD_TO: f32 = 0.5;
+/// The summary may use at most this part of the budget.
+pub const SUMMARY_SHARE: f32 = 0.15;
+
+/// The conversation as the model remembers it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Memory {
+    pub summary: String,
+    pub recent: Vec<Message>,
+}
+
+impl Memory {
+    pub fn from_snapshot(s: MemorySnapshot) -> Self {
+        Self { summary: s.summary, recent: s.recent }
+    }
+
+    pub fn snapshot(&self) -> MemorySnapshot {
+        MemorySnapshot { summary: self.summary.clone(), recent: self.recent.clone() }
+    }
+
+    pub fn push(&mut self, m: Message) {
+        self.recent.push(m);
+    }
+
+    /// Number of exchanges (a user message and everything up to the next one).
+    pub fn exchanges(&self) -> usize {
+        self.recent.iter().filter(|m| m.role == Role::User).count()
+    }
+
+    /// Remove the oldest exchange, keeping at least `keep` exchanges. An exchange starts at a user
+    /// message, so an assistant tool call and its tool results always leave together.
+    pub fn evict_oldest(&mut self, keep: usize) -> Option<Vec<Message>> {
+        if self.exchanges() <= keep {
+            return None;
+        }
+        let first_user = self.recent.iter().position(|m| m.role == Role::User)?;
+        let next_user = self.recent.iter().skip(first_user + 1).position(|m| m.role == Role::User)? + first_user + 1;
+        Some(self.recent.drain(..next_user).collect())
+    }
+
+    /// The messages of one request.
+    pub fn request(&self, system: &str, pinned: &str) -> Vec<Message> {
+        let mut head = format!("{system}\n\n## Interview state (kept up to date for you)\n{pinned}");
+        if !self.summary.trim().is_empty() {
+            let _ = write!(head, "\n\n## Summary of the earlier conversation\n{}", self.summary.trim());
+        }
+        let mut out = Vec::with_capacity(self.recent.len() + 1);
+        out.push(Message::system(head));
+        out.extend(self.recent.iter().cloned());
+        out
+    }
+}
+
+/// Folds evicted exchanges into the running summary: new summary = f(old summary, evicted).
+#[async_trait::async_trait]
+pub trait Summarizer: Send + Sync {
+    async fn fold(&self, summary: &str, evicted: &[Message], max_chars: usize) -> String;
+}
+
+/// Offline: keeps one short line per exchange, dropping the oldest lines past the cap.
+pub struct Extractive;
+
+impl Extractive {
+    fn line(evicted: &[Message]) -> String {
+        let first_words = |t: &str, n: usize| {
+            let words: Vec<&str> = t.split_whitespace().take(n).collect();
+            let more = t.split_whitespace().count() > n;
+            format!("{}{}", words.join(" "), if more { "…" } else { "" })
+        };
+        let mut line = String::new();
+        for m in evicted {
+            match m.role {
+                Role::User if !m.text().is_empty() => {
+                    let _ = write!(line, "Candidate: \"{}\" ", first_words(m.text(), 14));
+                }
+                Role::Assistant if !m.text().is_empty() => {
+                    let _ = write!(line, "Interviewer: \"{}\" ", first_words(m.text(), 14));
+                }
+                _ => {}
+            }
+        }
+        line.trim().to_string()
+    }
+}
+
+/// Keep the newest lines of `text` within `max_chars`.
+pub fn cap_lines(text: &str, max_chars: usize) -> String {
+    let mut kept: Vec<&str> = vec![];
+    let mut used = 0;
+    for line in text.lines().rev().filter(|l| !l.trim().is_empty()) {
+        if used + line.len() + 1 > max_chars {
+            break;
+        }
+        used += line.len() + 1;
+        kept.push(line);
+    }
+    kept.reverse();
+    kept.join("\n")
+}
+
+#[async_trait::async_trait]
+impl Summarizer for Extractive {
+    async fn fold(&self, summary: &str, evicted: &[Message], max_chars: usize) -> String {
+        let line = Self::line(evicted);
+        let joined = if summary.trim().is_empty() { line } else { format!("{}\n{line}", summary.trim()) };
+        cap_lines(&joined, max_chars)
+    }
+}
+
+/// LLM mode: the model rewrites the summary with `prompts/summarizer.md`; falls back to extractive.
+pub struct LlmSummarizer {
+    pub model: Arc<dyn ChatModel>,
+}
+
+const SUMMARIZER_PROMPT: &str = include_str!("../../prompts/summarizer.md");
+
+#[async_trait::async_trait]
+impl Summarizer for LlmSummarizer {
+    async fn fold(&self, summary: &str, evicted: &[Message], max_chars: usize) -> String {
+        let mut transcript = String::new();
+        for m in evicted {
+            let who = match m.role {
+                Role::User => "Candidate",
+                Role::Assistant if !m.text().is_empty() => "Interviewer",
+                _ => continue,
+            };
+            let _ = writeln!(transcript, "{who}: {}", m.text().trim());
+        }
+        let prompt = SUMMARIZER_PROMPT
+            .replace("{summary}", if summary.trim().is_empty() { "(none yet)" } else { summary.trim() })
+            .replace("{turns}", transcript.trim())
+            .replace("{max_words}", &(max_chars / 7).max(40).to_string());
+        let msgs = [Message::system(prompt), Message::user("Write the updated summary now.")];
+        let mut sink = |_: &str| {};
+        match self.model.complete(ChatRequest::new(&msgs, &[]), &mut sink).await {
+            Ok(turn) if !turn.text().trim().is_empty() => cap_lines(turn.text().trim(), max_chars),
+            _ => Extractive.fold(summary, evicted, max_chars).await,
+        }
+    }
+}
+
+/// The pinned state block: plan, questions asked with scores, the current question's rubric
+/// points and probes. Re-rendered from the state for every request, so it is never summarised.
+pub fn render_state(state: &InterviewState, bank: &Bank) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "mode: {} | planned questions: {} | asked: {} | why-probes allowed per question: {}",
+        state.mode,
+        state.plan.len(),
+        state.questions.len(),
+        state.max_probes
+    );
+    let remaining: Vec<&str> = state.remaining().collect();
+    let _ = writeln!(s, "still to ask: {}", if remaining.is_empty() { "none".to_string() } else { remaining.join(", ") });
+    for (i, rec) in state.questions.iter().enumerate() {
+        let score = match (rec.skipped, rec.score()) {
+            (true, _) => "skipped".to_string(),
+            (false, Some(sc)) => {
+                let missed: Vec<&str> =
+                    sc.points.iter().filter(|p| p.verdict != Verdict::Covered).map(|p| p.id.as_str()).collect();
+                format!("score {:.1}/10, not covered: {}", sc.score, if missed.is_empty() { "-".into() } else { missed.join(", ") })
+            }
+            (false, None) => "not scored yet".to_string(),
+        };
+        let _ = writeln!(s, "{}. {} ({}): {}; probes asked {}", i + 1, rec.id, rec.domain, score, rec.probes.len());
+    }
+    if let Some(cur) = state.current().filter(|_| !state.is_over()) {
+        let _ = writeln!(s, "current_question: {}", cur.id);
+        if let Some(q) = bank.get(&cur.id) {
+            let _ = writeln!(s, "asked as: {}", q.ask);
+            for p in &q.points {
+                let v = cur.score().and_then(|sc| sc.verdict(&p.id)).map(|v| v.as_str()).unwrap_or("unscored");
+                let _ = writeln!(s, "- point {} (weight {}): {} [{v}]", p.id, p.weight, p.expect);
+            }
+        }
+        let _ = writeln!(s, "probes left on this question: {}", state.max_probes.saturating_sub(cur.probes.len()));
+    }
+    if let Some(reason) = &state.ended {
+        let _ = writeln!(s, "the interview has ended: {reason}");
+    }
+    s
+}
+
+/// A failed model call during summarisation is never fatal; this only reports context errors.
+pub fn is_context_error(e: &ModelError) -> bool {
+    matches!(e, ModelError::ContextLength { .. })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ToolCall;
+
+    fn call(id: &str) -> Message {
+        Message::assistant_calls(None, vec![ToolCall { id: id.into(), name: "score_answer".into(), arguments: "{}".into() }])
+    }
+
+    #[test]
+    fn eviction_takes_whole_exchanges_and_keeps_tool_results_with_their_calls() {
+        let mut m = Memory::default();
+        for i in 0..3 {
+            m.push(Message::user(format!("answer {i}")));
+            m.push(call(&format!("c{i}")));
+            m.push(Message::tool(format!("c{i}"), "{}"));
+            m.push(Message::assistant(format!("question {i}")));
+        }
+        let evicted = m.evict_oldest(1).expect("evicts");
+        assert_eq!(evicted.len(), 4);
+        assert_eq!(evicted[0].text(), "answer 0");
+        assert_eq!(m.recent[0].text(), "answer 1");
+        assert!(m.evict_oldest(1).is_some());
+        assert!(m.evict_oldest(1).is_none(), "the newest exchange always stays");
+    }
+
+    #[tokio::test]
+    async fn extractive_summary_is_bounded_and_keeps_newest_lines() {
+        let mut summary = String::new();
+        for i in 0..50 {
+            let ev = [Message::user(format!("my answer number {i} about attention")), Message::assistant("why?")];
+            summary = Extractive.fold(&summary, &ev, 400).await;
+        }
+        assert!(summary.len() <= 400);
+        assert!(summary.contains("number 49"));
+        assert!(!summary.contains("number 0 "));
+    }
+}

@@ -1,0 +1,13 @@
+//! The interviewer agent: the ReAct loop, the interview state and the bounded context memory.
+
+pub mod memory;
+pub mod phrases;
+pub mod plan;
+pub mod probing;
+pub mod prompt;
+pub mod react;
+pub mod state;
+pub mod tokens;
+pub mod wrapup;
+
+pub use react::{Agent, AgentConfig, AgentParts, CandidateInput, TurnError, TurnOutput};

@@ -1,0 +1,110 @@
+//! The interviewer's spoken phrases (`prompts/phrases.toml`), with seeded variant choice.
+
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// Every phrase list and template of `prompts/phrases.toml`.
+#[derive(Debug, Deserialize)]
+pub struct Phrases {
+    pub greeting: Vec<String>,
+    pub first_question: Vec<String>,
+    pub transition: Vec<String>,
+    pub next_same_domain: Vec<String>,
+    pub ack_strong: Vec<String>,
+    pub ack_good: Vec<String>,
+    pub ack_partial: Vec<String>,
+    pub ack_weak: Vec<String>,
+    pub ack_wrong: Vec<String>,
+    pub ack_empty: Vec<String>,
+    pub probe_lead: Vec<String>,
+    pub hint_lead: Vec<String>,
+    pub move_on: Vec<String>,
+    pub skip_ack: Vec<String>,
+    pub hint_given: Vec<String>,
+    pub no_hint: String,
+    pub no_question: String,
+    pub closing: Vec<String>,
+    pub fallback_continue: String,
+    pub fallback_repeat: String,
+    pub wrapup_overall: String,
+    pub wrapup_domains: String,
+    pub wrapup_one_domain: String,
+    pub wrapup_study: String,
+    pub wrapup_nothing_to_study: String,
+    pub wrapup_none: String,
+}
+
+impl Phrases {
+    /// The embedded phrases (validated by a unit test, so parsing cannot fail at run time).
+    pub fn get() -> &'static Phrases {
+        static PHRASES: OnceLock<Phrases> = OnceLock::new();
+        PHRASES.get_or_init(|| match toml::from_str(include_str!("../../prompts/phrases.toml")) {
+            Ok(p) => p,
+            Err(e) => panic!("prompts/phrases.toml is invalid (caught by unit tests): {e}"),
+        })
+    }
+}
+
+/// Pick a variant deterministically from `key` (seed mixed with a position in the interview).
+pub fn pick(list: &[String], key: u64) -> &str {
+    if list.is_empty() {
+        return "";
+    }
+    let mixed = key.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) ^ (key >> 7);
+    &list[(mixed % list.len() as u64) as usize]
+}
+
+/// Fill `{name}` placeholders.
+pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (k, v) in vars {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// A claim as it reads inside a sentence: first letter lowercased (unless an acronym), no final period.
+pub fn inline_claim(claim: &str) -> String {
+    let c = claim.trim().trim_end_matches(['.', '!']);
+    let first_word = c.split_whitespace().next().unwrap_or("");
+    let mut chars = first_word.chars();
+    // Lowercase "The" but keep "LoRA", "RoPE", "KV", "GPT-4".
+    let plain_word = chars.next().is_some_and(char::is_uppercase) && chars.all(|ch| ch.is_lowercase());
+    if plain_word {
+        let mut it = c.chars();
+        it.next().map(|a| a.to_lowercase().chain(it).collect()).unwrap_or_default()
+    } else {
+        c.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_phrases_parse_and_lists_are_not_empty() {
+        let p = Phrases::get();
+        for list in [&p.greeting, &p.ack_strong, &p.ack_wrong, &p.transition, &p.closing, &p.probe_lead] {
+            assert!(!list.is_empty());
+        }
+        assert!(p.ack_wrong.iter().all(|s| s.contains("{claim}")));
+    }
+
+    #[test]
+    fn pick_is_deterministic_and_varies() {
+        let list: Vec<String> = (0..4).map(|i| i.to_string()).collect();
+        assert_eq!(pick(&list, 42), pick(&list, 42));
+        let distinct: std::collections::HashSet<&str> = (0..40).map(|k| pick(&list, k)).collect();
+        assert!(distinct.len() > 1);
+        assert_eq!(pick(&[], 1), "");
+    }
+
+    #[test]
+    fn fill_and_inline_claim() {
+        assert_eq!(fill("a {x} b {x}", &[("x", "1")]), "a 1 b 1");
+        assert_eq!(inline_claim("RoPE adds a learned vector."), "RoPE adds a learned vector");
+        assert_eq!(inline_claim("The cache stores queries."), "the cache stores queries");
+        assert_eq!(inline_claim("LoRA updates everything"), "LoRA updates everything");
+    }
+}

@@ -1,0 +1,392 @@
+//! The ReAct loop: for each candidate message, call the model, run its tool calls, feed the results
+//! back, and repeat until the model speaks the interviewer's next line.
+//!
+//! A turn is all-or-nothing: it works on copies of the state and memory and commits them only when
+//! it completes, so a cancelled (Ctrl-C) or failed turn leaves the interview exactly as it was and
+//! can be retried.
+
+use super::memory::{self, Memory, Summarizer};
+use super::phrases::{Phrases, fill, pick};
+use super::state::InterviewState;
+use super::tokens::TokenCounter;
+use crate::bank::Bank;
+use crate::model::{ChatModel, ChatRequest, Message, ModelError, TextSink, ToolSpec};
+use crate::session::UsageTotals;
+use crate::tools::{Judge, PickQuestion, ScoreAnswer, Tool, ToolContext, ToolRegistry};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Limits of one turn.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// Model calls per candidate message.
+    pub max_steps: usize,
+    /// Wall-clock limit of one turn.
+    pub turn_deadline: Duration,
+    /// Token budget of each request.
+    pub context_tokens: usize,
+    /// The same failing tool call this many times stops the turn.
+    pub max_same_failure: usize,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        Self { max_steps: 8, turn_deadline: Duration::from_secs(300), context_tokens: 6000, max_same_failure: 3 }
+    }
+}
+
+/// What the candidate did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CandidateInput {
+    /// The interview starts (or resumes): the interviewer speaks first.
+    Begin,
+    /// An answer (to the current question or a probe).
+    Answer(String),
+    /// `/skip`: the current question scores 0.
+    Skip,
+    /// `/end`: the candidate wants to stop.
+    End,
+}
+
+/// The result of a completed turn.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TurnOutput {
+    /// Everything the interviewer said this turn.
+    pub reply: String,
+    /// Notes for the transcript (e.g. the loop ran out of steps, a judge fell back).
+    pub notes: Vec<String>,
+    pub ended: bool,
+}
+
+/// Why a turn did not complete. Nothing of the turn was kept; the interview can go on.
+#[derive(Debug, thiserror::Error)]
+pub enum TurnError {
+    /// A configuration problem (key, quota, model name): the session must stop.
+    #[error("{0}")]
+    Fatal(ModelError),
+    /// The model call failed after retries, timed out or was cancelled: retry the turn.
+    #[error("{0}")]
+    Failed(ModelError),
+}
+
+/// The interviewer agent.
+pub struct Agent {
+    model: Arc<dyn ChatModel>,
+    bank: Arc<Bank>,
+    tools: ToolRegistry,
+    specs: Vec<ToolSpec>,
+    judge: Option<Arc<dyn Judge>>,
+    summarizer: Box<dyn Summarizer>,
+    counter: TokenCounter,
+    system_prompt: String,
+    config: AgentConfig,
+    pub state: InterviewState,
+    pub memory: Memory,
+    pub usage: UsageTotals,
+}
+
+/// Builder inputs for an [`Agent`].
+pub struct AgentParts {
+    pub model: Arc<dyn ChatModel>,
+    pub bank: Arc<Bank>,
+    pub judge: Option<Arc<dyn Judge>>,
+    pub summarizer: Box<dyn Summarizer>,
+    pub counter: TokenCounter,
+    pub system_prompt: String,
+    pub config: AgentConfig,
+    pub state: InterviewState,
+    pub memory: Memory,
+    pub usage: UsageTotals,
+}
+
+/// Mutable copies a turn works on.
+struct Work {
+    state: InterviewState,
+    memory: Memory,
+    usage: UsageTotals,
+    reply: String,
+    notes: Vec<String>,
+}
+
+impl Agent {
+    pub fn new(p: AgentParts) -> Self {
+        let tools = ToolRegistry::interviewer();
+        let specs = tools.specs();
+        Self {
+            model: p.model,
+            bank: p.bank,
+            tools,
+            specs,
+            judge: p.judge,
+            summarizer: p.summarizer,
+            counter: p.counter,
+            system_prompt: p.system_prompt,
+            config: p.config,
+            state: p.state,
+            memory: p.memory,
+            usage: p.usage,
+        }
+    }
+
+    pub fn bank(&self) -> &Bank {
+        &self.bank
+    }
+
+    pub fn model_name(&self) -> String {
+        self.model.name()
+    }
+
+    pub fn tool_specs(&self) -> &[ToolSpec] {
+        &self.specs
+    }
+
+    /// Run one turn. On success the state, memory and usage are updated; on error nothing changed.
+    pub async fn respond(&mut self, input: CandidateInput, sink: TextSink<'_>) -> Result<TurnOutput, TurnError> {
+        let mut w = Work {
+            state: self.state.clone(),
+            memory: self.memory.clone(),
+            usage: self.usage,
+            reply: String::new(),
+            notes: vec![],
+        };
+        let result = self.run_turn(&mut w, input, sink).await;
+        // Usage is real spending even when the turn fails.
+        self.usage = w.usage;
+        result?;
+        self.state = w.state;
+        self.memory = w.memory;
+        Ok(TurnOutput { reply: w.reply.trim().to_string(), notes: w.notes, ended: self.state.is_over() })
+    }
+
+    async fn run_turn(&self, w: &mut Work, input: CandidateInput, sink: TextSink<'_>) -> Result<(), TurnError> {
+        self.apply_input(w, input);
+        let started = Instant::now();
+        let mut failures: HashMap<(String, String), usize> = HashMap::new();
+        // Follow-up tracking: a spoken line after score_answer, with no move in between, is a probe.
+        let mut suggested_probe: Option<Option<String>> = None;
+        let mut context_retry_used = false;
+        let mut completed = false;
+        let mut step = 0;
+        while step < self.config.max_steps {
+            step += 1;
+            let Some(left) = self.config.turn_deadline.checked_sub(started.elapsed()) else {
+                w.notes.push("the interviewer took too long to answer; moving on".into());
+                break;
+            };
+            self.fit_context(w).await;
+            let messages = w.memory.request(&self.system_prompt, &memory::render_state(&w.state, &self.bank));
+            let estimate = self.counter.messages(&messages) + self.counter.tools(&self.specs);
+            let mut streamed = false;
+            let call = {
+                let mut tee = |t: &str| {
+                    if !t.is_empty() {
+                        streamed = true;
+                        sink(t);
+                    }
+                };
+                tokio::time::timeout(left, self.model.complete(ChatRequest::new(&messages, &self.specs), &mut tee)).await
+            };
+            let turn = match call {
+                Err(_) => {
+                    w.notes.push("the interviewer took too long to answer; moving on".into());
+                    break;
+                }
+                Ok(Err(e)) if memory::is_context_error(&e) && !context_retry_used => {
+                    context_retry_used = true;
+                    self.fold_all(w).await;
+                    step -= 1;
+                    continue;
+                }
+                Ok(Err(e)) if e.is_fatal() => return Err(TurnError::Fatal(e)),
+                Ok(Err(e)) => return Err(TurnError::Failed(e)),
+                Ok(Ok(t)) => t,
+            };
+            w.usage.llm_calls += 1;
+            let prompt_tokens = turn.usage.map(|u| u.prompt_tokens as u64).filter(|n| *n > 0).unwrap_or(estimate as u64);
+            w.usage.prompt_tokens += prompt_tokens;
+            w.usage.completion_tokens += turn.usage.map(|u| u.completion_tokens as u64).unwrap_or(0);
+            w.usage.max_prompt_tokens = w.usage.max_prompt_tokens.max(prompt_tokens);
+
+            let text = turn.text().trim().to_string();
+            if !text.is_empty() {
+                if !streamed {
+                    sink(&text);
+                }
+                sink("\n");
+                if !w.reply.is_empty() {
+                    w.reply.push('\n');
+                }
+                w.reply.push_str(&text);
+            }
+            if turn.tool_calls.is_empty() {
+                if text.is_empty() {
+                    // An empty turn is garbage: ask again (it costs a step).
+                    continue;
+                }
+                w.memory.push(Message::assistant(text.clone()));
+                if let Some(point) = suggested_probe.take() {
+                    record_probe(&mut w.state, &self.bank, point, &text);
+                }
+                completed = true;
+                break;
+            }
+            w.memory.push(Message::assistant_calls((!text.is_empty()).then_some(text), turn.tool_calls.clone()));
+            let mut stop = false;
+            for call in &turn.tool_calls {
+                let mut ctx = ToolContext { bank: &self.bank, state: &mut w.state, judge: self.judge.as_deref() };
+                let result = self.tools.call(&call.name, &call.arguments, &mut ctx).await;
+                let content = match result {
+                    Ok(value) => {
+                        match call.name.as_str() {
+                            ScoreAnswer::NAME => {
+                                suggested_probe = Some(probe_point(&value));
+                                if let Some(note) = value.get("note").and_then(Value::as_str) {
+                                    w.notes.push(note.to_string());
+                                }
+                            }
+                            _ => suggested_probe = None,
+                        }
+                        value.to_string()
+                    }
+                    Err(err) => {
+                        let key = (call.name.clone(), call.arguments.trim().to_string());
+                        let n = failures.entry(key).or_insert(0);
+                        *n += 1;
+                        if *n >= self.config.max_same_failure {
+                            stop = true;
+                        }
+                        serde_json::json!({ "error": err.to_string() }).to_string()
+                    }
+                };
+                w.memory.push(Message::tool(call.id.clone(), content));
+            }
+            if stop {
+                w.notes.push("the same tool call kept failing; the turn was stopped".into());
+                break;
+            }
+        }
+        if !completed {
+            self.fallback(w, sink).await;
+        }
+        Ok(())
+    }
+
+    fn apply_input(&self, w: &mut Work, input: CandidateInput) {
+        let over = w.state.is_over();
+        match input {
+            CandidateInput::Begin => {
+                let note = if w.state.questions.is_empty() {
+                    "[The candidate is ready. Greet them in one sentence, then start the interview.]"
+                } else {
+                    "[The candidate is back after a break. Welcome them back in one sentence and continue where you left off.]"
+                };
+                w.memory.push(Message::user(note));
+            }
+            CandidateInput::Answer(text) => {
+                if let Some(cur) = w.state.current_mut().filter(|_| !over) {
+                    cur.answers.push(text.clone());
+                }
+                w.memory.push(Message::user(text));
+            }
+            CandidateInput::Skip => {
+                if let Some(cur) = w.state.current_mut().filter(|_| !over) {
+                    cur.skipped = true;
+                }
+                w.memory.push(Message::user("[The candidate skipped this question. Acknowledge briefly and move on.]"));
+            }
+            CandidateInput::End => {
+                w.memory.push(Message::user("[The candidate wants to end the interview now. Call end_interview.]"));
+            }
+        }
+    }
+
+    /// Fold the oldest exchanges into the summary while the request is past the budget's threshold.
+    async fn fit_context(&self, w: &mut Work) {
+        let budget = self.config.context_tokens as f32;
+        let size = |w: &Work| {
+            let msgs = w.memory.request(&self.system_prompt, &memory::render_state(&w.state, &self.bank));
+            (self.counter.messages(&msgs) + self.counter.tools(&self.specs)) as f32
+        };
+        if size(w) <= budget * memory::FOLD_AT {
+            return;
+        }
+        let mut evicted = vec![];
+        while size(w) > budget * memory::FOLD_TO {
+            match w.memory.evict_oldest(1) {
+                Some(batch) => evicted.extend(batch),
+                None => break,
+            }
+        }
+        if !evicted.is_empty() {
+            let max_chars = (budget * memory::SUMMARY_SHARE * 3.5) as usize;
+            w.memory.summary = self.summarizer.fold(&w.memory.summary, &evicted, max_chars).await;
+        }
+    }
+
+    /// After a context-length error: keep only the newest exchange.
+    async fn fold_all(&self, w: &mut Work) {
+        let mut evicted = vec![];
+        while let Some(batch) = w.memory.evict_oldest(1) {
+            evicted.extend(batch);
+        }
+        let max_chars = (self.config.context_tokens as f32 * memory::SUMMARY_SHARE * 2.0) as usize;
+        w.memory.summary = self.summarizer.fold(&w.memory.summary, &evicted, max_chars).await;
+    }
+
+    /// The loop ran out of steps or time: say something sensible so the interview goes on.
+    async fn fallback(&self, w: &mut Work, sink: TextSink<'_>) {
+        let p = Phrases::get();
+        let key = w.state.seed ^ w.memory.recent.len() as u64;
+        let line = if w.state.is_over() {
+            pick(&p.closing, key).to_string()
+        } else if let Some(q) = w.state.current().filter(|c| c.answers.is_empty() && !c.skipped).and_then(|c| self.bank.get(&c.id)) {
+            fill(&p.fallback_repeat, &[("ask", &q.ask)])
+        } else {
+            let mut ctx = ToolContext { bank: &self.bank, state: &mut w.state, judge: None };
+            match PickQuestion.call(crate::tools::PickArgs::default(), &mut ctx).await {
+                Ok(next) => format!("{} {}", p.fallback_continue, next.ask),
+                Err(_) => {
+                    w.state.ended.get_or_insert_with(|| "all planned questions asked".into());
+                    pick(&p.closing, key).to_string()
+                }
+            }
+        };
+        sink(&line);
+        sink("\n");
+        if !w.reply.is_empty() {
+            w.reply.push('\n');
+        }
+        w.reply.push_str(&line);
+        w.memory.push(Message::assistant(line));
+    }
+}
+
+/// The rubric point a score_answer result suggests probing, if any.
+fn probe_point(result: &Value) -> Option<String> {
+    let next = result.get("next")?;
+    (next.get("action")?.as_str()? == "probe").then(|| next.get("point").and_then(Value::as_str).map(str::to_string))?
+}
+
+/// The interviewer followed up on the current question: record the probe in the state.
+fn record_probe(state: &mut InterviewState, bank: &Bank, point: Option<String>, text: &str) {
+    if state.is_over() {
+        return;
+    }
+    let Some(cur) = state.current_mut() else { return };
+    let point = point.or_else(|| {
+        let q = bank.get(&cur.id)?;
+        let score = cur.score()?;
+        q.points.iter().find(|p| score.verdict(&p.id) != Some(crate::scoring::Verdict::Covered)).map(|p| p.id.clone())
+    });
+    // Store the probe as the rubric's wording when the interviewer used it, else as spoken.
+    let q = bank.get(&cur.id);
+    let canonical = point
+        .as_deref()
+        .and_then(|pid| q.and_then(|q| q.point(pid)))
+        .and_then(|p| p.probes.iter().chain(p.derivations.iter()).find(|t| text.contains(t.as_str())))
+        .cloned();
+    cur.probes.push(canonical.unwrap_or_else(|| text.to_string()));
+    cur.probed_points.push(point.unwrap_or_default());
+}

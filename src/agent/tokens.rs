@@ -1,0 +1,90 @@
+//! Token accounting: tiktoken encodings (embedded, no download) chosen by model family, with an
+//! approximate count plus a safety margin for models tiktoken does not know.
+
+use crate::model::{Message, ToolSpec};
+use tiktoken_rs::CoreBPE;
+use tiktoken_rs::tokenizer::{Tokenizer, get_tokenizer};
+
+/// Per-message framing overhead (role, separators), as in OpenAI's accounting.
+const PER_MESSAGE: usize = 4;
+/// Safety margin for models whose tokenizer is unknown (Qwen, Llama, Mistral...).
+const UNKNOWN_MODEL_MARGIN: f32 = 1.25;
+
+/// Counts tokens for one model.
+#[derive(Clone, Copy)]
+pub enum TokenCounter {
+    /// The model's own encoding.
+    Exact(&'static CoreBPE),
+    /// A stand-in encoding times a safety margin.
+    Approx(&'static CoreBPE, f32),
+    /// No encoder at all (offline): about 3.5 characters per token, rounded up.
+    Heuristic,
+}
+
+impl std::fmt::Debug for TokenCounter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenCounter::Exact(_) => f.write_str("Exact"),
+            TokenCounter::Approx(_, m) => write!(f, "Approx(x{m})"),
+            TokenCounter::Heuristic => f.write_str("Heuristic"),
+        }
+    }
+}
+
+impl TokenCounter {
+    /// The counter for `model`: its tiktoken encoding when known, else cl100k with a margin.
+    pub fn for_model(model: &str) -> TokenCounter {
+        let name = model.rsplit('/').next().unwrap_or(model);
+        match get_tokenizer(name) {
+            Some(t) => match tiktoken_rs::bpe_for_tokenizer(t) {
+                Ok(bpe) => TokenCounter::Exact(bpe),
+                Err(_) => TokenCounter::Heuristic,
+            },
+            None => match tiktoken_rs::bpe_for_tokenizer(Tokenizer::Cl100kBase) {
+                Ok(bpe) => TokenCounter::Approx(bpe, UNKNOWN_MODEL_MARGIN),
+                Err(_) => TokenCounter::Heuristic,
+            },
+        }
+    }
+
+    pub fn text(&self, text: &str) -> usize {
+        match self {
+            TokenCounter::Exact(bpe) => bpe.encode_ordinary(text).len(),
+            TokenCounter::Approx(bpe, margin) => (bpe.encode_ordinary(text).len() as f32 * margin).ceil() as usize,
+            TokenCounter::Heuristic => (text.chars().count() as f32 / 3.5).ceil() as usize,
+        }
+    }
+
+    pub fn message(&self, m: &Message) -> usize {
+        let calls: usize = m.tool_calls.iter().map(|c| self.text(&c.name) + self.text(&c.arguments) + PER_MESSAGE).sum();
+        PER_MESSAGE + self.text(m.text()) + calls
+    }
+
+    pub fn messages(&self, msgs: &[Message]) -> usize {
+        msgs.iter().map(|m| self.message(m)).sum::<usize>() + 3
+    }
+
+    pub fn tools(&self, tools: &[ToolSpec]) -> usize {
+        tools
+            .iter()
+            .map(|t| self.text(&t.name) + self.text(&t.description) + self.text(&t.parameters.to_string()) + PER_MESSAGE)
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_models_count_exactly_and_unknown_ones_with_a_margin() {
+        let exact = TokenCounter::for_model("gpt-4o-mini");
+        assert!(matches!(exact, TokenCounter::Exact(_)));
+        let n = exact.text("hello world, this is an interview");
+        assert!((5..=10).contains(&n), "{n}");
+        let approx = TokenCounter::for_model("qwen2.5-coder-0.5b-instruct");
+        assert!(matches!(approx, TokenCounter::Approx(_, _)));
+        assert!(approx.text("hello world, this is an interview") >= n);
+        assert_eq!(TokenCounter::Heuristic.text("abcdefg"), 2);
+    }
+}

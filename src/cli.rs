@@ -1,0 +1,193 @@
+//! Command-line interface (clap derive). Parsing only: handlers live in `commands`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "interviewer",
+    version,
+    about = "A mock interviewer for LLM-engineering jobs: it asks, probes \"why?\", scores every answer against a rubric and keeps a scored transcript.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub bank: BankArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Options of `start`, the default command.
+    #[command(flatten)]
+    pub start: StartArgs,
+}
+
+/// Where the question bank comes from.
+#[derive(Debug, Clone, Args)]
+pub struct BankArgs {
+    /// A directory of bank TOML files extending the built-in bank (same id replaces).
+    #[arg(long, global = true, env = "INTERVIEWER_BANK", value_name = "DIR")]
+    pub bank: Option<PathBuf>,
+    /// Use only the --bank directory, not the built-in questions.
+    #[arg(long, global = true, requires = "bank")]
+    pub replace_bank: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start an interview (the default).
+    Start(StartArgs),
+    /// Continue an unfinished interview (default: the latest).
+    Resume(ResumeArgs),
+    /// Render a session's scored transcript.
+    Review(ReviewArgs),
+    /// Past sessions, trends per domain and the points missed most often.
+    History(HistoryArgs),
+    /// Score one answer against a question's rubric.
+    Score(ScoreArgs),
+    /// Inspect and check question banks.
+    #[command(subcommand)]
+    Bank(BankCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    FirstRound,
+    DeepDive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ToolModeArg {
+    /// Native tool calls, falling back to text when the server does not support them.
+    #[default]
+    Auto,
+    Native,
+    Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JudgeArg {
+    /// The model judges answers against the rubric (LLM backends only).
+    Llm,
+    /// The deterministic rubric scorer.
+    Rubric,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FocusArg {
+    /// Plan around the rubric points you missed most often in past sessions.
+    Weak,
+}
+
+/// Model backend settings, shared by `start` and `resume`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct BackendArgs {
+    /// Use the embedded offline interviewer even when a server is configured.
+    #[arg(long)]
+    pub offline: bool,
+    /// Base URL of an OpenAI-compatible server (e.g. http://localhost:11434/v1).
+    #[arg(long, env = "OPENAI_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Model name to request.
+    #[arg(long, env = "INTERVIEWER_MODEL", value_name = "NAME")]
+    pub model: Option<String>,
+    /// How tools reach the model.
+    #[arg(long, value_enum, default_value_t = ToolModeArg::Auto)]
+    pub tool_mode: ToolModeArg,
+    /// Who scores answers (default: llm with a server, rubric offline).
+    #[arg(long, value_enum)]
+    pub judge: Option<JudgeArg>,
+    /// Token budget for each request's context.
+    #[arg(long, default_value_t = 6000, value_name = "TOKENS")]
+    pub context_tokens: usize,
+    /// Request timeout in seconds.
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct StartArgs {
+    /// Interview mode.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Number of questions (first-round default 6, deep-dive 3).
+    #[arg(long, value_name = "N")]
+    pub questions: Option<usize>,
+    /// Question ids or domains to cover, comma-separated (e.g. rope,dpo,kv-cache).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub topics: Vec<String>,
+    /// Seed for the plan and the offline wording (same seed, same interview).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Build the plan from past weak points.
+    #[arg(long, value_enum)]
+    pub focus: Option<FocusArg>,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ResumeArgs {
+    /// Session id (default: the latest unfinished).
+    pub id: Option<String>,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReviewFormat {
+    #[default]
+    Text,
+    Markdown,
+    Html,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReviewArgs {
+    /// Session id or path to a session file (default: the latest).
+    pub session: Option<String>,
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
+    pub format: ReviewFormat,
+    /// Write to a file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScoreArgs {
+    /// Question id (see `interviewer bank list`).
+    #[arg(long, short)]
+    pub question: String,
+    /// The answer text (default: read standard input).
+    #[arg(long, conflicts_with = "answer_file")]
+    pub answer: Option<String>,
+    /// Read the answer from a file.
+    #[arg(long, value_name = "PATH")]
+    pub answer_file: Option<PathBuf>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BankCommand {
+    /// List questions as a table.
+    List {
+        #[arg(long)]
+        domain: Option<String>,
+        #[arg(long)]
+        mode: Option<String>,
+    },
+    /// Show a question with its rubric points and probes.
+    Show { id: String },
+    /// Check a bank directory (default: the bank in use); exit 1 listing every problem.
+    Check { dir: Option<PathBuf> },
+}

@@ -1,0 +1,119 @@
+//! `interviewer history [--json]`: past sessions, per-domain trends and the most-missed points.
+
+use crate::cli::HistoryArgs;
+use crate::report::sanitize::one_line;
+use crate::report::{fmt_score, fmt_time};
+use crate::session::{SessionStore, SessionSummary, domain_trends, weak_points};
+use anyhow::Context;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::process::ExitCode;
+
+/// How many recent sessions the trends cover.
+pub const TREND_SESSIONS: usize = 10;
+/// How many sessions the table shows (the newest).
+const TABLE_ROWS: usize = 20;
+/// How many most-missed points are listed.
+const MISSED_ROWS: usize = 10;
+
+/// List past sessions with trends; unreadable session files are reported and skipped.
+pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
+    let store = SessionStore::open(None)?;
+    let loaded = store.load_all()?;
+    for p in &loaded.problems {
+        eprintln!("warning: skipped {p}");
+    }
+    let sessions: Vec<SessionSummary> = loaded.sessions.iter().map(|s| s.summary()).collect();
+    let trends = domain_trends(&loaded.sessions, TREND_SESSIONS);
+    let mut missed = weak_points(&loaded.sessions);
+    missed.truncate(MISSED_ROWS);
+
+    let out = if args.json {
+        let doc = serde_json::json!({
+            "sessions": sessions,
+            "trends": trends,
+            "most_missed": missed,
+            "problems": loaded.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        });
+        let mut s = serde_json::to_string_pretty(&doc).context("cannot encode the history")?;
+        s.push('\n');
+        s
+    } else if sessions.is_empty() {
+        format!(
+            "No sessions yet: start an interview with `interviewer` (sessions are kept in {}).\n",
+            store.sessions_dir().display()
+        )
+    } else {
+        table(&sessions, &trends, &missed)
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e).context("cannot write to standard output");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn table(
+    sessions: &[SessionSummary],
+    trends: &[crate::session::DomainTrend],
+    missed: &[crate::session::WeakPoint],
+) -> String {
+    let mut out = String::new();
+    let shown = &sessions[sessions.len().saturating_sub(TABLE_ROWS)..];
+    let _ = writeln!(out, "Sessions ({}, oldest first)", sessions.len());
+    if shown.len() < sessions.len() {
+        let _ = writeln!(out, "  ({} older sessions not shown)", sessions.len() - shown.len());
+    }
+    let id_w = shown.iter().map(|s| s.id.chars().count()).max().unwrap_or(2).max(2);
+    let _ = writeln!(
+        out,
+        "  {:<20}  {:<id_w$}  {:<11}  {:>9}  {:>7}  STATUS",
+        "DATE", "ID", "MODE", "QUESTIONS", "OVERALL"
+    );
+    for s in shown {
+        let overall = s.overall.map_or_else(|| "-".to_string(), fmt_score);
+        let _ = writeln!(
+            out,
+            "  {:<20}  {:<id_w$}  {:<11}  {:>9}  {:>7}  {}",
+            fmt_time(s.started_at),
+            one_line(&s.id),
+            s.mode.as_str(),
+            s.questions,
+            overall,
+            s.status.as_str()
+        );
+    }
+
+    if !trends.is_empty() {
+        let _ = writeln!(out, "\nTrend by domain (last {TREND_SESSIONS} sessions, oldest → newest)");
+        let name_w = trends.iter().map(|t| t.domain.as_str().len()).max().unwrap_or(0);
+        for t in trends {
+            let series: Vec<String> = t.points.iter().map(|p| fmt_score(p.score)).collect();
+            let _ = writeln!(
+                out,
+                "  {:<name_w$}  {}   mean {}",
+                t.domain.as_str(),
+                series.join(" → "),
+                fmt_score(t.mean)
+            );
+        }
+    }
+
+    if !missed.is_empty() {
+        let _ = writeln!(out, "\nMost-missed rubric points");
+        let count_w = missed.iter().map(|m| m.misses.to_string().len()).max().unwrap_or(1);
+        for m in missed {
+            let _ = writeln!(
+                out,
+                "  {:>count_w$}×  {} / {}",
+                m.misses,
+                one_line(&m.question),
+                one_line(&m.point)
+            );
+        }
+        let _ = writeln!(out, "\nPractise them with `interviewer start --focus weak`.");
+    }
+    out
+}

@@ -1,0 +1,241 @@
+//! The interview session: wires the agent, the candidate's front end and the session store.
+//! Every exchange is saved as it happens; a failed or cancelled model call keeps the candidate's
+//! answer so it can be sent again, and only configuration errors stop the session.
+
+pub mod setup;
+
+use crate::agent::phrases::{Phrases, fill, pick};
+use crate::agent::probing::hint_for;
+use crate::agent::{Agent, CandidateInput, TurnError, wrapup};
+use crate::repl::{CandidateCommand, Input, LineSource, Printer, PromptInfo, ReadResult, help_text, parse};
+use crate::scoring::Verdict;
+use crate::session::store::{SessionWriter, StoreError};
+use crate::session::{Checkpoint, End, Record, Speaker, Turn};
+use chrono::Utc;
+
+/// How a session run ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The interview reached its end (all questions, `/end`, or end of input).
+    Finished,
+    /// A configuration error (key, quota, model) stopped it; the session is saved and resumable.
+    Stopped(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InterviewError {
+    #[error("could not save the session: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// A running interview.
+pub struct Interview {
+    pub agent: Agent,
+    writer: SessionWriter,
+    printer: Printer,
+    last_line: String,
+}
+
+impl Interview {
+    pub fn new(agent: Agent, writer: SessionWriter, printer: Printer) -> Self {
+        Self { agent, writer, printer, last_line: String::new() }
+    }
+
+    pub fn session_id(&self) -> &str {
+        self.writer.id()
+    }
+
+    /// Save the full state (resume reads the last checkpoint).
+    pub fn checkpoint(&mut self) -> Result<(), InterviewError> {
+        let cp = Checkpoint {
+            at: Utc::now(),
+            state: self.agent.state.clone(),
+            memory: self.agent.memory.snapshot(),
+            usage: self.agent.usage,
+        };
+        self.writer.append(&Record::Checkpoint(Box::new(cp)))?;
+        Ok(())
+    }
+
+    fn log(&mut self, speaker: Speaker, text: &str) -> Result<(), InterviewError> {
+        let question = self.agent.state.current().map(|q| q.id.clone());
+        self.writer.append(&Record::Turn(Turn { speaker, text: text.to_string(), at: Utc::now(), question }))?;
+        Ok(())
+    }
+
+    fn prompt_info(&self) -> PromptInfo {
+        let s = &self.agent.state;
+        PromptInfo { mode: s.mode, question: s.questions.len(), total: s.plan.len() }
+    }
+
+    /// Run until the interview ends. `source.read` blocks, so it runs on a blocking-capable thread.
+    pub async fn run(&mut self, source: &mut (dyn LineSource + Send)) -> Result<Outcome, InterviewError> {
+        let mut pending: Option<CandidateInput> = None;
+        match self.turn(CandidateInput::Begin).await? {
+            Step::Stop(out) => return Ok(out),
+            Step::Retry => pending = Some(CandidateInput::Begin),
+            Step::Done => {}
+        }
+        while !self.agent.state.is_over() {
+            let info = self.prompt_info();
+            let read = tokio::task::block_in_place(|| source.read(&info));
+            let input = match read {
+                ReadResult::Eof => {
+                    // End of input ends the interview; if the model cannot say goodbye, end it anyway.
+                    self.log(Speaker::Candidate, "/end")?;
+                    match self.turn(CandidateInput::End).await? {
+                        Step::Stop(out) => return Ok(out),
+                        Step::Done | Step::Retry => {}
+                    }
+                    break;
+                }
+                ReadResult::Interrupted => {
+                    self.printer.info("(line cleared; type /end or press Ctrl-D to finish)");
+                    continue;
+                }
+                ReadResult::Line(line) => match parse(&line) {
+                    Input::Empty => match pending.take() {
+                        Some(retry) => retry,
+                        None => continue,
+                    },
+                    Input::Command(CandidateCommand::Help) => {
+                        self.printer.info(help_text());
+                        continue;
+                    }
+                    Input::Command(CandidateCommand::Repeat) => {
+                        let line = if self.last_line.is_empty() { Phrases::get().no_question.clone() } else { self.last_line.clone() };
+                        self.printer.say(&line);
+                        continue;
+                    }
+                    Input::Command(CandidateCommand::Hint) => {
+                        self.hint()?;
+                        continue;
+                    }
+                    Input::Unknown(cmd) => {
+                        self.printer.error(&format!("unknown command {cmd}; /help lists the commands"));
+                        continue;
+                    }
+                    Input::Command(CandidateCommand::Skip) => CandidateInput::Skip,
+                    Input::Command(CandidateCommand::End) => CandidateInput::End,
+                    Input::Answer(text) => CandidateInput::Answer(text),
+                },
+            };
+            pending = None;
+            let logged = match &input {
+                CandidateInput::Answer(t) => t.clone(),
+                CandidateInput::Skip => "/skip".into(),
+                CandidateInput::End => "/end".into(),
+                CandidateInput::Begin => String::new(),
+            };
+            if !logged.is_empty() {
+                self.log(Speaker::Candidate, &logged)?;
+            }
+            match self.turn(input.clone()).await? {
+                Step::Stop(out) => return Ok(out),
+                Step::Retry => pending = Some(input),
+                Step::Done => {}
+            }
+        }
+        self.finish()?;
+        Ok(Outcome::Finished)
+    }
+
+    /// One agent turn, streamed to the printer; Ctrl-C cancels the model call.
+    async fn turn(&mut self, input: CandidateInput) -> Result<Step, InterviewError> {
+        let printer = self.printer.clone();
+        printer.waiting();
+        let result = {
+            let mut sink = |t: &str| printer.chunk(t);
+            let call = self.agent.respond(input, &mut sink);
+            tokio::select! {
+                r = call => Some(r),
+                _ = tokio::signal::ctrl_c() => None,
+            }
+        };
+        printer.end_reply();
+        match result {
+            None => {
+                self.printer.info("Cancelled. Press Enter to send your answer again, or type a new one.");
+                Ok(Step::Retry)
+            }
+            Some(Ok(out)) => {
+                if !out.reply.is_empty() {
+                    self.last_line = out.reply.clone();
+                    let reply = out.reply.clone();
+                    self.log(Speaker::Interviewer, &reply)?;
+                }
+                for note in &out.notes {
+                    self.log(Speaker::System, note)?;
+                }
+                self.checkpoint()?;
+                Ok(Step::Done)
+            }
+            Some(Err(TurnError::Failed(e))) => {
+                let msg = format!("{e}");
+                self.printer.error(&format!("{msg}. Your answer is kept: press Enter to send it again."));
+                self.log(Speaker::System, &msg)?;
+                Ok(Step::Retry)
+            }
+            Some(Err(TurnError::Fatal(e))) => {
+                let msg = format!("{e}");
+                self.log(Speaker::System, &msg)?;
+                self.checkpoint()?;
+                Ok(Step::Stop(Outcome::Stopped(msg)))
+            }
+        }
+    }
+
+    /// `/hint`: a nudge towards the most important point not yet made; it caps the question's score.
+    fn hint(&mut self) -> Result<(), InterviewError> {
+        let p = Phrases::get();
+        let points = self
+            .agent
+            .state
+            .current()
+            .filter(|_| !self.agent.state.is_over())
+            .and_then(|cur| self.agent.bank().get(&cur.id))
+            .map(|q| q.points.clone());
+        let Some(points) = points else {
+            self.printer.say(&p.no_question);
+            return Ok(());
+        };
+        let Some(cur) = self.agent.state.current_mut() else { return Ok(()) };
+        let score = cur.score().cloned();
+        let given = cur.hints as usize;
+        let mut open: Vec<&crate::bank::RubricPoint> =
+            points.iter().filter(|pt| score.as_ref().and_then(|s| s.verdict(&pt.id)) != Some(Verdict::Covered)).collect();
+        open.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        let line = match open.get(given).or(open.first()) {
+            Some(point) => {
+                cur.hints += 1;
+                fill(pick(&p.hint_given, self.agent.state.seed ^ given as u64), &[("hint", &hint_for(point))])
+            }
+            None => p.no_hint.clone(),
+        };
+        self.printer.say(&line);
+        self.log(Speaker::Interviewer, &line)?;
+        self.checkpoint()
+    }
+
+    /// The spoken wrap-up, then the end record.
+    fn finish(&mut self) -> Result<(), InterviewError> {
+        if self.agent.state.ended.is_none() {
+            self.agent.state.ended = Some("the candidate ended the interview".into());
+        }
+        let summary = wrapup::summary(&self.agent.state, self.agent.bank());
+        self.printer.say(&summary);
+        self.log(Speaker::Interviewer, &summary)?;
+        self.checkpoint()?;
+        let reason = self.agent.state.ended.clone().unwrap_or_default();
+        self.writer.append(&Record::End(End { at: Utc::now(), reason }))?;
+        Ok(())
+    }
+}
+
+/// What a turn left to do.
+enum Step {
+    Done,
+    /// Nothing was kept: the same input can be sent again.
+    Retry,
+    Stop(Outcome),
+}

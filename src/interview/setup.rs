@@ -1,0 +1,98 @@
+//! Choosing the model backend and assembling the agent, shared by `start` and `resume`.
+
+use crate::agent::memory::{Extractive, LlmSummarizer, Memory, Summarizer};
+use crate::agent::tokens::TokenCounter;
+use crate::agent::{Agent, AgentConfig, AgentParts, prompt};
+use crate::bank::Bank;
+use crate::cli::{BackendArgs, JudgeArg, ToolModeArg};
+use crate::model::offline::OfflineModel;
+use crate::model::openai::{OpenAiConfig, OpenAiModel};
+use crate::model::text_tools::ToolMode;
+use crate::model::{ChatModel, ModelError};
+use crate::scoring::judge::LlmJudge;
+use crate::session::UsageTotals;
+use crate::agent::state::InterviewState;
+use crate::tools::Judge;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The environment variable holding the API key (never stored in any file).
+pub const API_KEY_VAR: &str = "OPENAI_API_KEY";
+/// The model requested when none is configured.
+pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
+
+/// The chosen model backend.
+pub struct Backend {
+    pub model: Arc<dyn ChatModel>,
+    /// True for a real model server, false for the offline interviewer.
+    pub llm: bool,
+    /// The model name (for token counting); "offline" offline.
+    pub model_name: String,
+    /// A one-line note for the user about the choice, if any.
+    pub notice: Option<String>,
+}
+
+/// Pick the backend: `--offline` forces the embedded interviewer; a base URL or an API key selects
+/// an OpenAI-compatible server; otherwise offline, with a note on how to use a real model.
+pub fn backend(args: &BackendArgs, seed: u64) -> Result<Backend, ModelError> {
+    let key = std::env::var(API_KEY_VAR).ok().filter(|k| !k.trim().is_empty());
+    let offline = |notice: Option<String>| Backend {
+        model: Arc::new(OfflineModel::new(seed)),
+        llm: false,
+        model_name: "offline".into(),
+        notice,
+    };
+    if args.offline {
+        return Ok(offline(None));
+    }
+    let base_url = args.base_url.clone().filter(|u| !u.trim().is_empty());
+    if base_url.is_none() && key.is_none() {
+        return Ok(offline(Some(format!(
+            "Using the embedded offline interviewer. For a real model set {API_KEY_VAR} (OpenAI) or pass --base-url (Ollama, vLLM, llama.cpp, LM Studio)."
+        ))));
+    }
+    let model_name = args.model.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| DEFAULT_MODEL.to_string());
+    let mut cfg = OpenAiConfig::new(base_url.unwrap_or_else(|| OpenAiConfig::default().base_url), model_name.clone())
+        .with_api_key(key);
+    cfg.request_timeout = Duration::from_secs(args.timeout.max(1));
+    let client = OpenAiModel::new(cfg)?;
+    let mode = match args.tool_mode {
+        ToolModeArg::Auto => ToolMode::Auto,
+        ToolModeArg::Native => ToolMode::Native,
+        ToolModeArg::Text => ToolMode::Text,
+    };
+    Ok(Backend { model: Arc::from(mode.wrap(client)), llm: true, model_name, notice: None })
+}
+
+/// Whether answers are judged by the model: the default with a server, never offline.
+pub fn use_llm_judge(args: &BackendArgs, backend: &Backend) -> bool {
+    backend.llm && args.judge != Some(JudgeArg::Rubric)
+}
+
+/// Assemble the agent for a state (new or resumed).
+pub fn agent(
+    args: &BackendArgs,
+    backend: &Backend,
+    bank: Arc<Bank>,
+    state: InterviewState,
+    memory: Memory,
+    usage: UsageTotals,
+) -> Agent {
+    let judge: Option<Arc<dyn Judge>> =
+        use_llm_judge(args, backend).then(|| Arc::new(LlmJudge::new(backend.model.clone())) as Arc<dyn Judge>);
+    let summarizer: Box<dyn Summarizer> =
+        if backend.llm { Box::new(LlmSummarizer { model: backend.model.clone() }) } else { Box::new(Extractive) };
+    let counter = if backend.llm { TokenCounter::for_model(&backend.model_name) } else { TokenCounter::Heuristic };
+    Agent::new(AgentParts {
+        model: backend.model.clone(),
+        bank,
+        judge,
+        summarizer,
+        counter,
+        system_prompt: prompt::interviewer(state.mode),
+        config: AgentConfig { context_tokens: args.context_tokens.max(1000), ..AgentConfig::default() },
+        state,
+        memory,
+        usage,
+    })
+}

@@ -1,0 +1,13 @@
+//! `interviewer`: a terminal mock interviewer for LLM-engineering jobs.
+
+pub mod agent;
+pub mod bank;
+pub mod cli;
+pub mod commands;
+pub mod interview;
+pub mod model;
+pub mod report;
+pub mod repl;
+pub mod scoring;
+pub mod session;
+pub mod tools;

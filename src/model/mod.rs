@@ -1,0 +1,183 @@
+//! Chat model backends: the narrow [`ChatModel`] trait the agent loop talks to, an
+//! OpenAI-compatible implementation ([`openai`]) and the embedded offline interviewer ([`offline`]).
+
+pub mod offline;
+pub mod openai;
+pub mod text_tools;
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Who said a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+    Tool,
+}
+
+/// A tool call requested by the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    /// The raw JSON argument text, as the model produced it (may be invalid).
+    pub arguments: String,
+}
+
+/// One chat message, in the shape every OpenAI-compatible server understands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// Tool calls of an assistant message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// The call a tool message answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+}
+
+impl Message {
+    pub fn system(text: impl Into<String>) -> Self {
+        Self { role: Role::System, content: Some(text.into()), tool_calls: vec![], tool_call_id: None }
+    }
+    pub fn user(text: impl Into<String>) -> Self {
+        Self { role: Role::User, content: Some(text.into()), tool_calls: vec![], tool_call_id: None }
+    }
+    pub fn assistant(text: impl Into<String>) -> Self {
+        Self { role: Role::Assistant, content: Some(text.into()), tool_calls: vec![], tool_call_id: None }
+    }
+    pub fn assistant_calls(content: Option<String>, calls: Vec<ToolCall>) -> Self {
+        Self { role: Role::Assistant, content, tool_calls: calls, tool_call_id: None }
+    }
+    pub fn tool(call_id: impl Into<String>, result: impl Into<String>) -> Self {
+        Self { role: Role::Tool, content: Some(result.into()), tool_calls: vec![], tool_call_id: Some(call_id.into()) }
+    }
+    pub fn text(&self) -> &str {
+        self.content.as_deref().unwrap_or("")
+    }
+}
+
+/// A tool the model may call: name, description and a JSON schema for its arguments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    pub parameters: serde_json::Value,
+}
+
+/// Ask for output matching a JSON schema (OpenAI `response_format: json_schema`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseFormat {
+    pub name: String,
+    pub schema: serde_json::Value,
+}
+
+/// One request to a chat model.
+#[derive(Debug, Clone, Copy)]
+pub struct ChatRequest<'a> {
+    pub messages: &'a [Message],
+    /// Empty when the model should not call tools (or tools travel in the prompt, text mode).
+    pub tools: &'a [ToolSpec],
+    pub response_format: Option<&'a ResponseFormat>,
+    /// Sampling temperature; `None` lets the server choose.
+    pub temperature: Option<f32>,
+}
+
+impl<'a> ChatRequest<'a> {
+    pub fn new(messages: &'a [Message], tools: &'a [ToolSpec]) -> Self {
+        Self { messages, tools, response_format: None, temperature: None }
+    }
+}
+
+/// Token usage of one call, as the server reported it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+}
+
+/// What the model said in one call: text, tool calls, or both.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssistantTurn {
+    pub content: Option<String>,
+    pub tool_calls: Vec<ToolCall>,
+    /// `None` when the server did not report usage.
+    pub usage: Option<Usage>,
+    pub finish_reason: Option<String>,
+}
+
+impl AssistantTurn {
+    pub fn text(&self) -> &str {
+        self.content.as_deref().unwrap_or("")
+    }
+}
+
+/// Receives the model's text as it streams in.
+pub type TextSink<'a> = &'a mut (dyn FnMut(&str) + Send);
+
+/// Every way a model call can fail, and how the agent loop treats it.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// 401/403: the key is missing, wrong or lacks access. Fatal: the user must fix configuration.
+    #[error("the server rejected the API key ({status}): check OPENAI_API_KEY{detail}")]
+    Auth { status: u16, detail: String },
+    /// The account has no quota left. Fatal.
+    #[error("the account has no quota left (insufficient_quota): add credit or use another key/server{detail}")]
+    Quota { detail: String },
+    /// 404 or a model-not-found error. Fatal: names the model so the user can fix `--model`.
+    #[error("the server does not know model \"{model}\": pass --model or set INTERVIEWER_MODEL{detail}")]
+    ModelNotFound { model: String, detail: String },
+    /// The prompt exceeded the model's context window. The loop summarises and retries once.
+    #[error("the request exceeded the model's context window{detail}")]
+    ContextLength { detail: String },
+    /// Any other 400: the request was malformed for this server. Fatal for the turn.
+    #[error("the server rejected the request (400){detail}")]
+    BadRequest { detail: String },
+    /// 408/409/429/5xx after all retries. The turn fails; the interview and its state are kept.
+    #[error("the server kept failing ({status}) after {attempts} attempts{detail}")]
+    Unavailable { status: u16, attempts: u32, detail: String },
+    /// Rate limited after all retries.
+    #[error("rate limited by the server after {attempts} attempts; wait a moment and try again")]
+    RateLimited { attempts: u32, retry_after: Option<Duration> },
+    /// Connection refused / DNS / TLS: nothing answers at the base URL.
+    #[error("cannot reach the model server at {url}: {detail}")]
+    Unreachable { url: String, detail: String },
+    /// No (complete) answer within the request timeout, after retries.
+    #[error("the model server did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The server answered with something that is not a valid chat completion.
+    #[error("the model server sent a response that could not be understood: {0}")]
+    Protocol(String),
+    /// The user cancelled the call (Ctrl-C). The interview goes on.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl ModelError {
+    /// Errors that no retry or next turn can fix: the session should stop (after saving).
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            ModelError::Auth { .. } | ModelError::Quota { .. } | ModelError::ModelNotFound { .. }
+        )
+    }
+}
+
+/// A chat model: messages and tool specs in, the assistant's turn out, text streamed to `on_text`.
+#[async_trait::async_trait]
+pub trait ChatModel: Send + Sync {
+    /// A short label for transcripts (e.g. `gpt-4o-mini @ api.openai.com`, `offline`).
+    fn name(&self) -> String;
+
+    /// Whether the backend accepts native `tools` (false: the loop uses the text ReAct fallback).
+    fn native_tools(&self) -> bool {
+        true
+    }
+
+    async fn complete(&self, req: ChatRequest<'_>, on_text: TextSink<'_>) -> Result<AssistantTurn, ModelError>;
+}

@@ -1,0 +1,173 @@
+//! The review as JSON. This shape is a contract for scripts: the keys below are always present
+//! (extra keys may be added, none removed or renamed).
+//!
+//! `{id, mode, status, model, started_at, ended_at, overall, by_domain: {domain: score},
+//! questions: [{id, domain, score, points: [{id, verdict, evidence}], probes, why_depth, answers,
+//! feedback}], turns: [{speaker, text, at}], usage: {llm_calls, prompt_tokens, completion_tokens,
+//! max_prompt_tokens}}`. Text is stored verbatim (JSON escaping makes it safe to embed).
+
+use super::Review;
+use crate::bank::{Domain, Mode};
+use crate::scoring::Verdict;
+use crate::session::{SessionStatus, Speaker, UsageTotals};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Serialize)]
+struct JsonReview<'a> {
+    id: &'a str,
+    mode: Mode,
+    status: SessionStatus,
+    model: &'a str,
+    started_at: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+    end_reason: Option<&'a str>,
+    duration_secs: i64,
+    overall: f32,
+    by_domain: BTreeMap<&'static str, f32>,
+    questions: Vec<JsonQuestion<'a>>,
+    study_next: Vec<JsonStudy<'a>>,
+    turns: Vec<JsonTurn<'a>>,
+    usage: UsageTotals,
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonQuestion<'a> {
+    id: &'a str,
+    domain: Domain,
+    ask: Option<&'a str>,
+    score: f32,
+    scored: bool,
+    skipped: bool,
+    hints: u32,
+    points: Vec<JsonPoint<'a>>,
+    probes: &'a [String],
+    why_depth: usize,
+    answers: &'a [String],
+    feedback: &'a str,
+    misconceptions: &'a [String],
+    scorer: Option<&'static str>,
+    judge_note: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonPoint<'a> {
+    id: &'a str,
+    verdict: Verdict,
+    evidence: &'a str,
+    expect: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonStudy<'a> {
+    question: &'a str,
+    point: &'a str,
+    verdict: Verdict,
+    expect: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonTurn<'a> {
+    speaker: Speaker,
+    text: &'a str,
+    at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    question: Option<&'a str>,
+}
+
+/// Render the review as pretty-printed JSON.
+pub fn render(review: &Review) -> String {
+    let doc = JsonReview {
+        id: &review.id,
+        mode: review.mode,
+        status: review.status,
+        model: &review.model,
+        started_at: review.started_at,
+        ended_at: review.ended_at,
+        end_reason: review.end_reason.as_deref(),
+        duration_secs: review.duration.num_seconds(),
+        overall: review.overall,
+        by_domain: review.by_domain.iter().map(|(d, s)| (d.as_str(), *s)).collect(),
+        questions: review
+            .questions
+            .iter()
+            .map(|q| JsonQuestion {
+                id: &q.id,
+                domain: q.domain,
+                ask: q.ask.as_deref(),
+                score: q.score,
+                scored: q.scored,
+                skipped: q.skipped,
+                hints: q.hints,
+                points: q
+                    .points
+                    .iter()
+                    .map(|p| JsonPoint {
+                        id: &p.id,
+                        verdict: p.verdict,
+                        evidence: &p.evidence,
+                        expect: p.expect.as_deref(),
+                    })
+                    .collect(),
+                probes: &q.probes,
+                why_depth: q.why_depth,
+                answers: &q.answers,
+                feedback: &q.feedback,
+                misconceptions: &q.misconceptions,
+                scorer: q.scorer.map(|s| s.as_str()),
+                judge_note: q.judge_note.as_deref(),
+            })
+            .collect(),
+        study_next: review
+            .study_next
+            .iter()
+            .map(|s| JsonStudy {
+                question: &s.question,
+                point: &s.point,
+                verdict: s.verdict,
+                expect: &s.expect,
+            })
+            .collect(),
+        turns: review
+            .turns
+            .iter()
+            .map(|t| JsonTurn {
+                speaker: t.speaker,
+                text: &t.text,
+                at: t.at,
+                question: t.question.as_deref(),
+            })
+            .collect(),
+        usage: review.usage,
+        warnings: &review.warnings,
+    };
+    // Serialising these plain structs cannot fail; fall back to an empty object rather than panic.
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_string());
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::{bank, session};
+    use serde_json::Value;
+
+    #[test]
+    fn json_has_the_contract_keys() {
+        let v: Value = serde_json::from_str(&render(&Review::build(&session(), &bank()))).unwrap();
+        for key in ["id", "mode", "status", "model", "started_at", "ended_at", "overall", "by_domain", "questions", "turns", "usage"] {
+            assert!(v.get(key).is_some(), "missing {key}");
+        }
+        assert_eq!(v["status"], "finished");
+        assert_eq!(v["mode"], "first-round");
+        assert_eq!(v["by_domain"]["inference"], 6.5);
+        let q = &v["questions"][0];
+        assert_eq!(q["points"][2]["verdict"], "missed");
+        assert_eq!(q["why_depth"], 1);
+        assert_eq!(v["usage"]["max_prompt_tokens"], 400);
+        assert_eq!(v["turns"][0]["speaker"], "interviewer");
+    }
+}

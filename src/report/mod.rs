@@ -1,0 +1,444 @@
+//! The scored-transcript review of a session, rendered as text, Markdown, HTML or JSON.
+//!
+//! [`Review::build`] turns a [`LoadedSession`] and the [`Bank`] into a view model (questions in
+//! asked order with answers, probes, per-point verdicts, reference answers and scores); one
+//! module per format renders it. Stored text is untrusted: every renderer passes it through
+//! [`sanitize`] (and HTML escapes it).
+
+pub mod html;
+pub mod json;
+pub mod markdown;
+pub mod sanitize;
+pub mod text;
+
+use crate::agent::state::QuestionRecord;
+use crate::bank::{Bank, Domain, Mode};
+use crate::cli::ReviewFormat;
+use crate::scoring::{ScorerKind, Verdict};
+use crate::session::{LoadedSession, SessionStatus, Speaker, Turn, UsageTotals};
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// How many points "what to study next" lists at most.
+pub const STUDY_ITEMS: usize = 3;
+
+/// Everything a review shows, independent of the output format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    pub id: String,
+    pub mode: Mode,
+    pub model: String,
+    pub status: SessionStatus,
+    pub started_at: DateTime<Utc>,
+    /// When the end record was written (finished sessions).
+    pub ended_at: Option<DateTime<Utc>>,
+    pub end_reason: Option<String>,
+    /// From the start to the end, or to the last activity of an unfinished session.
+    pub duration: TimeDelta,
+    pub overall: f32,
+    /// Mean score per asked domain, in domain order.
+    pub by_domain: Vec<(Domain, f32)>,
+    /// Questions in the order they were asked.
+    pub questions: Vec<QuestionReview>,
+    /// The highest-weight missed or partial points, to study next.
+    pub study_next: Vec<StudyItem>,
+    pub turns: Vec<Turn>,
+    pub usage: UsageTotals,
+    /// Load warnings (e.g. a dropped incomplete last line).
+    pub warnings: Vec<String>,
+}
+
+/// One asked question with everything said about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionReview {
+    pub id: String,
+    pub domain: Domain,
+    /// The question as asked (from the bank, else the transcript).
+    pub ask: Option<String>,
+    /// What the question assesses (from the bank).
+    pub assesses: Option<String>,
+    /// The bank's reference answer.
+    pub reference: Option<String>,
+    /// The candidate's answers; the first answers the question, the rest the probes.
+    pub answers: Vec<String>,
+    pub probes: Vec<String>,
+    /// The reported score (0 when skipped or unanswered).
+    pub score: f32,
+    /// Whether any answer was scored.
+    pub scored: bool,
+    pub skipped: bool,
+    pub hints: u32,
+    pub why_depth: usize,
+    /// Every rubric point with its final verdict, in rubric order.
+    pub points: Vec<PointReview>,
+    pub misconceptions: Vec<String>,
+    pub feedback: String,
+    /// Which grader produced the shown score.
+    pub scorer: Option<ScorerKind>,
+    /// Set when the judge failed, was overruled or disagreed.
+    pub judge_note: Option<String>,
+}
+
+/// A rubric point's verdict in the final score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointReview {
+    pub id: String,
+    pub verdict: Verdict,
+    /// The words of the answer that earned the verdict (empty when missed).
+    pub evidence: String,
+    /// What the point expects (from the bank).
+    pub expect: Option<String>,
+    pub weight: Option<f32>,
+}
+
+/// A point worth studying: missed or partial, with what a good answer says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudyItem {
+    pub question: String,
+    pub point: String,
+    pub verdict: Verdict,
+    pub expect: String,
+}
+
+impl Review {
+    /// Build the review of a session; questions missing from the bank are shown without
+    /// reference material.
+    pub fn build(session: &LoadedSession, bank: &Bank) -> Review {
+        let state = session.state();
+        let questions: Vec<QuestionReview> = state
+            .map(|s| s.questions.iter().map(|q| question_review(q, bank, &session.turns)).collect())
+            .unwrap_or_default();
+        let study_next = study_next(&questions);
+        Review {
+            id: session.id().to_string(),
+            mode: session.header.mode,
+            model: session.header.model.clone(),
+            status: session.status(),
+            started_at: session.header.started_at,
+            ended_at: session.end.as_ref().map(|e| e.at),
+            end_reason: session
+                .end
+                .as_ref()
+                .map(|e| e.reason.clone())
+                .or_else(|| state.and_then(|s| s.ended.clone())),
+            duration: (session.last_activity() - session.header.started_at).max(TimeDelta::zero()),
+            overall: state.map_or(0.0, |s| s.overall()),
+            by_domain: state.map(|s| s.by_domain()).unwrap_or_default(),
+            questions,
+            study_next,
+            turns: session.turns.clone(),
+            usage: session.usage(),
+            warnings: session.warnings.clone(),
+        }
+    }
+
+    /// Render in one of the formats; `color` only affects the text format.
+    pub fn render(&self, format: ReviewFormat, color: bool) -> String {
+        match format {
+            ReviewFormat::Text => text::render(self, color),
+            ReviewFormat::Markdown => markdown::render(self),
+            ReviewFormat::Html => html::render(self),
+            ReviewFormat::Json => json::render(self),
+        }
+    }
+}
+
+fn question_review(q: &QuestionRecord, bank: &Bank, turns: &[Turn]) -> QuestionReview {
+    let bq = bank.get(&q.id);
+    let score = q.score();
+    let mut points: Vec<PointReview> = vec![];
+    if let Some(bq) = bq {
+        for p in &bq.points {
+            let given = score.and_then(|s| s.points.iter().find(|v| v.id == p.id));
+            points.push(PointReview {
+                id: p.id.clone(),
+                verdict: given.map_or(Verdict::Missed, |v| v.verdict),
+                evidence: given.map(|v| v.evidence.clone()).unwrap_or_default(),
+                expect: Some(p.expect.clone()),
+                weight: Some(p.weight),
+            });
+        }
+    }
+    if let Some(s) = score {
+        for v in &s.points {
+            if points.iter().any(|p| p.id == v.id) {
+                continue;
+            }
+            points.push(PointReview {
+                id: v.id.clone(),
+                verdict: v.verdict,
+                evidence: v.evidence.clone(),
+                expect: None,
+                weight: None,
+            });
+        }
+    }
+    let asked_in_transcript = || {
+        turns
+            .iter()
+            .find(|t| t.speaker == Speaker::Interviewer && t.question.as_deref() == Some(q.id.as_str()))
+            .map(|t| t.text.clone())
+    };
+    QuestionReview {
+        id: q.id.clone(),
+        domain: q.domain,
+        ask: bq.map(|b| b.ask.clone()).or_else(asked_in_transcript),
+        assesses: bq.map(|b| b.assesses.clone()),
+        reference: bq.map(|b| b.reference.clone()),
+        answers: q.answers.clone(),
+        probes: q.probes.clone(),
+        score: q.value(),
+        scored: score.is_some(),
+        skipped: q.skipped,
+        hints: q.hints,
+        why_depth: q.why_depth(),
+        points,
+        misconceptions: score.map(|s| s.misconceptions.clone()).unwrap_or_default(),
+        feedback: score.map(|s| s.feedback.clone()).unwrap_or_default(),
+        scorer: score.map(|s| s.scorer),
+        judge_note: judge_note(q),
+    }
+}
+
+/// A note when the judge's score was not used or the judge disagreed, naming the shown score.
+fn judge_note(q: &QuestionRecord) -> Option<String> {
+    let judge = q.judge.as_ref()?;
+    let used_rubric = judge.used.eq_ignore_ascii_case("rubric");
+    if !used_rubric && judge.note.is_none() {
+        return None;
+    }
+    let shown = match q.score().map(|s| s.scorer) {
+        Some(ScorerKind::Llm) => "the LLM judge's score",
+        Some(ScorerKind::Rubric) => "the rubric scorer's score",
+        None if used_rubric => "the rubric scorer's score",
+        None => "the LLM judge's score",
+    };
+    let judge_said = match &judge.score {
+        Some(s) => format!("the LLM judge gave {}", fmt_score(s.score)),
+        None => "the LLM judge gave no score".to_string(),
+    };
+    let mut note = format!("Shown: {shown}; {judge_said}");
+    if let Some(why) = judge.note.as_deref().filter(|n| !n.trim().is_empty()) {
+        note.push_str(" (");
+        note.push_str(why.trim());
+        note.push(')');
+    }
+    note.push('.');
+    Some(note)
+}
+
+/// The highest-weight missed or partial points (missed before partial on equal weight).
+fn study_next(questions: &[QuestionReview]) -> Vec<StudyItem> {
+    let mut items: Vec<(f32, u8, usize, StudyItem)> = vec![];
+    for (order, q) in questions.iter().enumerate() {
+        for p in &q.points {
+            let (Some(expect), Some(weight)) = (&p.expect, p.weight) else { continue };
+            let rank = match p.verdict {
+                Verdict::Missed => 0,
+                Verdict::Partial => 1,
+                Verdict::Covered => continue,
+            };
+            if items.iter().any(|(_, _, _, i)| i.expect == *expect) {
+                continue;
+            }
+            let item = StudyItem {
+                question: q.id.clone(),
+                point: p.id.clone(),
+                verdict: p.verdict,
+                expect: expect.clone(),
+            };
+            items.push((weight, rank, order, item));
+        }
+    }
+    items.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    items.into_iter().take(STUDY_ITEMS).map(|(_, _, _, i)| i).collect()
+}
+
+/// A score with one decimal.
+pub fn fmt_score(score: f32) -> String {
+    format!("{score:.1}")
+}
+
+/// A duration like `1h 02m`, `23m 10s` or `45s`.
+pub fn fmt_duration(d: TimeDelta) -> String {
+    let secs = d.num_seconds().max(0);
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if h > 0 {
+        format!("{h}h {m:02}m")
+    } else if m > 0 {
+        format!("{m}m {s:02}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// A UTC timestamp for humans.
+pub fn fmt_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The label of a speaker.
+pub fn speaker_label(s: Speaker) -> &'static str {
+    match s {
+        Speaker::Interviewer => "Interviewer",
+        Speaker::Candidate => "Candidate",
+        Speaker::System => "Note",
+    }
+}
+
+/// A verdict's one-character mark.
+pub fn verdict_mark(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Covered => "✓",
+        Verdict::Partial => "~",
+        Verdict::Missed => "✗",
+    }
+}
+
+/// The status line of a review header.
+pub fn status_line(review: &Review) -> String {
+    match (&review.status, review.end_reason.as_deref()) {
+        (SessionStatus::Finished, Some(reason)) if !reason.trim().is_empty() => {
+            format!("finished ({})", sanitize::one_line(reason))
+        }
+        (status, _) => status.as_str().to_string(),
+    }
+}
+
+/// Pairs of (probe, its answer) after the first answer.
+pub fn probe_pairs(q: &QuestionReview) -> Vec<(&str, Option<&str>)> {
+    q.probes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), q.answers.get(i + 1).map(String::as_str)))
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::agent::state::{InterviewState, JudgeRecord};
+    use crate::bank::{Difficulty, Question, RubricPoint};
+    use crate::scoring::{PointVerdict, Score};
+    use crate::session::{Checkpoint, End, FORMAT_VERSION, Header};
+
+    fn point(id: &str, weight: f32) -> RubricPoint {
+        RubricPoint {
+            id: id.into(),
+            weight,
+            expect: format!("Expect {id}."),
+            keywords: vec![],
+            cues: vec!["cue".into()],
+            misconceptions: vec![],
+            probes: vec!["Why?".into()],
+            derivations: vec![],
+            hint: None,
+        }
+    }
+
+    pub(crate) fn bank() -> Bank {
+        Bank {
+            questions: vec![Question {
+                id: "kv-cache".into(),
+                domain: Domain::Inference,
+                difficulty: Difficulty::Core,
+                modes: vec![Mode::FirstRound],
+                ask: "What does a KV cache store?".into(),
+                assesses: "Decoding mechanics.".into(),
+                reference: "Keys & values of past tokens <so they are not recomputed>.".into(),
+                points: vec![point("stores-kv", 3.0), point("saves-compute", 2.0), point("memory-cost", 1.0)],
+            }],
+        }
+    }
+
+    /// A finished session: kv-cache (in the bank) and an unknown question, with hostile text.
+    pub(crate) fn session() -> LoadedSession {
+        let t0: DateTime<Utc> = "2026-01-02T10:00:00Z".parse().unwrap();
+        let mut state = InterviewState::new(Mode::FirstRound, 3, vec!["kv-cache".into(), "mystery".into()], 2);
+        let mut q = QuestionRecord::new("kv-cache", Domain::Inference);
+        q.answers = vec![
+            "It stores \x1b[31mkeys and values\x1b[0m <script>alert(1)</script>".into(),
+            "Because recomputing is slow".into(),
+        ];
+        q.probes = vec!["Why cache them?".into()];
+        q.scores.push(Score {
+            question: "kv-cache".into(),
+            score: 6.5,
+            points: vec![
+                PointVerdict { id: "stores-kv".into(), verdict: Verdict::Covered, evidence: "keys and values".into() },
+                PointVerdict { id: "saves-compute".into(), verdict: Verdict::Partial, evidence: "recomputing".into() },
+                PointVerdict { id: "memory-cost".into(), verdict: Verdict::Missed, evidence: String::new() },
+            ],
+            misconceptions: vec![],
+            feedback: "Say what it costs in memory.".into(),
+            scorer: ScorerKind::Rubric,
+        });
+        q.judge = Some(JudgeRecord { score: None, used: "rubric".into(), note: Some("judge timed out".into()) });
+        state.questions.push(q);
+        let mut unknown = QuestionRecord::new("mystery", Domain::Transformer);
+        unknown.skipped = true;
+        state.questions.push(unknown);
+        state.ended = Some("plan complete".into());
+        LoadedSession {
+            path: "s.jsonl".into(),
+            header: Header {
+                format: FORMAT_VERSION,
+                id: "20260102-100000-abcd".into(),
+                mode: Mode::FirstRound,
+                model: "offline".into(),
+                seed: 3,
+                started_at: t0,
+                options: Default::default(),
+            },
+            turns: vec![
+                Turn { speaker: Speaker::Interviewer, text: "What does a KV cache store?".into(), at: t0, question: Some("kv-cache".into()) },
+                Turn { speaker: Speaker::Interviewer, text: "Tell me about the mystery.".into(), at: t0, question: Some("mystery".into()) },
+            ],
+            checkpoint: Some(Checkpoint {
+                at: t0 + TimeDelta::seconds(90),
+                state,
+                memory: Default::default(),
+                usage: UsageTotals { llm_calls: 4, prompt_tokens: 1000, completion_tokens: 200, max_prompt_tokens: 400 },
+            }),
+            end: Some(End { at: t0 + TimeDelta::seconds(125), reason: "plan complete".into() }),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn build_orders_points_by_rubric_and_fills_missing_from_the_bank() {
+        let r = Review::build(&session(), &bank());
+        assert_eq!(r.questions.len(), 2);
+        let kv = &r.questions[0];
+        assert_eq!(kv.points.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["stores-kv", "saves-compute", "memory-cost"]);
+        assert_eq!(kv.why_depth, 1);
+        assert_eq!(kv.score, 6.5);
+        let mystery = &r.questions[1];
+        assert_eq!(mystery.ask.as_deref(), Some("Tell me about the mystery."));
+        assert!(mystery.reference.is_none() && mystery.skipped && !mystery.scored);
+        assert_eq!(r.duration, TimeDelta::seconds(125));
+        assert_eq!(r.status, SessionStatus::Finished);
+        assert_eq!(r.overall, 3.3);
+    }
+
+    #[test]
+    fn study_next_takes_heaviest_missed_or_partial_points() {
+        let r = Review::build(&session(), &bank());
+        let ids: Vec<&str> = r.study_next.iter().map(|s| s.point.as_str()).collect();
+        assert_eq!(ids, ["saves-compute", "memory-cost"]);
+    }
+
+    #[test]
+    fn judge_note_names_the_shown_score() {
+        let r = Review::build(&session(), &bank());
+        let note = r.questions[0].judge_note.as_deref().unwrap();
+        assert!(note.contains("rubric scorer's score") && note.contains("judge timed out"), "{note}");
+        assert!(r.questions[1].judge_note.is_none());
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(fmt_duration(TimeDelta::seconds(45)), "45s");
+        assert_eq!(fmt_duration(TimeDelta::seconds(125)), "2m 05s");
+        assert_eq!(fmt_duration(TimeDelta::seconds(3720)), "1h 02m");
+    }
+}

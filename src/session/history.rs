@@ -1,0 +1,201 @@
+//! What past sessions say together: score trends per domain and the rubric points missed most.
+//!
+//! [`weak_points`] feeds the planner (`start --focus weak`); both feed `interviewer history`.
+
+use super::store::LoadedSession;
+use crate::bank::Domain;
+use crate::scoring::{Verdict, round_score};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A rubric point the candidate missed in past sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeakPoint {
+    /// The question id.
+    pub question: String,
+    /// The rubric point id.
+    pub point: String,
+    /// In how many asked questions (over all sessions) the point was missed.
+    pub misses: u32,
+}
+
+/// Rubric points missed in the final score of asked questions, most misses first
+/// (ties by question id, then point id).
+pub fn weak_points(sessions: &[LoadedSession]) -> Vec<WeakPoint> {
+    let mut counts: HashMap<(&str, &str), u32> = HashMap::new();
+    for state in sessions.iter().filter_map(LoadedSession::state) {
+        for q in &state.questions {
+            let Some(score) = q.score() else { continue };
+            for p in score.points.iter().filter(|p| p.verdict == Verdict::Missed) {
+                *counts.entry((q.id.as_str(), p.id.as_str())).or_default() += 1;
+            }
+        }
+    }
+    let mut out: Vec<WeakPoint> = counts
+        .into_iter()
+        .map(|((question, point), misses)| WeakPoint {
+            question: question.to_string(),
+            point: point.to_string(),
+            misses,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.misses
+            .cmp(&a.misses)
+            .then_with(|| a.question.cmp(&b.question))
+            .then_with(|| a.point.cmp(&b.point))
+    });
+    out
+}
+
+/// One session's mean score in a domain.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendPoint {
+    pub session: String,
+    pub score: f32,
+}
+
+/// A domain's scores over recent sessions, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DomainTrend {
+    pub domain: Domain,
+    /// The domain's mean score in each recent session that asked about it, oldest first.
+    pub points: Vec<TrendPoint>,
+    /// The mean over those sessions.
+    pub mean: f32,
+}
+
+/// Per-domain score trends over the last `last` sessions that asked anything (the input is
+/// oldest first, as [`super::SessionStore::load_all`] returns it). Domains never asked are left out.
+pub fn domain_trends(sessions: &[LoadedSession], last: usize) -> Vec<DomainTrend> {
+    let asked: Vec<&LoadedSession> = sessions
+        .iter()
+        .filter(|s| s.state().is_some_and(|st| !st.questions.is_empty()))
+        .collect();
+    let recent = &asked[asked.len().saturating_sub(last)..];
+    Domain::ALL
+        .into_iter()
+        .filter_map(|domain| {
+            let points: Vec<TrendPoint> = recent
+                .iter()
+                .filter_map(|s| {
+                    let state = s.state()?;
+                    let (_, score) = state.by_domain().into_iter().find(|(d, _)| *d == domain)?;
+                    Some(TrendPoint {
+                        session: s.id().to_string(),
+                        score,
+                    })
+                })
+                .collect();
+            if points.is_empty() {
+                return None;
+            }
+            let mean = round_score(points.iter().map(|p| p.score).sum::<f32>() / points.len() as f32);
+            Some(DomainTrend { domain, points, mean })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::state::{InterviewState, QuestionRecord};
+    use crate::bank::Mode;
+    use crate::scoring::{PointVerdict, Score, ScorerKind};
+    use crate::session::{Checkpoint, FORMAT_VERSION, Header};
+    use chrono::Utc;
+
+    fn score(q: &str, value: f32, verdicts: &[(&str, Verdict)]) -> Score {
+        Score {
+            question: q.into(),
+            score: value,
+            points: verdicts
+                .iter()
+                .map(|(id, v)| PointVerdict {
+                    id: id.to_string(),
+                    verdict: *v,
+                    evidence: String::new(),
+                })
+                .collect(),
+            misconceptions: vec![],
+            feedback: String::new(),
+            scorer: ScorerKind::Rubric,
+        }
+    }
+
+    fn session(id: &str, questions: Vec<QuestionRecord>) -> LoadedSession {
+        let mut state = InterviewState::new(Mode::FirstRound, 1, vec![], 2);
+        state.questions = questions;
+        LoadedSession {
+            path: format!("{id}.jsonl").into(),
+            header: Header {
+                format: FORMAT_VERSION,
+                id: id.into(),
+                mode: Mode::FirstRound,
+                model: "offline".into(),
+                seed: 1,
+                started_at: Utc::now(),
+                options: Default::default(),
+            },
+            turns: vec![],
+            checkpoint: Some(Checkpoint {
+                at: Utc::now(),
+                state,
+                memory: Default::default(),
+                usage: Default::default(),
+            }),
+            end: None,
+            warnings: vec![],
+        }
+    }
+
+    fn record(id: &str, domain: Domain, s: Score) -> QuestionRecord {
+        let mut q = QuestionRecord::new(id, domain);
+        q.answers.push("answer".into());
+        q.scores.push(s);
+        q
+    }
+
+    #[test]
+    fn weak_points_count_final_misses_across_sessions() {
+        use Verdict::*;
+        let a = session(
+            "a",
+            vec![record("rope", Domain::Transformer, score("rope", 3.0, &[("rotate", Missed), ("relative", Partial)]))],
+        );
+        let mut early = record("kv", Domain::Inference, score("kv", 0.0, &[("cache", Missed)]));
+        early.scores.push(score("kv", 10.0, &[("cache", Covered)]));
+        let b = session(
+            "b",
+            vec![
+                record("rope", Domain::Transformer, score("rope", 5.0, &[("rotate", Missed), ("relative", Missed)])),
+                early,
+            ],
+        );
+        let weak = weak_points(&[a, b]);
+        assert_eq!(
+            weak,
+            vec![
+                WeakPoint { question: "rope".into(), point: "rotate".into(), misses: 2 },
+                WeakPoint { question: "rope".into(), point: "relative".into(), misses: 1 },
+            ]
+        );
+    }
+
+    #[test]
+    fn trends_are_oldest_first_per_domain_over_the_last_sessions() {
+        let s = |id: &str, v: f32| {
+            session(id, vec![record("rope", Domain::Transformer, score("rope", v, &[]))])
+        };
+        let only_inf = session("d", vec![record("kv", Domain::Inference, score("kv", 8.0, &[]))]);
+        let sessions = vec![s("a", 2.0), s("b", 4.0), s("c", 6.0), only_inf];
+        let trends = domain_trends(&sessions, 3);
+        assert_eq!(trends.len(), 2);
+        assert_eq!(trends[0].domain, Domain::Transformer);
+        let ids: Vec<&str> = trends[0].points.iter().map(|p| p.session.as_str()).collect();
+        assert_eq!(ids, ["b", "c"]);
+        assert_eq!(trends[0].mean, 5.0);
+        assert_eq!(trends[1].domain, Domain::Inference);
+        assert_eq!(trends[1].mean, 8.0);
+    }
+}

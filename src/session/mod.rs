@@ -1,0 +1,107 @@
+//! Durable sessions: every turn is appended to a JSON Lines file as it happens.
+//!
+//! A session file holds one record per line: a [`Header`] first, then [`Turn`]s and
+//! [`Checkpoint`]s (the full interview state after each exchange), and an [`End`] record when the
+//! interview is over. Resume reads the last checkpoint; review reads turns and the last checkpoint.
+
+pub mod history;
+pub mod store;
+
+pub use history::{DomainTrend, TrendPoint, WeakPoint, domain_trends, weak_points};
+pub use store::{
+    Listing, Loaded, LoadedSession, SessionStatus, SessionStore, SessionSummary, SessionWriter, StoreError,
+};
+
+use crate::agent::state::InterviewState;
+use crate::bank::Mode;
+use crate::model::Message;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Bumped when the record format changes incompatibly.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Who spoke a turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Speaker {
+    Interviewer,
+    Candidate,
+    /// Notes from the tool itself (errors shown to the user, judge fallbacks).
+    System,
+}
+
+/// The first record of a session file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub format: u32,
+    /// Time-sortable id, e.g. `20261128-130839-4f2a`.
+    pub id: String,
+    pub mode: Mode,
+    /// The model label (`offline`, or `MODEL @ HOST`); never a key.
+    pub model: String,
+    pub seed: u64,
+    pub started_at: DateTime<Utc>,
+    /// Options needed to resume the same way (judge, tool mode, context budget...).
+    #[serde(default)]
+    pub options: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One spoken line of the interview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    pub speaker: Speaker,
+    pub text: String,
+    pub at: DateTime<Utc>,
+    /// The question this turn belongs to, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+}
+
+/// Token accounting over the whole session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageTotals {
+    pub llm_calls: u64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub max_prompt_tokens: u64,
+}
+
+/// The model's bounded context, as kept between turns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemorySnapshot {
+    /// The running summary of turns folded out of the context.
+    #[serde(default)]
+    pub summary: String,
+    /// The newest messages (never split between a tool call and its results).
+    #[serde(default)]
+    pub recent: Vec<Message>,
+}
+
+/// The full state after an exchange: enough to resume exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub at: DateTime<Utc>,
+    pub state: InterviewState,
+    #[serde(default)]
+    pub memory: MemorySnapshot,
+    #[serde(default)]
+    pub usage: UsageTotals,
+}
+
+/// The interview is over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct End {
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// One line of a session file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    Header(Header),
+    Turn(Turn),
+    Checkpoint(Box<Checkpoint>),
+    End(End),
+}

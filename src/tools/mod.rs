@@ -1,0 +1,203 @@
+//! The agent's tools: each one a [`Tool`] with typed, schema-described arguments, acting on the
+//! explicit [`InterviewState`]. The [`ToolRegistry`] turns them into OpenAI tool specs and runs
+//! the model's raw calls, turning every failure into an error the model can read and correct.
+
+mod end_interview;
+mod lookup_rubric;
+mod pick_question;
+mod score_answer;
+
+pub use end_interview::EndInterview;
+pub use lookup_rubric::LookupRubric;
+pub use pick_question::{PickArgs, PickQuestion};
+pub use score_answer::{Judge, ScoreAnswer};
+
+use crate::agent::state::InterviewState;
+use crate::bank::Bank;
+use crate::model::ToolSpec;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// What a tool may touch while it runs.
+pub struct ToolContext<'a> {
+    pub bank: &'a Bank,
+    pub state: &'a mut InterviewState,
+    /// The LLM judge, when scoring uses one.
+    pub judge: Option<&'a dyn Judge>,
+}
+
+/// A failed tool call. Every variant is reported back to the model as a tool result so it can
+/// correct itself; none of them ends the interview.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ToolError {
+    #[error("arguments are not valid JSON ({reason}); got: {preview}")]
+    InvalidJson { reason: String, preview: String },
+    #[error("arguments must be a JSON object, got {0}")]
+    NotAnObject(&'static str),
+    #[error("arguments do not match the schema: {0}")]
+    Schema(String),
+    #[error("unknown tool \"{name}\"; valid tools: {valid}")]
+    UnknownTool { name: String, valid: String },
+    #[error("unknown question id \"{id}\"{suggestion}")]
+    UnknownQuestion { id: String, suggestion: String },
+    /// The call is well-formed but not allowed now (e.g. nothing left to ask).
+    #[error("{0}")]
+    Rejected(String),
+}
+
+impl ToolError {
+    pub fn unknown_question(bank: &Bank, id: &str) -> Self {
+        let close = bank.close_ids(id);
+        let suggestion = if close.is_empty() { String::new() } else { format!("; did you mean: {}", close.join(", ")) };
+        ToolError::UnknownQuestion { id: id.to_string(), suggestion }
+    }
+}
+
+/// An agent tool with typed arguments and output.
+#[async_trait::async_trait]
+pub trait Tool: Send + Sync {
+    /// The name the model calls it by.
+    const NAME: &'static str;
+    type Args: DeserializeOwned + JsonSchema + Send;
+    type Output: Serialize;
+
+    async fn call(&self, args: Self::Args, ctx: &mut ToolContext<'_>) -> Result<Self::Output, ToolError>;
+}
+
+/// Object-safe face of [`Tool`], used by the registry.
+#[async_trait::async_trait]
+trait ErasedTool: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn parameters(&self) -> Value;
+    async fn call_json(&self, args: Value, ctx: &mut ToolContext<'_>) -> Result<Value, ToolError>;
+}
+
+#[async_trait::async_trait]
+impl<T: Tool> ErasedTool for T {
+    fn name(&self) -> &'static str {
+        T::NAME
+    }
+
+    fn parameters(&self) -> Value {
+        schema_for::<T::Args>()
+    }
+
+    async fn call_json(&self, args: Value, ctx: &mut ToolContext<'_>) -> Result<Value, ToolError> {
+        let args: T::Args = serde_json::from_value(args).map_err(|e| ToolError::Schema(e.to_string()))?;
+        let out = self.call(args, ctx).await?;
+        serde_json::to_value(out).map_err(|e| ToolError::Rejected(format!("internal error encoding the result: {e}")))
+    }
+}
+
+/// A JSON schema for `T` as OpenAI tools and `response_format` expect it: an inline object schema
+/// without `$schema`/`title`.
+pub fn schema_for<T: JsonSchema + ?Sized>() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft07()
+        .with(|s| {
+            s.inline_subschemas = true;
+            s.meta_schema = None;
+        })
+        .into_generator();
+    let mut value = generator.into_root_schema_for::<T>().to_value();
+    if let Some(obj) = value.as_object_mut() {
+        obj.remove("title");
+        obj.remove("$schema");
+        obj.entry("properties").or_insert_with(|| Value::Object(Default::default()));
+    }
+    value
+}
+
+/// Tool descriptions, kept as data in `prompts/tools.toml`.
+fn descriptions() -> &'static BTreeMap<String, String> {
+    static DESCRIPTIONS: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    DESCRIPTIONS.get_or_init(|| {
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            description: String,
+        }
+        let parsed: BTreeMap<String, Entry> = toml::from_str(include_str!("../../prompts/tools.toml")).unwrap_or_default();
+        parsed.into_iter().map(|(k, v)| (k, v.description.trim().to_string())).collect()
+    })
+}
+
+/// The tools of the interviewer agent, by name.
+pub struct ToolRegistry {
+    tools: Vec<Box<dyn ErasedTool>>,
+}
+
+impl Default for ToolRegistry {
+    fn default() -> Self {
+        Self::interviewer()
+    }
+}
+
+impl ToolRegistry {
+    /// The four interviewer tools.
+    pub fn interviewer() -> Self {
+        Self {
+            tools: vec![Box::new(PickQuestion), Box::new(LookupRubric), Box::new(ScoreAnswer), Box::new(EndInterview)],
+        }
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.tools.iter().map(|t| t.name()).collect()
+    }
+
+    /// OpenAI tool specs, with schemars-generated parameter schemas.
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        self.tools
+            .iter()
+            .map(|t| ToolSpec {
+                name: t.name().to_string(),
+                description: descriptions().get(t.name()).cloned().unwrap_or_default(),
+                parameters: t.parameters(),
+            })
+            .collect()
+    }
+
+    /// Run one raw tool call (name + the model's argument text).
+    pub async fn call(&self, name: &str, raw_args: &str, ctx: &mut ToolContext<'_>) -> Result<Value, ToolError> {
+        let tool = self.tools.iter().find(|t| t.name() == name).ok_or_else(|| ToolError::UnknownTool {
+            name: preview(name, 60),
+            valid: self.names().join(", "),
+        })?;
+        let args = parse_arguments(raw_args)?;
+        tool.call_json(args, ctx).await
+    }
+}
+
+/// Parse a model's argument text: empty means `{}`; anything else must be a JSON object.
+pub fn parse_arguments(raw: &str) -> Result<Value, ToolError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    let value: Value = serde_json::from_str(trimmed)
+        .map_err(|e| ToolError::InvalidJson { reason: e.to_string(), preview: preview(trimmed, 80) })?;
+    // Some models double-encode: a JSON string holding the object.
+    let value = match value {
+        Value::String(inner) => serde_json::from_str(&inner).unwrap_or(Value::String(inner)),
+        other => other,
+    };
+    match value {
+        Value::Object(_) => Ok(value),
+        Value::Null => Ok(Value::Object(Default::default())),
+        Value::Array(_) => Err(ToolError::NotAnObject("an array")),
+        Value::String(_) => Err(ToolError::NotAnObject("a string")),
+        Value::Number(_) => Err(ToolError::NotAnObject("a number")),
+        Value::Bool(_) => Err(ToolError::NotAnObject("a boolean")),
+    }
+}
+
+/// At most `max` characters of `text`, with an ellipsis when cut.
+pub fn preview(text: &str, max: usize) -> String {
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().count() > max {
+        out.push('…');
+    }
+    out
+}

@@ -1,0 +1,139 @@
+//! `score_answer`: scores the candidate's answer against the rubric, records the score in the
+//! interview state (the source of truth) and advises the next step (probe, move on, end).
+
+use super::{Tool, ToolContext, ToolError};
+use crate::agent::probing::{self, NextStep};
+use crate::agent::state::JudgeRecord;
+use crate::bank::Question;
+use crate::scoring::{PointVerdict, Score, round_score, rubric};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Judge and rubric scores further apart than this are flagged, and the rubric score is used.
+pub const MAX_JUDGE_DISAGREEMENT: f32 = 4.0;
+
+/// Score caps after `/hint`: one hint, two or more.
+const HINT_CAPS: [f32; 2] = [7.0, 5.0];
+
+/// An LLM judge: scores an answer against the rubric with a model.
+#[async_trait::async_trait]
+pub trait Judge: Send + Sync {
+    async fn judge(&self, question: &Question, answer: &str, earlier: &[&str]) -> Result<Score, String>;
+}
+
+pub struct ScoreAnswer;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ScoreArgs {
+    /// The id of the question being answered.
+    pub question_id: String,
+    /// The candidate's answer, verbatim.
+    #[serde(default)]
+    pub answer: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScoreReport {
+    pub question_id: String,
+    pub score: f32,
+    pub points: Vec<PointVerdict>,
+    pub misconceptions: Vec<String>,
+    pub feedback: String,
+    pub scorer: &'static str,
+    pub probes_used: usize,
+    pub probes_left: usize,
+    pub remaining_questions: usize,
+    /// What a good interviewer does next.
+    pub next: NextStep,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl Tool for ScoreAnswer {
+    const NAME: &'static str = "score_answer";
+    type Args = ScoreArgs;
+    type Output = ScoreReport;
+
+    async fn call(&self, args: ScoreArgs, ctx: &mut ToolContext<'_>) -> Result<ScoreReport, ToolError> {
+        let id = args.question_id.trim();
+        let q = ctx.bank.get(id).ok_or_else(|| ToolError::unknown_question(ctx.bank, id))?;
+        let mode = ctx.state.mode;
+        let max_probes = ctx.state.max_probes;
+        let remaining = ctx.state.remaining().count();
+        let record = ctx.state.record_mut(id).ok_or_else(|| {
+            ToolError::Rejected(format!("question \"{id}\" has not been asked yet; call pick_question first"))
+        })?;
+        // The recorded, verbatim answers are the truth; the argument only fills in when none exist.
+        if record.answers.is_empty() {
+            let given = args.answer.trim();
+            if given.is_empty() {
+                return Err(ToolError::Rejected("the candidate has not answered this question yet".into()));
+            }
+            record.answers.push(given.to_string());
+        }
+        let mut note = None;
+        if record.scores.len() < record.answers.len() {
+            let (latest, earlier) = record.answers.split_last().map(|(l, e)| (l.as_str(), e)).unwrap_or(("", &[]));
+            let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
+            let by_rubric = rubric::score(q, latest, &earlier);
+            let mut score = match ctx.judge {
+                None => by_rubric,
+                Some(judge) => {
+                    let verdict = judge.judge(q, latest, &earlier).await;
+                    let (used, rec) = reconcile(by_rubric, verdict);
+                    note = rec.note.clone();
+                    record.judge = Some(rec);
+                    used
+                }
+            };
+            if record.hints > 0 {
+                let cap = HINT_CAPS[(record.hints as usize - 1).min(HINT_CAPS.len() - 1)];
+                if score.score > cap {
+                    score.score = cap;
+                    note.get_or_insert_with(|| format!("capped at {cap} because a hint was given"));
+                }
+            }
+            score.score = round_score(score.score);
+            record.scores.push(score);
+        }
+        let next = probing::decide(mode, q, record, max_probes, remaining);
+        let Some(score) = record.score() else {
+            return Err(ToolError::Rejected("nothing to score".into()));
+        };
+        Ok(ScoreReport {
+            question_id: q.id.clone(),
+            score: score.score,
+            points: score.points.clone(),
+            misconceptions: score.misconceptions.clone(),
+            feedback: score.feedback.clone(),
+            scorer: score.scorer.as_str(),
+            probes_used: record.probes.len(),
+            probes_left: max_probes.saturating_sub(record.probes.len()),
+            remaining_questions: remaining,
+            next,
+            note,
+        })
+    }
+}
+
+/// Choose between the judge's and the rubric scorer's verdicts; say why in the record.
+pub fn reconcile(by_rubric: Score, by_judge: Result<Score, String>) -> (Score, JudgeRecord) {
+    match by_judge {
+        Err(err) => (
+            by_rubric,
+            JudgeRecord { score: None, used: "rubric".into(), note: Some(format!("LLM judge failed ({err}); rubric score used")) },
+        ),
+        Ok(judged) if (judged.score - by_rubric.score).abs() > MAX_JUDGE_DISAGREEMENT => {
+            let note = format!(
+                "LLM judge ({:.1}) and rubric scorer ({:.1}) disagree by more than {MAX_JUDGE_DISAGREEMENT}; rubric score used",
+                judged.score, by_rubric.score
+            );
+            (by_rubric, JudgeRecord { score: Some(judged), used: "rubric".into(), note: Some(note) })
+        }
+        Ok(judged) => {
+            let rec = JudgeRecord { score: Some(judged.clone()), used: "llm".into(), note: None };
+            (judged, rec)
+        }
+    }
+}
