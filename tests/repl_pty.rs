@@ -211,6 +211,13 @@ fn interview_prompt_after(p: &mut PtySession) -> (String, usize, usize) {
     }
 }
 
+/// Wait for the interviewer's labelled reply, then the prompt after it.
+fn reply_then_prompt(p: &mut PtySession) -> (usize, usize) {
+    p.exp_string("interviewer> ")
+        .expect("the interviewer replies");
+    interview_prompt(p)
+}
+
 #[test]
 fn interview_in_a_pty() {
     let home = tempfile::tempdir().expect("tempdir");
@@ -245,7 +252,9 @@ fn interview_in_a_pty() {
     p.flush().unwrap();
 
     // The interviewer may probe the same question before moving on; skip probes until question 2.
-    let mut at = interview_prompt(&mut p);
+    // (The editor redraws the prompt while the candidate types, so a fresh prompt is one that
+    // follows the interviewer's labelled reply.)
+    let mut at = reply_then_prompt(&mut p);
     let mut guard = 0;
     while at.0 < 2 {
         guard += 1;
@@ -253,7 +262,7 @@ fn interview_in_a_pty() {
         p.send("/skip").unwrap();
         p.send(ENTER).unwrap();
         p.flush().unwrap();
-        at = interview_prompt(&mut p);
+        at = reply_then_prompt(&mut p);
     }
     assert_eq!(at.0, 2, "prompt should advance to question 2");
     let question_two = at;
@@ -261,11 +270,18 @@ fn interview_in_a_pty() {
     // Ctrl-C at the prompt abandons the line; the interview continues at the same question.
     p.send("a half-typed thought").unwrap();
     p.flush().unwrap();
+    p.exp_string("a half-typed thought")
+        .expect("typed text echoed");
     p.send_control('c').unwrap();
+    let (after_ctrl_c, question, total) = interview_prompt_after(&mut p);
     assert_eq!(
-        interview_prompt(&mut p),
+        (question, total),
         question_two,
         "ctrl-c must not move the interview"
+    );
+    assert!(
+        !after_ctrl_c.contains("interviewer> "),
+        "ctrl-c at the prompt must not send anything to the interviewer: {after_ctrl_c:?}"
     );
 
     // Ctrl-D ends the session: exit status 0 and a saved session file.
@@ -286,5 +302,14 @@ fn interview_in_a_pty() {
         !saved.is_empty(),
         "no session file under {}",
         sessions.display()
+    );
+    // The continued answer was stored as one answer with a line break (JSON-escaped).
+    let stored: String = saved
+        .iter()
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect();
+    assert!(
+        stored.contains(r"grow with dimension \nand large logits saturate"),
+        "multi-line answer not stored whole"
     );
 }

@@ -169,7 +169,11 @@ impl Agent {
         let mut context_retry_used = false;
         let mut completed = false;
         let mut step = 0;
-        while step < self.config.max_steps {
+        loop {
+            if step >= self.config.max_steps {
+                w.notes.push("the interviewer ran out of steps; moving on".into());
+                break;
+            }
             step += 1;
             let Some(left) = self.config.turn_deadline.checked_sub(started.elapsed()) else {
                 w.notes.push("the interviewer took too long to answer; moving on".into());

@@ -6,7 +6,6 @@ use crate::report::{fmt_score, fmt_time};
 use crate::session::{SessionStore, SessionSummary, domain_trends, weak_points};
 use anyhow::Context;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::process::ExitCode;
 
 /// How many recent sessions the trends cover.
@@ -46,12 +45,7 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     } else {
         table(&sessions, &trends, &missed)
     };
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(e).context("cannot write to standard output");
-        }
-    }
+    super::review::print_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -64,9 +58,18 @@ fn table(
     let shown = &sessions[sessions.len().saturating_sub(TABLE_ROWS)..];
     let _ = writeln!(out, "Sessions ({}, oldest first)", sessions.len());
     if shown.len() < sessions.len() {
-        let _ = writeln!(out, "  ({} older sessions not shown)", sessions.len() - shown.len());
+        let _ = writeln!(
+            out,
+            "  ({} older sessions not shown)",
+            sessions.len() - shown.len()
+        );
     }
-    let id_w = shown.iter().map(|s| s.id.chars().count()).max().unwrap_or(2).max(2);
+    let id_w = shown
+        .iter()
+        .map(|s| s.id.chars().count())
+        .max()
+        .unwrap_or(2)
+        .max(2);
     let _ = writeln!(
         out,
         "  {:<20}  {:<id_w$}  {:<11}  {:>9}  {:>7}  STATUS",
@@ -87,8 +90,20 @@ fn table(
     }
 
     if !trends.is_empty() {
-        let _ = writeln!(out, "\nTrend by domain (last {TREND_SESSIONS} sessions, oldest → newest)");
-        let name_w = trends.iter().map(|t| t.domain.as_str().len()).max().unwrap_or(0);
+        let n = sessions
+            .iter()
+            .filter(|s| s.questions > 0)
+            .count()
+            .min(TREND_SESSIONS);
+        let _ = writeln!(
+            out,
+            "\nTrend by domain (last {n} sessions, oldest → newest)"
+        );
+        let name_w = trends
+            .iter()
+            .map(|t| t.domain.as_str().len())
+            .max()
+            .unwrap_or(0);
         for t in trends {
             let series: Vec<String> = t.points.iter().map(|p| fmt_score(p.score)).collect();
             let _ = writeln!(
@@ -103,7 +118,11 @@ fn table(
 
     if !missed.is_empty() {
         let _ = writeln!(out, "\nMost-missed rubric points");
-        let count_w = missed.iter().map(|m| m.misses.to_string().len()).max().unwrap_or(1);
+        let count_w = missed
+            .iter()
+            .map(|m| m.misses.to_string().len())
+            .max()
+            .unwrap_or(1);
         for m in missed {
             let _ = writeln!(
                 out,
@@ -113,7 +132,10 @@ fn table(
                 one_line(&m.point)
             );
         }
-        let _ = writeln!(out, "\nPractise them with `interviewer start --focus weak`.");
+        let _ = writeln!(
+            out,
+            "\nPractise them with `interviewer start --focus weak`."
+        );
     }
     out
 }

@@ -39,22 +39,28 @@ pub fn run(bank_args: &BankArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
     match &args.output {
         Some(path) => {
             let text = review.render(args.format, false);
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("Wrote the review of {} to {}", review.id, path.display());
         }
         None => {
             let color = args.format == ReviewFormat::Text && color_forced();
             let text = review.render(args.format, color);
-            let mut out = std::io::stdout().lock();
-            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-                // A closed pipe (`| head`) is not an error worth reporting.
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(e).context("cannot write to standard output");
-                }
-            }
+            print_stdout(&text)?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Write to standard output; a closed pipe (`| head`) is not an error worth reporting.
+pub(crate) fn print_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e).context("cannot write to standard output");
+    }
+    Ok(())
 }
 
 /// Colour is off unless asked for with `CLICOLOR_FORCE` (and `NO_COLOR` is not set).

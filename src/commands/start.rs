@@ -89,7 +89,7 @@ pub fn drive(mut interview: Interview, printer: &Printer, store: &SessionStore, 
             Ok(ExitCode::SUCCESS)
         }
         Ok(Outcome::Stopped(msg)) => {
-            printer.error(&format!("{msg}"));
+            printer.error(&msg);
             printer.info(&format!("Session {id} is saved; fix that and continue with: interviewer resume {id}"));
             Ok(ExitCode::from(1))
         }

@@ -3,8 +3,8 @@
 
 use super::sanitize::strip_ansi;
 use super::{
-    QuestionReview, Review, fmt_duration, fmt_score, fmt_time, probe_pairs, speaker_label, status_line,
-    verdict_mark,
+    QuestionReview, Review, fmt_duration, fmt_score, fmt_time, probe_pairs, speaker_label,
+    status_line, verdict_mark,
 };
 use crate::scoring::Verdict;
 use std::fmt::Write;
@@ -42,7 +42,11 @@ pub fn render(review: &Review) -> String {
          <title>Interview review {}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>\n",
         esc(&review.id)
     );
-    let _ = writeln!(out, "<h1>Interview review <span class=\"pid\">{}</span></h1>", esc(&review.id));
+    let _ = writeln!(
+        out,
+        "<h1>Interview review <span class=\"pid\">{}</span></h1>",
+        esc(&review.id)
+    );
     out.push_str("<table class=\"meta\">\n");
     let rows = [
         ("Mode", esc(review.mode.as_str())),
@@ -51,7 +55,13 @@ pub fn render(review: &Review) -> String {
         ("Duration", esc(&fmt_duration(review.duration))),
         ("Status", esc(&status_line(review))),
         ("Questions", review.questions.len().to_string()),
-        ("Overall", format!("<span class=\"overall\">{} / 10</span>", fmt_score(review.overall))),
+        (
+            "Overall",
+            format!(
+                "<span class=\"overall\">{} / 10</span>",
+                fmt_score(review.overall)
+            ),
+        ),
     ];
     for (k, v) in rows {
         let _ = writeln!(out, "<tr><td>{k}</td><td>{v}</td></tr>");
@@ -89,8 +99,16 @@ pub fn render(review: &Review) -> String {
     }
 
     if !review.turns.is_empty() {
-        let open = if review.questions.is_empty() { " open" } else { "" };
-        let _ = writeln!(out, "<details{open}><summary>Full transcript ({} turns)</summary>", review.turns.len());
+        let open = if review.questions.is_empty() {
+            " open"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "<details{open}><summary>Full transcript ({} turns)</summary>",
+            review.turns.len()
+        );
         for t in &review.turns {
             let _ = writeln!(
                 out,
@@ -123,26 +141,46 @@ fn question(out: &mut String, n: usize, q: &QuestionReview) {
     } else {
         "not scored".to_string()
     };
-    let _ = writeln!(out, "<section class=\"q\">\n<span class=\"score\">{}</span>", esc(&score));
-    let _ = writeln!(out, "<h3>{n}. <span class=\"pid\">{}</span></h3>", esc(&q.id));
+    let _ = writeln!(
+        out,
+        "<section class=\"q\">\n<span class=\"score\">{}</span>",
+        esc(&score)
+    );
+    let _ = writeln!(
+        out,
+        "<h3>{n}. <span class=\"pid\">{}</span></h3>",
+        esc(&q.id)
+    );
     let mut sub = format!("{} · why-depth {}", q.domain.title(), q.why_depth);
     if q.hints > 0 {
         let _ = write!(sub, " · hints {}", q.hints);
     }
     let _ = writeln!(out, "<div class=\"sub\">{}</div>", esc(&sub));
     if let Some(ask) = &q.ask {
-        let _ = writeln!(out, "<div class=\"label\">Question</div><div class=\"text\">{}</div>", esc(ask));
+        let _ = writeln!(
+            out,
+            "<div class=\"label\">Question</div><div class=\"text\">{}</div>",
+            esc(ask)
+        );
     }
     out.push_str("<div class=\"cols\">\n<div>\n<div class=\"label\">Candidate</div>\n");
     let first = q.answers.first().map_or("(no answer)", String::as_str);
     let _ = writeln!(out, "<div class=\"text\">{}</div>", esc(first));
     for (probe, answer) in probe_pairs(q) {
         let _ = writeln!(out, "<div class=\"text probe\">Why? {}</div>", esc(probe));
-        let _ = writeln!(out, "<div class=\"text\">{}</div>", esc(answer.unwrap_or("(no answer)")));
+        let _ = writeln!(
+            out,
+            "<div class=\"text\">{}</div>",
+            esc(answer.unwrap_or("(no answer)"))
+        );
     }
     out.push_str("</div>\n<div>\n");
     if let Some(reference) = &q.reference {
-        let _ = writeln!(out, "<div class=\"label\">Reference answer</div>\n<div class=\"text\">{}</div>", esc(reference));
+        let _ = writeln!(
+            out,
+            "<div class=\"label\">Reference answer</div>\n<div class=\"text\">{}</div>",
+            esc(reference)
+        );
     }
     if !q.points.is_empty() {
         out.push_str("<div class=\"label\">Rubric</div>\n<ul class=\"points\">\n");
@@ -167,7 +205,11 @@ fn question(out: &mut String, n: usize, q: &QuestionReview) {
         let _ = writeln!(out, "<div class=\"note\">Wrong claim: {}</div>", esc(m));
     }
     if !q.feedback.trim().is_empty() {
-        let _ = writeln!(out, "<div class=\"label\">Feedback</div><div class=\"text\">{}</div>", esc(&q.feedback));
+        let _ = writeln!(
+            out,
+            "<div class=\"label\">Feedback</div><div class=\"text\">{}</div>",
+            esc(&q.feedback)
+        );
     }
     if let Some(note) = &q.judge_note {
         let _ = writeln!(out, "<div class=\"note\">Judge: {}</div>", esc(note));
@@ -253,13 +295,21 @@ mod tests {
         assert!(out.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(!out.contains('\x1b'));
         assert!(out.contains("<svg") && out.contains("<style>"));
-        assert!(!out.contains("src=") && !out.contains("<link"), "no external assets");
-        assert!(out.contains("Keys &amp; values of past tokens &lt;so they are not recomputed&gt;."));
+        assert!(
+            !out.contains("src=") && !out.contains("<link"),
+            "no external assets"
+        );
+        assert!(
+            out.contains("Keys &amp; values of past tokens &lt;so they are not recomputed&gt;.")
+        );
         assert!(out.contains("class=\"missed\""));
     }
 
     #[test]
     fn esc_covers_attribute_quotes() {
-        assert_eq!(esc("\"a\" & 'b' <c>"), "&quot;a&quot; &amp; &#39;b&#39; &lt;c&gt;");
+        assert_eq!(
+            esc("\"a\" & 'b' <c>"),
+            "&quot;a&quot; &amp; &#39;b&#39; &lt;c&gt;"
+        );
     }
 }

@@ -89,7 +89,11 @@ pub fn render(review: &Review) -> String {
         end_reason: review.end_reason.as_deref(),
         duration_secs: review.duration.num_seconds(),
         overall: review.overall,
-        by_domain: review.by_domain.iter().map(|(d, s)| (d.as_str(), *s)).collect(),
+        by_domain: review
+            .by_domain
+            .iter()
+            .map(|(d, s)| (d.as_str(), *s))
+            .collect(),
         questions: review
             .questions
             .iter()
@@ -158,7 +162,19 @@ mod tests {
     #[test]
     fn json_has_the_contract_keys() {
         let v: Value = serde_json::from_str(&render(&Review::build(&session(), &bank()))).unwrap();
-        for key in ["id", "mode", "status", "model", "started_at", "ended_at", "overall", "by_domain", "questions", "turns", "usage"] {
+        for key in [
+            "id",
+            "mode",
+            "status",
+            "model",
+            "started_at",
+            "ended_at",
+            "overall",
+            "by_domain",
+            "questions",
+            "turns",
+            "usage",
+        ] {
             assert!(v.get(key).is_some(), "missing {key}");
         }
         assert_eq!(v["status"], "finished");

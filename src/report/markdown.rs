@@ -3,7 +3,8 @@
 
 use super::sanitize::{one_line, strip_ansi};
 use super::{
-    Review, fmt_duration, fmt_score, fmt_time, probe_pairs, speaker_label, status_line, verdict_mark,
+    Review, fmt_duration, fmt_score, fmt_time, probe_pairs, speaker_label, status_line,
+    verdict_mark,
 };
 use crate::scoring::Verdict;
 use std::fmt::Write;
@@ -30,7 +31,10 @@ pub fn render(review: &Review) -> String {
     }
 
     if !review.by_domain.is_empty() {
-        let _ = writeln!(out, "\n## Scores by domain\n\n| Domain | Score |\n|---|---:|");
+        let _ = writeln!(
+            out,
+            "\n## Scores by domain\n\n| Domain | Score |\n|---|---:|"
+        );
         for (d, s) in &review.by_domain {
             let _ = writeln!(out, "| {} | {} |", d.as_str(), fmt_score(*s));
         }
@@ -47,7 +51,13 @@ pub fn render(review: &Review) -> String {
         } else {
             "not scored".to_string()
         };
-        let _ = writeln!(out, "\n### {}. {} — {} — {score}\n", i + 1, inline(&q.id), q.domain.as_str());
+        let _ = writeln!(
+            out,
+            "\n### {}. {} — {} — {score}\n",
+            i + 1,
+            inline(&q.id),
+            q.domain.as_str()
+        );
         let mut meta = format!("why-depth {}", q.why_depth);
         if q.hints > 0 {
             let _ = write!(meta, " · hints {}", q.hints);
@@ -57,13 +67,20 @@ pub fn render(review: &Review) -> String {
             let _ = writeln!(out, "**Question.** {}\n", inline(ask));
         }
         let _ = writeln!(out, "**Answer.**\n");
-        let _ = writeln!(out, "{}\n", quote(q.answers.first().map_or("(no answer)", String::as_str)));
+        let _ = writeln!(
+            out,
+            "{}\n",
+            quote(q.answers.first().map_or("(no answer)", String::as_str))
+        );
         for (probe, answer) in probe_pairs(q) {
             let _ = writeln!(out, "**Why?** {}\n", inline(probe));
             let _ = writeln!(out, "{}\n", quote(answer.unwrap_or("(no answer)")));
         }
         if !q.points.is_empty() {
-            let _ = writeln!(out, "| | Point | Verdict | Evidence or what was expected |\n|---|---|---|---|");
+            let _ = writeln!(
+                out,
+                "| | Point | Verdict | Evidence or what was expected |\n|---|---|---|---|"
+            );
             for p in &q.points {
                 let verdict = match p.verdict {
                     Verdict::Missed => "**missed**".to_string(),
@@ -74,7 +91,12 @@ pub fn render(review: &Review) -> String {
                     _ if !p.evidence.trim().is_empty() => format!("“{}”", inline(&p.evidence)),
                     _ => String::new(),
                 };
-                let _ = writeln!(out, "| {} | {} | {verdict} | {detail} |", verdict_mark(p.verdict), inline(&p.id));
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {verdict} | {detail} |",
+                    verdict_mark(p.verdict),
+                    inline(&p.id)
+                );
             }
             out.push('\n');
         }
@@ -95,7 +117,12 @@ pub fn render(review: &Review) -> String {
     if review.questions.is_empty() && !review.turns.is_empty() {
         let _ = writeln!(out, "\n## Transcript\n");
         for t in &review.turns {
-            let _ = writeln!(out, "**{}:** {}\n", speaker_label(t.speaker), inline(&t.text));
+            let _ = writeln!(
+                out,
+                "**{}:** {}\n",
+                speaker_label(t.speaker),
+                inline(&t.text)
+            );
         }
     }
 
@@ -137,10 +164,18 @@ pub fn quote(text: &str) -> String {
         .lines()
         .map(|l| {
             let l = escape(l.trim_end());
-            if l.is_empty() { ">".to_string() } else { format!("> {l}") }
+            if l.is_empty() {
+                ">".to_string()
+            } else {
+                format!("> {l}")
+            }
         })
         .collect();
-    if lines.is_empty() { ">".to_string() } else { lines.join("\n") }
+    if lines.is_empty() {
+        ">".to_string()
+    } else {
+        lines.join("\n")
+    }
 }
 
 /// Escape Markdown syntax and HTML (`<`, `>`, `&` become entities).
@@ -176,8 +211,13 @@ mod tests {
         assert!(!out.contains('\x1b'));
         assert!(!out.contains("<script>"), "{out}");
         assert!(out.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        assert!(out.contains("Keys &amp; values of past tokens &lt;so they are not recomputed&gt;."));
-        assert!(out.contains("| ✗ | memory-cost | **missed** | expected: Expect memory-cost. |"), "{out}");
+        assert!(
+            out.contains("Keys &amp; values of past tokens &lt;so they are not recomputed&gt;.")
+        );
+        assert!(
+            out.contains("| ✗ | memory-cost | **missed** | expected: Expect memory-cost. |"),
+            "{out}"
+        );
         assert!(out.contains("## What to study next"));
         assert!(out.contains("**Judge.**"));
     }

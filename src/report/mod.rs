@@ -105,7 +105,12 @@ impl Review {
     pub fn build(session: &LoadedSession, bank: &Bank) -> Review {
         let state = session.state();
         let questions: Vec<QuestionReview> = state
-            .map(|s| s.questions.iter().map(|q| question_review(q, bank, &session.turns)).collect())
+            .map(|s| {
+                s.questions
+                    .iter()
+                    .map(|q| question_review(q, bank, &session.turns))
+                    .collect()
+            })
             .unwrap_or_default();
         let study_next = study_next(&questions);
         Review {
@@ -175,7 +180,9 @@ fn question_review(q: &QuestionRecord, bank: &Bank, turns: &[Turn]) -> QuestionR
     let asked_in_transcript = || {
         turns
             .iter()
-            .find(|t| t.speaker == Speaker::Interviewer && t.question.as_deref() == Some(q.id.as_str()))
+            .find(|t| {
+                t.speaker == Speaker::Interviewer && t.question.as_deref() == Some(q.id.as_str())
+            })
             .map(|t| t.text.clone())
     };
     QuestionReview {
@@ -206,17 +213,19 @@ fn judge_note(q: &QuestionRecord) -> Option<String> {
     if !used_rubric && judge.note.is_none() {
         return None;
     }
-    let shown = match q.score().map(|s| s.scorer) {
-        Some(ScorerKind::Llm) => "the LLM judge's score",
-        Some(ScorerKind::Rubric) => "the rubric scorer's score",
-        None if used_rubric => "the rubric scorer's score",
-        None => "the LLM judge's score",
+    let shown_llm = match q.score().map(|s| s.scorer) {
+        Some(kind) => kind == ScorerKind::Llm,
+        None => !used_rubric,
     };
-    let judge_said = match &judge.score {
-        Some(s) => format!("the LLM judge gave {}", fmt_score(s.score)),
-        None => "the LLM judge gave no score".to_string(),
+    let mut note = if shown_llm {
+        "Shown: the LLM judge's score".to_string()
+    } else {
+        let judge_said = match &judge.score {
+            Some(s) => format!("the LLM judge gave {}", fmt_score(s.score)),
+            None => "the LLM judge gave no score".to_string(),
+        };
+        format!("Shown: the rubric scorer's score; {judge_said}")
     };
-    let mut note = format!("Shown: {shown}; {judge_said}");
     if let Some(why) = judge.note.as_deref().filter(|n| !n.trim().is_empty()) {
         note.push_str(" (");
         note.push_str(why.trim());
@@ -231,7 +240,9 @@ fn study_next(questions: &[QuestionReview]) -> Vec<StudyItem> {
     let mut items: Vec<(f32, u8, usize, StudyItem)> = vec![];
     for (order, q) in questions.iter().enumerate() {
         for p in &q.points {
-            let (Some(expect), Some(weight)) = (&p.expect, p.weight) else { continue };
+            let (Some(expect), Some(weight)) = (&p.expect, p.weight) else {
+                continue;
+            };
             let rank = match p.verdict {
                 Verdict::Missed => 0,
                 Verdict::Partial => 1,
@@ -250,7 +261,11 @@ fn study_next(questions: &[QuestionReview]) -> Vec<StudyItem> {
         }
     }
     items.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    items.into_iter().take(STUDY_ITEMS).map(|(_, _, _, i)| i).collect()
+    items
+        .into_iter()
+        .take(STUDY_ITEMS)
+        .map(|(_, _, _, i)| i)
+        .collect()
 }
 
 /// A score with one decimal.
@@ -345,7 +360,11 @@ pub(crate) mod tests {
                 ask: "What does a KV cache store?".into(),
                 assesses: "Decoding mechanics.".into(),
                 reference: "Keys & values of past tokens <so they are not recomputed>.".into(),
-                points: vec![point("stores-kv", 3.0), point("saves-compute", 2.0), point("memory-cost", 1.0)],
+                points: vec![
+                    point("stores-kv", 3.0),
+                    point("saves-compute", 2.0),
+                    point("memory-cost", 1.0),
+                ],
             }],
         }
     }
@@ -353,7 +372,12 @@ pub(crate) mod tests {
     /// A finished session: kv-cache (in the bank) and an unknown question, with hostile text.
     pub(crate) fn session() -> LoadedSession {
         let t0: DateTime<Utc> = "2026-01-02T10:00:00Z".parse().unwrap();
-        let mut state = InterviewState::new(Mode::FirstRound, 3, vec!["kv-cache".into(), "mystery".into()], 2);
+        let mut state = InterviewState::new(
+            Mode::FirstRound,
+            3,
+            vec!["kv-cache".into(), "mystery".into()],
+            2,
+        );
         let mut q = QuestionRecord::new("kv-cache", Domain::Inference);
         q.answers = vec![
             "It stores \x1b[31mkeys and values\x1b[0m <script>alert(1)</script>".into(),
@@ -364,15 +388,31 @@ pub(crate) mod tests {
             question: "kv-cache".into(),
             score: 6.5,
             points: vec![
-                PointVerdict { id: "stores-kv".into(), verdict: Verdict::Covered, evidence: "keys and values".into() },
-                PointVerdict { id: "saves-compute".into(), verdict: Verdict::Partial, evidence: "recomputing".into() },
-                PointVerdict { id: "memory-cost".into(), verdict: Verdict::Missed, evidence: String::new() },
+                PointVerdict {
+                    id: "stores-kv".into(),
+                    verdict: Verdict::Covered,
+                    evidence: "keys and values".into(),
+                },
+                PointVerdict {
+                    id: "saves-compute".into(),
+                    verdict: Verdict::Partial,
+                    evidence: "recomputing".into(),
+                },
+                PointVerdict {
+                    id: "memory-cost".into(),
+                    verdict: Verdict::Missed,
+                    evidence: String::new(),
+                },
             ],
             misconceptions: vec![],
             feedback: "Say what it costs in memory.".into(),
             scorer: ScorerKind::Rubric,
         });
-        q.judge = Some(JudgeRecord { score: None, used: "rubric".into(), note: Some("judge timed out".into()) });
+        q.judge = Some(JudgeRecord {
+            score: None,
+            used: "rubric".into(),
+            note: Some("judge timed out".into()),
+        });
         state.questions.push(q);
         let mut unknown = QuestionRecord::new("mystery", Domain::Transformer);
         unknown.skipped = true;
@@ -390,16 +430,34 @@ pub(crate) mod tests {
                 options: Default::default(),
             },
             turns: vec![
-                Turn { speaker: Speaker::Interviewer, text: "What does a KV cache store?".into(), at: t0, question: Some("kv-cache".into()) },
-                Turn { speaker: Speaker::Interviewer, text: "Tell me about the mystery.".into(), at: t0, question: Some("mystery".into()) },
+                Turn {
+                    speaker: Speaker::Interviewer,
+                    text: "What does a KV cache store?".into(),
+                    at: t0,
+                    question: Some("kv-cache".into()),
+                },
+                Turn {
+                    speaker: Speaker::Interviewer,
+                    text: "Tell me about the mystery.".into(),
+                    at: t0,
+                    question: Some("mystery".into()),
+                },
             ],
             checkpoint: Some(Checkpoint {
                 at: t0 + TimeDelta::seconds(90),
                 state,
                 memory: Default::default(),
-                usage: UsageTotals { llm_calls: 4, prompt_tokens: 1000, completion_tokens: 200, max_prompt_tokens: 400 },
+                usage: UsageTotals {
+                    llm_calls: 4,
+                    prompt_tokens: 1000,
+                    completion_tokens: 200,
+                    max_prompt_tokens: 400,
+                },
             }),
-            end: Some(End { at: t0 + TimeDelta::seconds(125), reason: "plan complete".into() }),
+            end: Some(End {
+                at: t0 + TimeDelta::seconds(125),
+                reason: "plan complete".into(),
+            }),
             warnings: vec![],
         }
     }
@@ -409,7 +467,10 @@ pub(crate) mod tests {
         let r = Review::build(&session(), &bank());
         assert_eq!(r.questions.len(), 2);
         let kv = &r.questions[0];
-        assert_eq!(kv.points.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["stores-kv", "saves-compute", "memory-cost"]);
+        assert_eq!(
+            kv.points.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+            ["stores-kv", "saves-compute", "memory-cost"]
+        );
         assert_eq!(kv.why_depth, 1);
         assert_eq!(kv.score, 6.5);
         let mystery = &r.questions[1];
@@ -431,7 +492,10 @@ pub(crate) mod tests {
     fn judge_note_names_the_shown_score() {
         let r = Review::build(&session(), &bank());
         let note = r.questions[0].judge_note.as_deref().unwrap();
-        assert!(note.contains("rubric scorer's score") && note.contains("judge timed out"), "{note}");
+        assert!(
+            note.contains("rubric scorer's score") && note.contains("judge timed out"),
+            "{note}"
+        );
         assert!(r.questions[1].judge_note.is_none());
     }
 

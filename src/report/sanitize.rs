@@ -61,7 +61,10 @@ fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
 
 /// [`strip_ansi`], then all whitespace runs (newlines included) collapsed to one space.
 pub fn one_line(text: &str) -> String {
-    strip_ansi(text).split_whitespace().collect::<Vec<_>>().join(" ")
+    strip_ansi(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -70,13 +73,19 @@ mod tests {
 
     #[test]
     fn strips_colour_codes_and_keeps_text() {
-        assert_eq!(strip_ansi("\x1b[31mred\x1b[0m and \x1b[1;32mbold green\x1b[m"), "red and bold green");
+        assert_eq!(
+            strip_ansi("\x1b[31mred\x1b[0m and \x1b[1;32mbold green\x1b[m"),
+            "red and bold green"
+        );
     }
 
     #[test]
     fn strips_osc_titles_hyperlinks_and_cursor_moves() {
         assert_eq!(strip_ansi("a\x1b]0;title\x07b"), "ab");
-        assert_eq!(strip_ansi("\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\"), "link");
+        assert_eq!(
+            strip_ansi("\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\"),
+            "link"
+        );
         assert_eq!(strip_ansi("x\x1b[2J\x1b[Hy\x1bcz\x1b(Bw"), "xyzw");
         assert_eq!(strip_ansi("c1\u{9b}31mcsi"), "c1csi");
     }

@@ -2,7 +2,8 @@
 
 use super::sanitize::{one_line, strip_ansi};
 use super::{
-    Review, fmt_duration, fmt_score, fmt_time, probe_pairs, speaker_label, status_line, verdict_mark,
+    Review, fmt_duration, fmt_score, fmt_time, probe_pairs, speaker_label, status_line,
+    verdict_mark,
 };
 use crate::scoring::Verdict;
 
@@ -17,7 +18,11 @@ struct Style {
 
 impl Style {
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
     fn bold(&self, s: &str) -> String {
         self.paint("1", s)
@@ -36,7 +41,10 @@ impl Style {
 pub fn render(review: &Review, color: bool) -> String {
     let st = Style { color };
     let mut out = String::new();
-    line(&mut out, &st.bold(&format!("Interview review — {}", one_line(&review.id))));
+    line(
+        &mut out,
+        &st.bold(&format!("Interview review — {}", one_line(&review.id))),
+    );
     let rows = [
         ("Mode", review.mode.as_str().to_string()),
         ("Model", one_line(&review.model)),
@@ -56,11 +64,19 @@ pub fn render(review: &Review, color: bool) -> String {
     if !review.by_domain.is_empty() {
         line(&mut out, "");
         line(&mut out, &st.bold("Scores by domain"));
-        let width = review.by_domain.iter().map(|(d, _)| d.as_str().len()).max().unwrap_or(0);
+        let width = review
+            .by_domain
+            .iter()
+            .map(|(d, _)| d.as_str().len())
+            .max()
+            .unwrap_or(0);
         for (d, s) in &review.by_domain {
             let filled = ((s / 10.0) * BAR as f32).round().clamp(0.0, BAR as f32) as usize;
             let bar = format!("{}{}", "█".repeat(filled), "░".repeat(BAR - filled));
-            line(&mut out, &format!("  {:<width$}  {:>4}  {bar}", d.as_str(), fmt_score(*s)));
+            line(
+                &mut out,
+                &format!("  {:<width$}  {:>4}  {bar}", d.as_str(), fmt_score(*s)),
+            );
         }
     }
 
@@ -92,9 +108,17 @@ pub fn render(review: &Review, color: bool) -> String {
         }
         if !q.points.is_empty() {
             out.push_str("   Rubric\n");
-            let id_w = q.points.iter().map(|p| one_line(&p.id).chars().count()).max().unwrap_or(0);
+            let id_w = q
+                .points
+                .iter()
+                .map(|p| one_line(&p.id).chars().count())
+                .max()
+                .unwrap_or(0);
             for p in &q.points {
-                let mark = st.verdict(p.verdict, &format!("{} {:<7}", verdict_mark(p.verdict), p.verdict.as_str()));
+                let mark = st.verdict(
+                    p.verdict,
+                    &format!("{} {:<7}", verdict_mark(p.verdict), p.verdict.as_str()),
+                );
                 let detail = match (p.verdict, p.expect.as_deref()) {
                     (Verdict::Missed, Some(expect)) => format!("expected: {}", one_line(expect)),
                     (Verdict::Missed, None) => String::new(),
@@ -140,8 +164,18 @@ pub fn render(review: &Review, color: bool) -> String {
         out.push_str(&st.bold("What to study next"));
         out.push('\n');
         for (i, s) in review.study_next.iter().enumerate() {
-            let text = format!("{} ({} / {}, {})", one_line(&s.expect), one_line(&s.question), one_line(&s.point), s.verdict.as_str());
-            out.push_str(&format!("  {}. {}\n", i + 1, wrap(&text, WIDTH - 5, 5).trim_start()));
+            let text = format!(
+                "{} ({} / {}, {})",
+                one_line(&s.expect),
+                one_line(&s.question),
+                one_line(&s.point),
+                s.verdict.as_str()
+            );
+            out.push_str(&format!(
+                "  {}. {}\n",
+                i + 1,
+                wrap(&text, WIDTH - 5, 5).trim_start()
+            ));
         }
     }
 
@@ -191,7 +225,17 @@ pub fn wrap(text: &str, width: usize, indent: usize) -> String {
         }
         lines.push(cur);
     }
-    lines.iter().map(|l| if l.is_empty() { String::new() } else { format!("{pad}{l}") }).collect::<Vec<_>>().join("\n")
+    lines
+        .iter()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

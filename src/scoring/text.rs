@@ -20,11 +20,11 @@ const NEGATION_REACH: usize = 4;
 
 /// Function words dropped before matching (checked on the lowercased surface word).
 const STOPWORDS: &[&str] = &[
-    "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "basically",
+    "a", "about", "above", "after", "again", "also", "am", "an", "and", "any", "are", "as", "at", "basically",
     "be", "been", "before", "being", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "each", "even",
     "for", "from", "further", "get", "gets", "got", "had", "has", "have", "having", "he", "her", "here", "him", "his",
     "how", "i", "if", "im", "in", "into", "is", "it", "its", "itself", "just", "kind", "let", "like", "me", "might",
-    "more", "most", "much", "must", "my", "of", "off", "ok", "okay", "on", "once", "one", "only", "or", "other", "our",
+    "more", "most", "much", "must", "my", "of", "off", "ok", "okay", "on", "once", "one", "or", "other", "our",
     "out", "over", "own", "pretty", "quite", "really", "right", "same", "she", "should", "so", "some", "sort", "such",
     "than", "that", "the", "their", "them", "then", "there", "these", "they", "thing", "things", "this", "those",
     "through", "to", "too", "uh", "um", "up", "us", "very", "was", "we", "well", "were", "what", "when", "where",
@@ -278,11 +278,11 @@ impl<'a> Doc<'a> {
                     commas += 1;
                     clause += 1;
                 }
-                '(' | ')' | '—' | '–' => clause += 1,
+                '(' | ')' | '[' | ']' | '{' | '}' | '—' | '–' => clause += 1,
                 ',' | '/' | '|' | '·' | '•' => commas += 1,
                 '.' | '!' | '?' | '\n' | '。' | '！' | '？' => {
                     let next = bytes.get(i + c.len_utf8()).copied();
-                    let ends = c != '.' || next.is_none_or(|b| b.is_ascii_whitespace() || b == b'"' || b == b')');
+                    let ends = c != '.' || next.is_none_or(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b')' | b']' | b'}'));
                     let abbrev = c == '.' && {
                         let before = body[..i].to_ascii_lowercase();
                         before.ends_with("e.g") || before.ends_with("i.e") || before.ends_with(" vs") || before.ends_with("etc")

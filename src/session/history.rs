@@ -90,8 +90,13 @@ pub fn domain_trends(sessions: &[LoadedSession], last: usize) -> Vec<DomainTrend
             if points.is_empty() {
                 return None;
             }
-            let mean = round_score(points.iter().map(|p| p.score).sum::<f32>() / points.len() as f32);
-            Some(DomainTrend { domain, points, mean })
+            let mean =
+                round_score(points.iter().map(|p| p.score).sum::<f32>() / points.len() as f32);
+            Some(DomainTrend {
+                domain,
+                points,
+                mean,
+            })
         })
         .collect()
 }
@@ -161,14 +166,26 @@ mod tests {
         use Verdict::*;
         let a = session(
             "a",
-            vec![record("rope", Domain::Transformer, score("rope", 3.0, &[("rotate", Missed), ("relative", Partial)]))],
+            vec![record(
+                "rope",
+                Domain::Transformer,
+                score("rope", 3.0, &[("rotate", Missed), ("relative", Partial)]),
+            )],
         );
-        let mut early = record("kv", Domain::Inference, score("kv", 0.0, &[("cache", Missed)]));
+        let mut early = record(
+            "kv",
+            Domain::Inference,
+            score("kv", 0.0, &[("cache", Missed)]),
+        );
         early.scores.push(score("kv", 10.0, &[("cache", Covered)]));
         let b = session(
             "b",
             vec![
-                record("rope", Domain::Transformer, score("rope", 5.0, &[("rotate", Missed), ("relative", Missed)])),
+                record(
+                    "rope",
+                    Domain::Transformer,
+                    score("rope", 5.0, &[("rotate", Missed), ("relative", Missed)]),
+                ),
                 early,
             ],
         );
@@ -176,8 +193,16 @@ mod tests {
         assert_eq!(
             weak,
             vec![
-                WeakPoint { question: "rope".into(), point: "rotate".into(), misses: 2 },
-                WeakPoint { question: "rope".into(), point: "relative".into(), misses: 1 },
+                WeakPoint {
+                    question: "rope".into(),
+                    point: "rotate".into(),
+                    misses: 2
+                },
+                WeakPoint {
+                    question: "rope".into(),
+                    point: "relative".into(),
+                    misses: 1
+                },
             ]
         );
     }
@@ -185,14 +210,24 @@ mod tests {
     #[test]
     fn trends_are_oldest_first_per_domain_over_the_last_sessions() {
         let s = |id: &str, v: f32| {
-            session(id, vec![record("rope", Domain::Transformer, score("rope", v, &[]))])
+            session(
+                id,
+                vec![record("rope", Domain::Transformer, score("rope", v, &[]))],
+            )
         };
-        let only_inf = session("d", vec![record("kv", Domain::Inference, score("kv", 8.0, &[]))]);
+        let only_inf = session(
+            "d",
+            vec![record("kv", Domain::Inference, score("kv", 8.0, &[]))],
+        );
         let sessions = vec![s("a", 2.0), s("b", 4.0), s("c", 6.0), only_inf];
         let trends = domain_trends(&sessions, 3);
         assert_eq!(trends.len(), 2);
         assert_eq!(trends[0].domain, Domain::Transformer);
-        let ids: Vec<&str> = trends[0].points.iter().map(|p| p.session.as_str()).collect();
+        let ids: Vec<&str> = trends[0]
+            .points
+            .iter()
+            .map(|p| p.session.as_str())
+            .collect();
         assert_eq!(ids, ["b", "c"]);
         assert_eq!(trends[0].mean, 5.0);
         assert_eq!(trends[1].domain, Domain::Inference);

@@ -111,7 +111,10 @@ impl LoadedSession {
 
     /// Token accounting from the last checkpoint (zero without one).
     pub fn usage(&self) -> UsageTotals {
-        self.checkpoint.as_ref().map(|c| c.usage).unwrap_or_default()
+        self.checkpoint
+            .as_ref()
+            .map(|c| c.usage)
+            .unwrap_or_default()
     }
 
     /// When the session ended, or its last recorded activity if it did not.
@@ -140,7 +143,9 @@ impl LoadedSession {
             model: self.header.model.clone(),
             status: self.status(),
             questions: state.map_or(0, |s| s.questions.len()),
-            overall: state.filter(|s| !s.questions.is_empty()).map(InterviewState::overall),
+            overall: state
+                .filter(|s| !s.questions.is_empty())
+                .map(InterviewState::overall),
         }
     }
 }
@@ -252,6 +257,7 @@ impl SessionStore {
             }
         };
         header.format = FORMAT_VERSION;
+        header.options.retain(|k, _| !is_secret_name(k));
         let mut writer = SessionWriter {
             path,
             file,
@@ -330,8 +336,12 @@ impl SessionStore {
                 Err(e) => out.problems.push(e),
             }
         }
-        out.sessions
-            .sort_by(|a, b| a.header.started_at.cmp(&b.header.started_at).then_with(|| a.id().cmp(b.id())));
+        out.sessions.sort_by(|a, b| {
+            a.header
+                .started_at
+                .cmp(&b.header.started_at)
+                .then_with(|| a.id().cmp(b.id()))
+        });
         Ok(out)
     }
 
@@ -354,15 +364,23 @@ impl SessionStore {
         self.latest_where(|s| s.status() == SessionStatus::Unfinished)
     }
 
-    fn latest_where(&self, keep: impl Fn(&LoadedSession) -> bool) -> Result<Option<LoadedSession>, StoreError> {
+    fn latest_where(
+        &self,
+        keep: impl Fn(&LoadedSession) -> bool,
+    ) -> Result<Option<LoadedSession>, StoreError> {
         let mut found: Option<LoadedSession> = None;
         for id in self.ids()?.iter().rev() {
-            let Ok(s) = load_file(&self.path_of(id)) else { continue };
+            let Ok(s) = load_file(&self.path_of(id)) else {
+                continue;
+            };
             if !keep(&s) {
                 continue;
             }
             // Ids sort by start time; compare started_at too in case ids were set by hand.
-            if found.as_ref().is_none_or(|f| s.header.started_at > f.header.started_at) {
+            if found
+                .as_ref()
+                .is_none_or(|f| s.header.started_at > f.header.started_at)
+            {
                 found = Some(s);
             }
         }
@@ -401,10 +419,12 @@ impl SessionWriter {
             let tail_ok = serde_json::from_slice::<Record>(&text[tail_start..]).is_ok();
             if tail_ok {
                 use std::io::Seek;
-                file.seek(io::SeekFrom::End(0)).map_err(|e| io_err("write", e))?;
+                file.seek(io::SeekFrom::End(0))
+                    .map_err(|e| io_err("write", e))?;
                 file.write_all(b"\n").map_err(|e| io_err("write", e))?;
             } else {
-                file.set_len(tail_start as u64).map_err(|e| io_err("truncate", e))?;
+                file.set_len(tail_start as u64)
+                    .map_err(|e| io_err("truncate", e))?;
             }
             file.sync_data().map_err(|e| io_err("sync", e))?;
         }
@@ -445,7 +465,26 @@ impl SessionWriter {
 
 /// A fresh time-sortable session id: `YYYYMMDD-HHMMSS-xxxx` (UTC, 4 random hex digits).
 pub fn new_id(at: DateTime<Utc>) -> String {
-    format!("{}-{:04x}", at.format("%Y%m%d-%H%M%S"), rand::random::<u16>())
+    format!(
+        "{}-{:04x}",
+        at.format("%Y%m%d-%H%M%S"),
+        rand::random::<u16>()
+    )
+}
+
+/// Option names that could hold a credential; such options are never written to disk.
+fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase().replace('-', "_");
+    [
+        "api_key",
+        "apikey",
+        "secret",
+        "password",
+        "authorization",
+        "bearer",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
 }
 
 fn create_new(path: &Path) -> io::Result<File> {
@@ -518,7 +557,9 @@ pub fn parse_session(path: &Path, bytes: &[u8]) -> Result<LoadedSession, StoreEr
                     line: n,
                 });
             }
-            (Record::Header(_), true) => return Err(corrupt(n, "a second session header".to_string())),
+            (Record::Header(_), true) => {
+                return Err(corrupt(n, "a second session header".to_string()));
+            }
             (Record::Turn(t), true) => turns.push(t),
             (Record::Checkpoint(c), true) => checkpoint = Some(*c),
             (Record::End(e), true) => end = Some(e),
@@ -596,7 +637,9 @@ mod tests {
 
     fn checkpoint(ended: bool) -> Record {
         let mut state = InterviewState::new(Mode::FirstRound, 7, vec!["q1".into()], 2);
-        state.questions.push(QuestionRecord::new("q1", Domain::Inference));
+        state
+            .questions
+            .push(QuestionRecord::new("q1", Domain::Inference));
         if ended {
             state.ended = Some("done".into());
         }
@@ -625,7 +668,10 @@ mod tests {
             ids.push(store.create(h).unwrap().id().to_string());
         }
         let prefix = at.format("%Y%m%d-%H%M%S").to_string();
-        assert!(ids.iter().all(|i| i.starts_with(&prefix) && i.len() == prefix.len() + 5));
+        assert!(
+            ids.iter()
+                .all(|i| i.starts_with(&prefix) && i.len() == prefix.len() + 5)
+        );
         let mut dedup = ids.clone();
         dedup.sort();
         dedup.dedup();
@@ -675,7 +721,10 @@ mod tests {
         w.append(&turn("after resume")).unwrap();
         let s = load_file(&path).unwrap();
         assert!(s.warnings.is_empty());
-        assert_eq!(s.turns.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["kept", "after resume"]);
+        assert_eq!(
+            s.turns.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(),
+            ["kept", "after resume"]
+        );
     }
 
     #[test]
@@ -688,7 +737,10 @@ mod tests {
         f.write_all(b"{not json}\n").unwrap();
         w.append(&turn("three")).unwrap();
         let err = load_file(&path).unwrap_err().to_string();
-        assert!(err.contains(&format!("{}:3: invalid record", path.display())), "{err}");
+        assert!(
+            err.contains(&format!("{}:3: invalid record", path.display())),
+            "{err}"
+        );
         let listing = store.list().unwrap();
         assert!(listing.sessions.is_empty());
         assert_eq!(listing.problems.len(), 1);
@@ -708,7 +760,11 @@ mod tests {
     fn newer_format_header_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.jsonl");
-        std::fs::write(&path, "{\"type\":\"header\",\"format\":99,\"id\":\"x\",\"whatever\":[]}\n").unwrap();
+        std::fs::write(
+            &path,
+            "{\"type\":\"header\",\"format\":99,\"id\":\"x\",\"whatever\":[]}\n",
+        )
+        .unwrap();
         let err = load_file(&path).unwrap_err().to_string();
         assert!(err.contains("format 99 is newer"), "{err}");
     }
@@ -719,20 +775,36 @@ mod tests {
         let path = dir.path().join("x.jsonl");
         std::fs::write(&path, "").unwrap();
         assert!(matches!(load_file(&path), Err(StoreError::Empty { .. })));
-        std::fs::write(&path, format!("{}\n", serde_json::to_string(&turn("hi")).unwrap())).unwrap();
-        assert!(matches!(load_file(&path), Err(StoreError::NoHeader { line: 1, .. })));
+        std::fs::write(
+            &path,
+            format!("{}\n", serde_json::to_string(&turn("hi")).unwrap()),
+        )
+        .unwrap();
+        assert!(matches!(
+            load_file(&path),
+            Err(StoreError::NoHeader { line: 1, .. })
+        ));
     }
 
     #[test]
     fn load_by_prefix_path_and_unknown_id() {
         let (_d, store) = store();
         let w = store.create(header("20250101-000000-abcd")).unwrap();
-        assert_eq!(store.load("20250101-000000").unwrap().id(), "20250101-000000-abcd");
-        assert_eq!(store.load(&w.path().display().to_string()).unwrap().id(), "20250101-000000-abcd");
+        assert_eq!(
+            store.load("20250101-000000").unwrap().id(),
+            "20250101-000000-abcd"
+        );
+        assert_eq!(
+            store.load(&w.path().display().to_string()).unwrap().id(),
+            "20250101-000000-abcd"
+        );
         let err = store.load("20250101-000000-abce").unwrap_err().to_string();
         assert!(err.contains("no session \"20250101-000000-abce\""), "{err}");
         assert!(err.contains("did you mean 20250101-000000-abcd"), "{err}");
-        assert!(matches!(store.create(header("20250101-000000-abcd")), Err(StoreError::Exists { .. })));
+        assert!(matches!(
+            store.create(header("20250101-000000-abcd")),
+            Err(StoreError::Exists { .. })
+        ));
     }
 
     #[test]
@@ -746,8 +818,27 @@ mod tests {
         h.started_at = "2025-01-02T00:00:00Z".parse().unwrap();
         let mut w = store.create(h).unwrap();
         w.append(&checkpoint(true)).unwrap();
-        assert_eq!(store.latest().unwrap().unwrap().id(), "20250102-000000-0002");
-        assert_eq!(store.latest_unfinished().unwrap().unwrap().id(), "20250101-000000-0001");
+        assert_eq!(
+            store.latest().unwrap().unwrap().id(),
+            "20250102-000000-0002"
+        );
+        assert_eq!(
+            store.latest_unfinished().unwrap().unwrap().id(),
+            "20250101-000000-0001"
+        );
+    }
+
+    #[test]
+    fn credential_like_options_are_never_written() {
+        let (_d, store) = store();
+        let mut h = header("");
+        h.options.insert("judge".into(), "llm".into());
+        h.options.insert("api_key".into(), "sk-test".into());
+        h.options.insert("OPENAI-API-KEY".into(), "sk-test".into());
+        let w = store.create(h).unwrap();
+        let text = std::fs::read_to_string(w.path()).unwrap();
+        assert!(!text.contains("sk-test"), "{text}");
+        assert!(text.contains("\"judge\":\"llm\""));
     }
 
     #[test]

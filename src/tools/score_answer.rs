@@ -3,7 +3,7 @@
 
 use super::{Tool, ToolContext, ToolError};
 use crate::agent::probing::{self, NextStep};
-use crate::agent::state::JudgeRecord;
+use crate::agent::state::{JudgeRecord, QuestionRecord};
 use crate::bank::Question;
 use crate::scoring::{PointVerdict, Score, round_score, rubric};
 use schemars::JsonSchema;
@@ -72,31 +72,7 @@ impl Tool for ScoreAnswer {
             }
             record.answers.push(given.to_string());
         }
-        let mut note = None;
-        if record.scores.len() < record.answers.len() {
-            let (latest, earlier) = record.answers.split_last().map(|(l, e)| (l.as_str(), e)).unwrap_or(("", &[]));
-            let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
-            let by_rubric = rubric::score(q, latest, &earlier);
-            let mut score = match ctx.judge {
-                None => by_rubric,
-                Some(judge) => {
-                    let verdict = judge.judge(q, latest, &earlier).await;
-                    let (used, rec) = reconcile(by_rubric, verdict);
-                    note = rec.note.clone();
-                    record.judge = Some(rec);
-                    used
-                }
-            };
-            if record.hints > 0 {
-                let cap = HINT_CAPS[(record.hints as usize - 1).min(HINT_CAPS.len() - 1)];
-                if score.score > cap {
-                    score.score = cap;
-                    note.get_or_insert_with(|| format!("capped at {cap} because a hint was given"));
-                }
-            }
-            score.score = round_score(score.score);
-            record.scores.push(score);
-        }
+        let note = score_latest(q, record, ctx.judge).await;
         let next = probing::decide(mode, q, record, max_probes, remaining);
         let Some(score) = record.score() else {
             return Err(ToolError::Rejected("nothing to score".into()));
@@ -115,6 +91,43 @@ impl Tool for ScoreAnswer {
             note,
         })
     }
+}
+
+/// Score the record's latest answer if it is not scored yet (rubric scorer, the judge when there
+/// is one, the hint cap). Returns a note for the transcript when the judge fell back or a cap applied.
+/// The loop relies on this to make sure every answer is scored, even when a model forgets to.
+pub async fn score_latest(q: &Question, record: &mut QuestionRecord, judge: Option<&dyn Judge>) -> Option<String> {
+    if record.skipped || record.scores.len() >= record.answers.len() {
+        return None;
+    }
+    let (latest, earlier) = record.answers.split_last()?;
+    let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
+    let by_rubric = rubric::score(q, latest, &earlier);
+    let mut note = None;
+    let mut score = match judge {
+        None => by_rubric,
+        Some(judge) => {
+            let verdict = judge.judge(q, latest, &earlier).await;
+            let (used, rec) = reconcile(by_rubric, verdict);
+            note = rec.note.clone();
+            record.judge = Some(rec);
+            used
+        }
+    };
+    if record.hints > 0 {
+        let cap = HINT_CAPS[(record.hints as usize - 1).min(HINT_CAPS.len() - 1)];
+        if score.score > cap {
+            score.score = cap;
+            note.get_or_insert_with(|| format!("capped at {cap} because a hint was given"));
+        }
+    }
+    score.score = round_score(score.score);
+    // Answers given before earlier scoring are folded into this score; keep one score per answer.
+    while record.scores.len() + 1 < record.answers.len() {
+        record.scores.push(score.clone());
+    }
+    record.scores.push(score);
+    note
 }
 
 /// Choose between the judge's and the rubric scorer's verdicts; say why in the record.

@@ -476,3 +476,225 @@ pub fn raw_sse_complete(chunks: &[Value]) -> Vec<u8> {
     let body = sse_body(chunks, true);
     format!("{SSE_HEAD}{:x}\r\n{body}\r\n0\r\n\r\n", body.len()).into_bytes()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Routing side calls (LLM judge, LLM summariser) by their system prompt
+// ---------------------------------------------------------------------------------------------
+
+/// The judge's system prompt starts with this (`prompts/judge.md`).
+pub const JUDGE_PREFIX: &str = "You grade one answer";
+/// The LLM summariser's system prompt starts with this (`prompts/summarizer.md`).
+pub const SUMMARIZER_PREFIX: &str = "You keep the running summary";
+
+/// The text of a captured request's first message when it is a system message ("" otherwise).
+pub fn system_text(request: &Value) -> String {
+    let first = &request["messages"][0];
+    if first["role"] == "system" {
+        first["content"].as_str().unwrap_or("").to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// Matches requests whose system prompt starts with the given prefix.
+pub struct SystemPrefix(pub String);
+
+impl wiremock::Match for SystemPrefix {
+    fn matches(&self, request: &Request) -> bool {
+        request
+            .body_json::<Value>()
+            .map(|body| system_text(&body).starts_with(&self.0))
+            .unwrap_or(false)
+    }
+}
+
+/// Who sent a captured request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Interviewer,
+    Judge,
+    Summarizer,
+}
+
+/// Classifies a captured request by its system prompt.
+pub fn caller(request: &Value) -> Caller {
+    let system = system_text(request);
+    if system.starts_with(JUDGE_PREFIX) {
+        Caller::Judge
+    } else if system.starts_with(SUMMARIZER_PREFIX) {
+        Caller::Summarizer
+    } else {
+        Caller::Interviewer
+    }
+}
+
+/// The captured requests that came from `who`, in arrival order.
+pub fn requests_from(requests: &[Value], who: Caller) -> Vec<Value> {
+    requests.iter().filter(|r| caller(r) == who).cloned().collect()
+}
+
+impl ScriptedServer {
+    /// Answers requests whose system prompt starts with `prefix` from `responder`, ahead of the
+    /// main script (so judge or summariser calls do not consume interviewer steps).
+    pub async fn route_system_prefix(&self, prefix: &str, responder: impl Respond + 'static) {
+        Mock::given(method("POST"))
+            .and(path(COMPLETIONS_PATH))
+            .and(SystemPrefix(prefix.to_string()))
+            .respond_with(responder)
+            .with_priority(1)
+            .mount(&self.server)
+            .await;
+    }
+}
+
+/// A non-streamed summariser reply.
+pub fn summary_reply(text: &str) -> ResponseTemplate {
+    json_text(text)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token size of captured requests
+// ---------------------------------------------------------------------------------------------
+
+/// The `messages` of a captured request as library [`Message`]s (wire tool calls unwrapped).
+pub fn wire_messages(request: &Value) -> Vec<interviewer::model::Message> {
+    use interviewer::model::{Message, Role, ToolCall};
+    messages(request)
+        .iter()
+        .map(|m| {
+            let role = match m["role"].as_str().unwrap_or("") {
+                "system" => Role::System,
+                "assistant" => Role::Assistant,
+                "tool" => Role::Tool,
+                _ => Role::User,
+            };
+            let calls = m["tool_calls"]
+                .as_array()
+                .map(|calls| {
+                    calls
+                        .iter()
+                        .map(|c| ToolCall {
+                            id: c["id"].as_str().unwrap_or("").to_string(),
+                            name: c["function"]["name"].as_str().unwrap_or("").to_string(),
+                            arguments: c["function"]["arguments"].as_str().unwrap_or("").to_string(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Message {
+                role,
+                content: m["content"].as_str().map(str::to_string),
+                tool_calls: calls,
+                tool_call_id: m["tool_call_id"].as_str().map(str::to_string),
+            }
+        })
+        .collect()
+}
+
+/// The `tools` of a captured request as library [`ToolSpec`]s.
+pub fn wire_tools(request: &Value) -> Vec<interviewer::model::ToolSpec> {
+    request["tools"]
+        .as_array()
+        .map(|tools| {
+            tools
+                .iter()
+                .map(|t| interviewer::model::ToolSpec {
+                    name: t["function"]["name"].as_str().unwrap_or("").to_string(),
+                    description: t["function"]["description"].as_str().unwrap_or("").to_string(),
+                    parameters: t["function"]["parameters"].clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The estimated prompt size of a captured request (messages + tools), counted as the agent does.
+pub fn request_tokens(counter: &interviewer::agent::tokens::TokenCounter, request: &Value) -> usize {
+    counter.messages(&wire_messages(request)) + counter.tools(&wire_tools(request))
+}
+
+// ---------------------------------------------------------------------------------------------
+// A whole scripted interview
+// ---------------------------------------------------------------------------------------------
+
+/// The interviewer's side of a long interview, generated for a plan, and the candidate's answers.
+pub struct InterviewScript {
+    /// Interviewer responses, in order (non-streamed).
+    pub responses: Vec<ResponseTemplate>,
+    /// The candidate's answers, in order.
+    pub answers: Vec<String>,
+    /// Model calls per turn: `[0]` is the opening (`Begin`) turn, `[n]` the turn of answer n.
+    pub steps_per_turn: Vec<usize>,
+    /// For every answer, the question it answers.
+    pub answered: Vec<String>,
+}
+
+/// A scripted interview over `plan` with `per_question` answers per question and `total` answers:
+/// the opening picks the first question and looks up its rubric; every answer gets a
+/// `score_answer` call, then a spoken follow-up, or (after the last answer on a question)
+/// `pick_question` + `lookup_rubric` + the next question, or `end_interview` + a goodbye.
+/// Answers are taken from the bank (reference answer first, then the rubric points' wording).
+pub fn interview_script(
+    bank: &interviewer::bank::Bank,
+    plan: &[String],
+    per_question: usize,
+    total: usize,
+) -> InterviewScript {
+    let per_question = per_question.max(1);
+    let mut responses = Vec::new();
+    let mut steps_per_turn = Vec::new();
+    let mut answers = Vec::new();
+    let mut answered = Vec::new();
+    let ask = |id: &str| bank.get(id).map(|q| q.ask.clone()).unwrap_or_default();
+    let call = |id: String, name: &str, args: String| {
+        json_response(completion_json(None, &[(id.as_str(), name, args.as_str())], Some((9, 4))))
+    };
+    let id_args = |id: &str| json!({ "question_id": id }).to_string();
+
+    let first = plan.first().cloned().unwrap_or_default();
+    responses.push(call("c0-pick".into(), "pick_question", "{}".into()));
+    responses.push(call("c0-rubric".into(), "lookup_rubric", id_args(&first)));
+    responses.push(json_text(&format!("Hello, and welcome. Let's begin: {}", ask(&first))));
+    steps_per_turn.push(3);
+
+    for n in 0..total {
+        let qi = (n / per_question).min(plan.len().saturating_sub(1));
+        let pos = n % per_question;
+        let id = plan.get(qi).cloned().unwrap_or_default();
+        let q = bank.get(&id);
+        let answer = match (pos, q) {
+            (0, Some(q)) => q.reference.split_whitespace().collect::<Vec<_>>().join(" "),
+            (k, Some(q)) => {
+                let p = &q.points[(k - 1) % q.points.len()];
+                format!("Let me expand on that. {} I think that is the key reason here.", p.expect)
+            }
+            (_, None) => format!("My answer number {n}."),
+        };
+        answers.push(answer);
+        answered.push(id.clone());
+        responses.push(call(format!("c{}-score", n + 1), "score_answer", id_args(&id)));
+        let last = n + 1 == total;
+        if pos + 1 < per_question && !last {
+            responses.push(json_text(&format!(
+                "Good. Why does that hold, in your own words? (follow-up {})",
+                n + 1
+            )));
+            steps_per_turn.push(2);
+        } else if qi + 1 < plan.len() && !last {
+            let next = &plan[qi + 1];
+            responses.push(call(format!("c{}-pick", n + 1), "pick_question", "{}".into()));
+            responses.push(call(format!("c{}-rubric", n + 1), "lookup_rubric", id_args(next)));
+            responses.push(json_text(&format!("Thanks. Next question: {}", ask(next))));
+            steps_per_turn.push(4);
+        } else {
+            responses.push(call(
+                format!("c{}-end", n + 1),
+                "end_interview",
+                json!({"reason": "all planned questions asked"}).to_string(),
+            ));
+            responses.push(json_text("Thank you, that is the end of the interview."));
+            steps_per_turn.push(3);
+        }
+    }
+    InterviewScript { responses, answers, steps_per_turn, answered }
+}

@@ -1,0 +1,147 @@
+//! The agent loop's own overhead per turn, against a local scripted OpenAI-compatible server.
+//!
+//! Each turn's wall time minus the time spent inside the model (timed by a thin `ChatModel`
+//! wrapper around the real `OpenAiModel`, so HTTP, JSON and the server's work are excluded).
+//! What is left is the loop: context fitting and token counting, tool calls, state updates.
+//! Prints median and p95 (target: median < 1 ms). Run with `cargo bench --bench agent_loop`.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use interviewer::agent::memory::Memory;
+use interviewer::agent::plan::{self, PlanRequest};
+use interviewer::agent::state::InterviewState;
+use interviewer::agent::{Agent, CandidateInput};
+use interviewer::bank::{Bank, Mode, load_builtin};
+use interviewer::cli::{BackendArgs, JudgeArg};
+use interviewer::interview::setup::{self, Backend};
+use interviewer::model::openai::OpenAiModel;
+use interviewer::model::{AssistantTurn, ChatModel, ChatRequest, ModelError, TextSink};
+use interviewer::session::UsageTotals;
+
+/// Interviews per configuration (each one opening + 60 answers).
+const RUNS: usize = 5;
+const ANSWERS: usize = 60;
+
+/// Times every call into the wrapped model.
+struct TimedModel {
+    inner: OpenAiModel,
+    waited: Mutex<Duration>,
+}
+
+impl TimedModel {
+    fn waited(&self) -> Duration {
+        *self.waited.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait::async_trait]
+impl ChatModel for TimedModel {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+
+    async fn complete(&self, req: ChatRequest<'_>, on_text: TextSink<'_>) -> Result<AssistantTurn, ModelError> {
+        let started = Instant::now();
+        let result = self.inner.complete(req, on_text).await;
+        *self.waited.lock().unwrap_or_else(|e| e.into_inner()) += started.elapsed();
+        result
+    }
+}
+
+fn state(bank: &Bank) -> Option<InterviewState> {
+    let req = PlanRequest { mode: Mode::FirstRound, questions: Some(20), topics: vec![], seed: 7, focus: vec![] };
+    let plan = plan::build(bank, &req).ok()?;
+    Some(InterviewState::new(Mode::FirstRound, 7, plan, plan::max_probes(Mode::FirstRound)))
+}
+
+/// One scripted interview; returns the loop overhead of every turn (wall minus model time).
+async fn run(bank: Arc<Bank>, context_tokens: usize) -> Result<Vec<Duration>, String> {
+    let st = state(&bank).ok_or("no plan")?;
+    let script = interview_script(&bank, &st.plan, 3, ANSWERS);
+    let server = ScriptedServer::start(Script::new(script.responses)).await;
+    server
+        .route_system_prefix(SUMMARIZER_PREFIX, summary_reply("Earlier: several topics were discussed and probed."))
+        .await;
+    let inner = OpenAiModel::new(fast_config(&server.base_url(), false)).map_err(|e| e.to_string())?;
+    let timed = Arc::new(TimedModel { inner, waited: Mutex::new(Duration::ZERO) });
+    let backend = Backend { model: timed.clone(), llm: true, model_name: TEST_MODEL.into(), notice: None };
+    let args = BackendArgs { judge: Some(JudgeArg::Rubric), context_tokens, ..Default::default() };
+    let mut agent: Agent = setup::agent(&args, &backend, bank, st, Memory::default(), UsageTotals::default());
+
+    let inputs = std::iter::once(CandidateInput::Begin).chain(script.answers.into_iter().map(CandidateInput::Answer));
+    let mut overheads = vec![];
+    let mut shown = 0usize;
+    for input in inputs {
+        let waited_before = timed.waited();
+        let started = Instant::now();
+        let result = {
+            let mut sink = |t: &str| shown += t.len();
+            agent.respond(input, &mut sink).await
+        };
+        let wall = started.elapsed();
+        result.map_err(|e| e.to_string())?;
+        overheads.push(wall.saturating_sub(timed.waited() - waited_before));
+    }
+    std::hint::black_box(shown);
+    Ok(overheads)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn report(label: &str, mut all: Vec<Duration>) {
+    all.sort();
+    let mean = all.iter().sum::<Duration>() / all.len().max(1) as u32;
+    println!(
+        "{label:<34} turns {:>4}  median {:>9.3} ms  p95 {:>9.3} ms  mean {:>9.3} ms  max {:>9.3} ms",
+        all.len(),
+        percentile(&all, 0.5).as_secs_f64() * 1e3,
+        percentile(&all, 0.95).as_secs_f64() * 1e3,
+        mean.as_secs_f64() * 1e3,
+        all.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+}
+
+fn main() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return;
+        }
+    };
+    let bank = match load_builtin() {
+        Ok(b) => Arc::new(b),
+        Err(e) => {
+            eprintln!("cannot load the bank: {e}");
+            return;
+        }
+    };
+    println!("agent loop overhead per turn (turn wall time minus model/server time), {RUNS} x (1 + {ANSWERS}) turns");
+    for (label, context_tokens) in [("bounded (context_tokens 6000)", 6000), ("unbounded (context_tokens 10M)", 10_000_000)] {
+        let mut all = vec![];
+        // One warm-up interview (tokenizer tables, connection pool), not counted.
+        if let Err(e) = runtime.block_on(run(bank.clone(), context_tokens)) {
+            eprintln!("{label}: warm-up failed: {e}");
+            continue;
+        }
+        for _ in 0..RUNS {
+            match runtime.block_on(run(bank.clone(), context_tokens)) {
+                Ok(turns) => all.extend(turns),
+                Err(e) => eprintln!("{label}: run failed: {e}"),
+            }
+        }
+        report(label, all);
+    }
+    println!("target: median < 1 ms");
+}

@@ -1,0 +1,709 @@
+//! End-to-end interviews with the embedded offline interviewer: the real binary, scripted stdin,
+//! `INTERVIEWER_HOME` in a temporary directory.
+//!
+//! Most tests drive the interview live: the child's stdout is read line by line, the line the
+//! interviewer is waiting on is recognised by the bank text it ends with (a question's `ask`, or a
+//! probe / derivation of one of its rubric points), and the next input is chosen from the graded
+//! fixture answers for that question. Scores and probes are then read back with
+//! `interviewer review --format json`.
+
+use assert_cmd::Command;
+use interviewer::bank::{Bank, load_builtin};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// Guard against a hung child (not a timing assertion: the interview answers in milliseconds).
+const STUCK: Duration = Duration::from_secs(60);
+/// Guard against an interview that never ends.
+const MAX_INPUTS: usize = 200;
+
+const BIN: &str = env!("CARGO_BIN_EXE_interviewer");
+
+// ---------------------------------------------------------------------------------------------
+// Data: the bank, the graded fixture answers and the phrases
+// ---------------------------------------------------------------------------------------------
+
+fn bank() -> &'static Bank {
+    static BANK: OnceLock<Bank> = OnceLock::new();
+    BANK.get_or_init(|| load_builtin().expect("the built-in bank loads"))
+}
+
+/// What the interviewer is waiting on: a question (`point == None`) or a probe on one of its points.
+#[derive(Debug, Clone, PartialEq)]
+struct Prompt {
+    question: String,
+    point: Option<String>,
+}
+
+/// Every line the interviewer can wait on ends with one of these bank texts.
+fn prompt_texts() -> &'static Vec<(String, Prompt)> {
+    static TEXTS: OnceLock<Vec<(String, Prompt)>> = OnceLock::new();
+    TEXTS.get_or_init(|| {
+        let mut texts = vec![];
+        for q in &bank().questions {
+            texts.push((q.ask.trim().to_string(), Prompt { question: q.id.clone(), point: None }));
+            for p in &q.points {
+                for t in p.probes.iter().chain(p.derivations.iter()) {
+                    texts.push((
+                        t.trim().to_string(),
+                        Prompt { question: q.id.clone(), point: Some(p.id.clone()) },
+                    ));
+                }
+            }
+        }
+        // Longest first, so a text that ends another one cannot shadow it.
+        texts.sort_by_key(|(t, _)| std::cmp::Reverse(t.len()));
+        texts
+    })
+}
+
+/// The prompt a printed line ends with, if any.
+fn classify(line: &str) -> Option<Prompt> {
+    let line = line.trim_end();
+    prompt_texts().iter().find(|(t, _)| line.ends_with(t.as_str())).map(|(_, p)| p.clone())
+}
+
+/// Graded answers: (question id, kind) -> the first fixture answer of that kind.
+fn fixtures() -> &'static HashMap<(String, String), String> {
+    static FIX: OnceLock<HashMap<(String, String), String>> = OnceLock::new();
+    FIX.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graded_parts");
+        let mut map = HashMap::new();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("fixture directory")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).expect("fixture file");
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let v: Value = serde_json::from_str(line).expect("fixture line is JSON");
+                let key = (v["question"].as_str().unwrap().to_string(), v["kind"].as_str().unwrap().to_string());
+                map.entry(key).or_insert_with(|| v["answer"].as_str().unwrap().to_string());
+            }
+        }
+        map
+    })
+}
+
+/// The fixture answer of `kind` for `question`, on one line.
+fn answer(question: &str, kind: &str) -> String {
+    fixtures()
+        .get(&(question.to_string(), kind.to_string()))
+        .unwrap_or_else(|| panic!("no {kind} fixture for {question}"))
+        .replace(['\n', '\r'], " ")
+}
+
+/// A phrase list of `prompts/phrases.toml`, read from the file itself.
+fn phrases(key: &str) -> Vec<String> {
+    static TABLE: OnceLock<toml::Table> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts/phrases.toml");
+        toml::from_str(&std::fs::read_to_string(path).expect("phrases file")).expect("phrases parse")
+    });
+    match &table[key] {
+        toml::Value::Array(a) => a.iter().map(|v| v.as_str().unwrap().to_string()).collect(),
+        toml::Value::String(s) => vec![s.clone()],
+        other => panic!("{key}: unexpected {other:?}"),
+    }
+}
+
+/// The fixed text of a template before its first `{placeholder}`.
+fn template_prefix(template: &str) -> String {
+    template.split('{').next().unwrap_or(template).trim().to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the binary
+// ---------------------------------------------------------------------------------------------
+
+/// A temporary `INTERVIEWER_HOME`.
+struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `interviewer ARGS` with only this home and no model server configured.
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        isolate(&mut cmd, self.path());
+        cmd.args(args);
+        cmd
+    }
+
+    /// Run with all of `input` on stdin at once.
+    fn run(&self, args: &[&str], input: &str) -> std::process::Output {
+        self.cmd(args).write_stdin(input.to_string()).timeout(STUCK).output().expect("run interviewer")
+    }
+
+    /// `review --format json` of the latest session.
+    fn review(&self) -> Value {
+        let out = self.cmd(&["review", "--format", "json"]).timeout(STUCK).output().expect("run review");
+        assert!(out.status.success(), "review failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("review json parses")
+    }
+
+    fn session_files(&self) -> usize {
+        std::fs::read_dir(self.path().join("sessions"))
+            .map(|d| d.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "jsonl")).count())
+            .unwrap_or(0)
+    }
+}
+
+/// The same environment for assert_cmd and std commands.
+trait EnvCmd {
+    fn set(&mut self, k: &str, v: &Path);
+    fn unset(&mut self, k: &str);
+}
+impl EnvCmd for Command {
+    fn set(&mut self, k: &str, v: &Path) {
+        self.env(k, v);
+    }
+    fn unset(&mut self, k: &str) {
+        self.env_remove(k);
+    }
+}
+impl EnvCmd for std::process::Command {
+    fn set(&mut self, k: &str, v: &Path) {
+        self.env(k, v);
+    }
+    fn unset(&mut self, k: &str) {
+        self.env_remove(k);
+    }
+}
+
+fn isolate(cmd: &mut impl EnvCmd, home: &Path) {
+    cmd.set("INTERVIEWER_HOME", home);
+    for k in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "INTERVIEWER_MODEL", "INTERVIEWER_BANK", "CLICOLOR_FORCE"] {
+        cmd.unset(k);
+    }
+}
+
+/// One interviewer turn as read from stdout.
+#[derive(Debug, Default)]
+struct Turn {
+    lines: Vec<String>,
+    /// What the interviewer now waits on; `None` when the process closed stdout.
+    waiting: Option<Prompt>,
+}
+
+/// An interview running as a child process, driven line by line.
+struct Live {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    stderr: Option<JoinHandle<String>>,
+    /// Everything read from stdout so far.
+    transcript: Vec<String>,
+}
+
+impl Live {
+    fn start(home: &Home, args: &[&str]) -> Live {
+        let mut cmd = std::process::Command::new(BIN);
+        isolate(&mut cmd, home.path());
+        let mut child = cmd
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn interviewer");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut err = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = std::io::Read::read_to_string(&mut err, &mut s);
+            s
+        });
+        Live { stdin: child.stdin.take(), child, lines: rx, stderr: Some(stderr), transcript: vec![] }
+    }
+
+    /// The next stdout line, `None` at the end of output.
+    fn line(&mut self) -> Option<String> {
+        match self.lines.recv_timeout(STUCK) {
+            Ok(l) => {
+                self.transcript.push(l.clone());
+                Some(l)
+            }
+            Err(RecvTimeoutError::Disconnected) => None,
+            Err(RecvTimeoutError::Timeout) => panic!("interviewer stuck; stdout so far:\n{}", self.transcript.join("\n")),
+        }
+    }
+
+    /// Read until the interviewer waits on a question or probe, or stdout closes.
+    fn turn(&mut self) -> Turn {
+        let mut turn = Turn::default();
+        while let Some(line) = self.line() {
+            let waiting = classify(&line);
+            turn.lines.push(line);
+            if waiting.is_some() {
+                turn.waiting = waiting;
+                return turn;
+            }
+        }
+        turn
+    }
+
+    fn send(&mut self, input: &str) {
+        assert!(!input.contains('\n'), "one input is one line");
+        if let Some(stdin) = self.stdin.as_mut() {
+            // The child may already have exited (e.g. after /end): that is for the caller to check.
+            let _ = writeln!(stdin, "{input}");
+            let _ = stdin.flush();
+        }
+    }
+
+    /// Close stdin (EOF), wait for the exit; returns (success, stderr).
+    fn finish(mut self) -> (bool, String, Vec<String>) {
+        drop(self.stdin.take());
+        while self.line().is_some() {}
+        let status = self.child.wait().expect("wait for interviewer");
+        let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default()).unwrap_or_default();
+        (status.success(), stderr, self.transcript)
+    }
+}
+
+/// One exchange of a scripted run: what the interviewer said and what the candidate replied.
+#[derive(Debug)]
+struct Exchange {
+    turn: Turn,
+    input: Option<String>,
+}
+
+/// A finished live run.
+struct Run {
+    exchanges: Vec<Exchange>,
+    ok: bool,
+    stderr: String,
+    stdout: Vec<String>,
+}
+
+/// Drive an interview to its end: `reply` chooses the input for each prompt (given the prompt
+/// and the number of inputs already given to that question).
+fn drive(home: &Home, args: &[&str], mut reply: impl FnMut(&Prompt, usize) -> String) -> Run {
+    let mut live = Live::start(home, args);
+    let mut exchanges = vec![];
+    let mut per_question: HashMap<String, usize> = HashMap::new();
+    for _ in 0..MAX_INPUTS {
+        let turn = live.turn();
+        let Some(prompt) = turn.waiting.clone() else {
+            exchanges.push(Exchange { turn, input: None });
+            let (ok, stderr, stdout) = live.finish();
+            return Run { exchanges, ok, stderr, stdout };
+        };
+        let n = per_question.entry(prompt.question.clone()).or_insert(0);
+        let input = reply(&prompt, *n);
+        *n += 1;
+        live.send(&input);
+        exchanges.push(Exchange { turn, input: Some(input) });
+    }
+    panic!("the interview did not end after {MAX_INPUTS} inputs");
+}
+
+fn questions(review: &Value) -> &Vec<Value> {
+    review["questions"].as_array().expect("questions array")
+}
+
+fn total_probes(review: &Value) -> usize {
+    questions(review).iter().map(|q| q["probes"].as_array().map_or(0, Vec::len)).sum()
+}
+
+fn ids(review: &Value) -> Vec<String> {
+    questions(review).iter().map(|q| q["id"].as_str().unwrap().to_string()).collect()
+}
+
+fn score(q: &Value) -> f64 {
+    q["score"].as_f64().expect("numeric score")
+}
+
+fn skips(n: usize) -> String {
+    "/skip\n".repeat(n)
+}
+
+fn stdout_lines(out: &std::process::Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Probing
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn strong_answers_draw_fewer_probes_than_vague_ones() {
+    for seed in ["11", "12"] {
+        let args = ["--offline", "--mode", "first-round", "--seed", seed];
+        let strong_home = Home::new();
+        let strong = drive(&strong_home, &args, |p, _| answer(&p.question, "strong"));
+        let vague_home = Home::new();
+        let vague = drive(&vague_home, &args, |p, _| answer(&p.question, "vague"));
+        assert!(strong.ok && vague.ok, "stderr: {}\n{}", strong.stderr, vague.stderr);
+
+        let (rs, rv) = (strong_home.review(), vague_home.review());
+        assert_eq!(ids(&rs), ids(&rv), "the same seed plans the same questions");
+        assert_eq!(questions(&rs).len(), 6);
+        let (ps, pv) = (total_probes(&rs), total_probes(&rv));
+        assert!(ps < pv, "seed {seed}: strong answers drew {ps} probes, vague ones {pv}");
+        for q in questions(&rs).iter().chain(questions(&rv)) {
+            let n = q["probes"].as_array().map_or(0, Vec::len);
+            assert!(n <= 1, "first round probes at most once per question, {} got {n}", q["id"]);
+        }
+        // What the review counts is what was asked: one probe prompt per recorded probe.
+        let probe_prompts = vague.exchanges.iter().filter(|e| e.turn.waiting.as_ref().is_some_and(|p| p.point.is_some())).count();
+        assert_eq!(probe_prompts, pv);
+    }
+}
+
+#[test]
+fn a_wrong_answer_is_never_acknowledged_as_right() {
+    let praise: Vec<String> = phrases("ack_strong").into_iter().chain(phrases("ack_good")).collect();
+    let home = Home::new();
+    let run = drive(&home, &["--offline", "--mode", "first-round", "--questions", "20", "--seed", "5"], |p, _| {
+        answer(&p.question, "wrong")
+    });
+    assert!(run.ok, "{}", run.stderr);
+    let mut checked = 0;
+    for pair in run.exchanges.windows(2) {
+        if pair[0].input.is_none() {
+            continue;
+        }
+        for line in &pair[1].turn.lines {
+            for phrase in &praise {
+                assert!(!line.contains(phrase.as_str()), "wrong answer praised with {phrase:?}: {line}");
+            }
+        }
+        checked += 1;
+    }
+    let review = home.review();
+    assert_eq!(questions(&review).len(), 20, "every question of the bank was asked");
+    assert!(checked >= 20);
+    for q in questions(&review) {
+        assert!(score(q) <= 3.0, "{} scored {} for a wrong answer", q["id"], score(q));
+        assert!(q["scored"].as_bool().unwrap());
+    }
+    // Misconceptions are named, not glossed over.
+    let wrong_lead: Vec<String> = phrases("ack_wrong").iter().map(|t| template_prefix(t)).collect();
+    assert!(run.stdout.iter().any(|l| wrong_lead.iter().any(|w| l.contains(w.as_str()))));
+}
+
+/// Deep dive on partly-right answers, each probe answered with a full explanation.
+fn chained(home: &Home) -> Run {
+    drive(home, &["--offline", "--mode", "deep-dive", "--topics", "rope,dpo,kv-cache", "--seed", "2"], |p, _| match &p.point {
+        None => answer(&p.question, "partial"),
+        Some(_) => answer(&p.question, "strong"),
+    })
+}
+
+#[test]
+fn deep_dive_chains_probes_on_a_partly_right_answer() {
+    let home = Home::new();
+    let run = chained(&home);
+    assert!(run.ok, "{}", run.stderr);
+    let review = home.review();
+    assert_eq!(review["mode"], "deep-dive");
+    let depths: Vec<usize> = questions(&review).iter().map(|q| q["probes"].as_array().map_or(0, Vec::len)).collect();
+    assert!(depths.iter().any(|d| *d >= 2), "no chain of two probes: {depths:?}");
+    assert!(depths.iter().all(|d| *d <= 3), "deep dive probes at most 3 times: {depths:?}");
+    // The follow-up answers were scored: the questions end above the partial first answer.
+    for q in questions(&review) {
+        let answers = q["answers"].as_array().unwrap().len();
+        assert_eq!(answers, q["probes"].as_array().unwrap().len() + 1, "{}: one answer per prompt", q["id"]);
+    }
+}
+
+#[test]
+fn deep_dive_stops_early_when_the_candidate_is_lost() {
+    let chained_home = Home::new();
+    assert!(chained(&chained_home).ok);
+    let chained_probes = total_probes(&chained_home.review());
+
+    let home = Home::new();
+    let run = drive(&home, &["--offline", "--mode", "deep-dive", "--topics", "rope,dpo,kv-cache", "--seed", "2"], |p, _| match &p.point {
+        None => answer(&p.question, "vague"),
+        Some(_) => "I don't know.".to_string(),
+    });
+    assert!(run.ok, "{}", run.stderr);
+    let review = home.review();
+    assert_eq!(ids(&review), ["rope", "dpo", "kv-cache"]);
+    let lost_probes = total_probes(&review);
+    assert!(lost_probes < chained_probes, "lost: {lost_probes} probes, chained: {chained_probes}");
+    for q in questions(&review) {
+        assert!(q["probes"].as_array().unwrap().len() <= 1, "{}: kept probing a lost candidate", q["id"]);
+    }
+    // After "I don't know" the interviewer leaves a pointer or moves on, and asks something new.
+    let leads: Vec<String> =
+        phrases("hint_lead").iter().map(|t| template_prefix(t)).chain(phrases("move_on")).collect();
+    let mut saw_give_up = 0;
+    for pair in run.exchanges.windows(2) {
+        if pair[0].input.as_deref() != Some("I don't know.") {
+            continue;
+        }
+        let said = pair[1].turn.lines.join("\n");
+        if pair[1].turn.waiting.is_none() {
+            // Lost on the last question: the interview closes, and the wrap-up names what to study.
+            assert!(said.contains("To study next:"), "{said}");
+            continue;
+        }
+        saw_give_up += 1;
+        assert!(leads.iter().any(|l| said.contains(l.as_str())), "no hint or move-on after a lost answer:\n{said}");
+        assert!(
+            pair[1].turn.waiting.as_ref().is_none_or(|p| p.point.is_none() && p.question != pair[0].turn.waiting.as_ref().unwrap().question),
+            "the interviewer kept probing the same question:\n{said}"
+        );
+    }
+    assert!(saw_give_up >= 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn first_round_covers_at_least_four_domains_in_six_questions() {
+    let mut plans = BTreeSet::new();
+    for seed in 1..=6 {
+        let home = Home::new();
+        let out = home.run(&["--offline", "--seed", &seed.to_string()], &skips(8));
+        assert!(out.status.success());
+        let review = home.review();
+        assert_eq!(questions(&review).len(), 6, "seed {seed}");
+        let domains: BTreeSet<&str> = questions(&review).iter().map(|q| q["domain"].as_str().unwrap()).collect();
+        assert!(domains.len() >= 4, "seed {seed}: only {domains:?}");
+        plans.insert(ids(&review));
+    }
+    assert!(plans.len() >= 2, "different seeds should give different plans: {plans:?}");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_interview_word_for_word() {
+    let input = "Attention lets each token weigh every other token.\n/hint\nIt uses queries, keys and values with a softmax.\n/repeat\n/skip\nI am not sure.\n/end\n";
+    let a = Home::new();
+    let b = Home::new();
+    let out_a = a.run(&["--offline", "--seed", "42"], input);
+    let out_b = b.run(&["--offline", "--seed", "42"], input);
+    assert!(out_a.status.success() && out_b.status.success());
+    assert!(!out_a.stdout.is_empty());
+    assert_eq!(String::from_utf8_lossy(&out_a.stdout), String::from_utf8_lossy(&out_b.stdout));
+    assert_eq!(ids(&a.review()), ids(&b.review()));
+}
+
+#[test]
+fn topics_pick_exactly_those_questions_in_deep_dive() {
+    let home = Home::new();
+    let out = home.run(&["--offline", "--topics", "rope,dpo,kv-cache", "--mode", "deep-dive", "--seed", "9"], &skips(5));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let review = home.review();
+    assert_eq!(review["mode"], "deep-dive");
+    assert_eq!(ids(&review), ["rope", "dpo", "kv-cache"]);
+    let stdout = stdout_lines(&out);
+    for id in ["rope", "dpo", "kv-cache"] {
+        let ask = &bank().get(id).unwrap().ask;
+        assert!(stdout.iter().any(|l| l.ends_with(ask.trim())), "{id} was not asked");
+    }
+}
+
+#[test]
+fn an_unknown_topic_fails_with_a_suggestion() {
+    let home = Home::new();
+    let out = home.run(&["--offline", "--topics", "ropee,dpo", "--mode", "deep-dive"], "");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ropee"), "{stderr}");
+    assert!(stderr.contains("did you mean") && stderr.contains("rope"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no interview starts");
+    assert_eq!(home.session_files(), 0, "no session is created");
+}
+
+#[test]
+fn questions_limits_the_interview() {
+    let home = Home::new();
+    let out = home.run(&["--offline", "--questions", "2", "--seed", "4"], &skips(5));
+    assert!(out.status.success());
+    let review = home.review();
+    assert_eq!(questions(&review).len(), 2);
+    assert_eq!(review["status"], "finished");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("2 questions"), "{stdout}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Candidate commands
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn skip_scores_zero_and_moves_on() {
+    let home = Home::new();
+    let mut live = Live::start(&home, &["--offline", "--seed", "3"]);
+    let first = live.turn().waiting.expect("a first question");
+    live.send("/skip");
+    let next = live.turn();
+    let second = next.waiting.clone().expect("a second question");
+    assert!(second.point.is_none() && second.question != first.question, "{next:?}");
+    let skip_ack = phrases("skip_ack");
+    assert!(skip_ack.iter().any(|s| next.lines[0].contains(s.as_str())), "{:?}", next.lines);
+    live.send("/end");
+    let (ok, stderr, _) = live.finish();
+    assert!(ok, "{stderr}");
+    let review = home.review();
+    let q = &questions(&review)[0];
+    assert_eq!(q["id"], first.question.as_str());
+    assert_eq!(q["skipped"], true);
+    assert_eq!(score(q), 0.0);
+    assert_eq!(questions(&review)[1]["id"], second.question.as_str());
+}
+
+#[test]
+fn hint_is_recorded_and_caps_the_score() {
+    let home = Home::new();
+    let mut live = Live::start(&home, &["--offline", "--seed", "3"]);
+    let first = live.turn().waiting.expect("a first question");
+    live.send("/hint");
+    let hint = live.line().expect("a hint line");
+    let leads: Vec<String> = phrases("hint_given").iter().map(|t| template_prefix(t)).collect();
+    assert!(leads.iter().any(|l| hint.starts_with(l.as_str())), "{hint}");
+    live.send(&answer(&first.question, "strong"));
+    let after = live.turn();
+    assert!(after.waiting.is_some());
+    live.send("/end");
+    let (ok, _, _) = live.finish();
+    assert!(ok);
+    let review = home.review();
+    let q = &questions(&review)[0];
+    assert_eq!(q["hints"], 1);
+    assert!(score(q) <= 7.0, "a hinted answer scored {}", score(q));
+    assert!(score(q) > 0.0, "the strong answer still counts");
+}
+
+#[test]
+fn repeat_says_the_last_line_again() {
+    let home = Home::new();
+    let mut live = Live::start(&home, &["--offline", "--seed", "8"]);
+    let asked = live.turn();
+    assert!(asked.waiting.is_some());
+    live.send("/repeat");
+    let again = live.turn();
+    assert_eq!(again.lines, asked.lines);
+    // After an answer, /repeat gives the latest line (here: the follow-up or the next question).
+    let q = asked.waiting.unwrap().question;
+    live.send(&answer(&q, "partial"));
+    let reply = live.turn();
+    live.send("/repeat");
+    assert_eq!(live.turn().lines, reply.lines);
+    live.send("/end");
+    assert!(live.finish().0);
+}
+
+#[test]
+fn end_stops_early_with_the_wrap_up() {
+    let home = Home::new();
+    let mut live = Live::start(&home, &["--offline", "--seed", "3"]);
+    let first = live.turn().waiting.expect("a question");
+    live.send(&answer(&first.question, "strong"));
+    assert!(live.turn().waiting.is_some());
+    live.send("/end");
+    live.send("this line comes after /end and is never read as an answer");
+    let (ok, stderr, stdout) = live.finish();
+    assert!(ok, "{stderr}");
+    assert!(stdout.iter().any(|l| l.starts_with("Overall you scored")), "{stdout:?}");
+    let review = home.review();
+    assert_eq!(review["status"], "finished");
+    assert_eq!(questions(&review).len(), 2, "the first answered, the second asked");
+    assert!(review["end_reason"].as_str().unwrap().contains("candidate"));
+    let answers: usize = questions(&review).iter().map(|q| q["answers"].as_array().unwrap().len()).sum();
+    assert_eq!(answers, 1);
+}
+
+#[test]
+fn help_and_unknown_commands_go_to_stderr_and_the_interview_goes_on() {
+    let home = Home::new();
+    let mut live = Live::start(&home, &["--offline", "--seed", "3"]);
+    let first = live.turn().waiting.expect("a question");
+    live.send("/help");
+    live.send("/foo");
+    live.send(&answer(&first.question, "strong"));
+    let after = live.turn();
+    assert!(after.waiting.is_some(), "{after:?}");
+    live.send("/end");
+    let (ok, stderr, stdout) = live.finish();
+    assert!(ok);
+    for cmd in ["/skip", "/hint", "/repeat", "/end", "/help"] {
+        assert!(stderr.contains(cmd), "help does not list {cmd}: {stderr}");
+    }
+    assert!(stderr.contains("unknown command /foo"), "{stderr}");
+    assert!(!stdout.iter().any(|l| l.contains("/foo")), "errors stay off stdout");
+    let review = home.review();
+    let q = &questions(&review)[0];
+    assert_eq!(q["answers"].as_array().unwrap().len(), 1, "commands are not answers");
+    assert!(score(q) >= 7.5);
+}
+
+#[test]
+fn end_of_input_finishes_the_session_cleanly() {
+    let home = Home::new();
+    let q = Live::start(&home, &["--offline", "--seed", "3"]);
+    let (ok, _, stdout) = q.finish();
+    assert!(ok);
+    assert!(!stdout.is_empty());
+
+    let home = Home::new();
+    let out = home.run(&["--offline", "--seed", "3"], "Attention computes weights with a softmax over scores.\n");
+    assert!(out.status.success(), "EOF exits 0");
+    let review = home.review();
+    assert_eq!(review["status"], "finished");
+    assert_eq!(questions(&review)[0]["answers"].as_array().unwrap().len(), 1);
+    assert!(stdout_lines(&out).iter().any(|l| l.starts_with("Overall you scored")));
+    // Nothing is left to resume.
+    let resume = home.cmd(&["resume", "--offline"]).write_stdin("").timeout(STUCK).output().unwrap();
+    assert!(!resume.status.success());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wrap-up
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn wrap_up_names_the_overall_score_and_study_items() {
+    let home = Home::new();
+    let run = drive(&home, &["--offline", "--seed", "21"], |p, _| answer(&p.question, "partial"));
+    assert!(run.ok, "{}", run.stderr);
+    let review = home.review();
+    let last = run.stdout.last().expect("a wrap-up line").clone();
+    let overall = review["overall"].as_f64().unwrap();
+    assert!(last.contains(&format!("Overall you scored {overall:.1} out of 10 over 6 questions")), "{last}");
+    assert!(last.contains("To study next:"), "{last}");
+    let missed: Vec<String> = questions(&review)
+        .iter()
+        .flat_map(|q| q["points"].as_array().unwrap().iter())
+        .filter(|p| p["verdict"] != "covered")
+        .filter_map(|p| p["expect"].as_str())
+        .map(|e| e.trim().trim_end_matches('.').to_lowercase())
+        .collect();
+    assert!(!missed.is_empty());
+    let lower = last.to_lowercase();
+    assert!(missed.iter().any(|m| lower.contains(m.as_str())), "no missed point named in: {last}");
+}
