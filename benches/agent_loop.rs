@@ -15,6 +15,7 @@ use common::*;
 use interviewer::agent::memory::Memory;
 use interviewer::agent::plan::{self, PlanRequest};
 use interviewer::agent::state::InterviewState;
+use interviewer::agent::tokens::TokenCounter;
 use interviewer::agent::{Agent, CandidateInput};
 use interviewer::bank::{Bank, Mode, load_builtin};
 use interviewer::cli::{BackendArgs, JudgeArg};
@@ -60,7 +61,7 @@ fn state(bank: &Bank) -> Option<InterviewState> {
 }
 
 /// One scripted interview; returns the loop overhead of every turn (wall minus model time).
-async fn run(bank: Arc<Bank>, context_tokens: usize) -> Result<Vec<Duration>, String> {
+async fn run(bank: Arc<Bank>, context_tokens: usize) -> Result<Run, String> {
     let st = state(&bank).ok_or("no plan")?;
     let script = interview_script(&bank, &st.plan, 3, ANSWERS);
     let server = ScriptedServer::start(Script::new(script.responses)).await;
@@ -88,7 +89,26 @@ async fn run(bank: Arc<Bank>, context_tokens: usize) -> Result<Vec<Duration>, St
         overheads.push(wall.saturating_sub(timed.waited() - waited_before));
     }
     std::hint::black_box(shown);
-    Ok(overheads)
+    // Attribution: what one count of a request's size costs with the agent's token counter.
+    let counter = TokenCounter::for_model(TEST_MODEL);
+    let requests = requests_from(&server.requests().await, Caller::Interviewer);
+    let mut counting = vec![];
+    for r in &requests {
+        let (msgs, tools) = (wire_messages(r), wire_tools(r));
+        let started = Instant::now();
+        std::hint::black_box(counter.messages(&msgs) + counter.tools(&tools));
+        counting.push(started.elapsed());
+    }
+    Ok(Run { overheads, counting, requests: requests.len() })
+}
+
+/// Figures of one interview.
+struct Run {
+    /// Loop overhead per turn.
+    overheads: Vec<Duration>,
+    /// Time to count one request's tokens, per request.
+    counting: Vec<Duration>,
+    requests: usize,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -99,11 +119,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn report(label: &str, mut all: Vec<Duration>) {
+fn report(label: &str, unit: &str, mut all: Vec<Duration>) {
     all.sort();
     let mean = all.iter().sum::<Duration>() / all.len().max(1) as u32;
     println!(
-        "{label:<34} turns {:>4}  median {:>9.3} ms  p95 {:>9.3} ms  mean {:>9.3} ms  max {:>9.3} ms",
+        "{label:<34} {unit:>8} {:>4}  median {:>9.3} ms  p95 {:>9.3} ms  mean {:>9.3} ms  max {:>9.3} ms",
         all.len(),
         percentile(&all, 0.5).as_secs_f64() * 1e3,
         percentile(&all, 0.95).as_secs_f64() * 1e3,
@@ -129,7 +149,7 @@ fn main() {
     };
     println!("agent loop overhead per turn (turn wall time minus model/server time), {RUNS} x (1 + {ANSWERS}) turns");
     for (label, context_tokens) in [("bounded (context_tokens 6000)", 6000), ("unbounded (context_tokens 10M)", 10_000_000)] {
-        let mut all = vec![];
+        let (mut all, mut counting, mut requests) = (vec![], vec![], 0);
         // One warm-up interview (tokenizer tables, connection pool), not counted.
         if let Err(e) = runtime.block_on(run(bank.clone(), context_tokens)) {
             eprintln!("{label}: warm-up failed: {e}");
@@ -137,11 +157,18 @@ fn main() {
         }
         for _ in 0..RUNS {
             match runtime.block_on(run(bank.clone(), context_tokens)) {
-                Ok(turns) => all.extend(turns),
+                Ok(run) => {
+                    all.extend(run.overheads);
+                    counting.extend(run.counting);
+                    requests += run.requests;
+                }
                 Err(e) => eprintln!("{label}: run failed: {e}"),
             }
         }
-        report(label, all);
+        let turns = all.len().max(1);
+        report(label, "turns", all);
+        report("  of which: one token count/request", "requests", counting);
+        println!("  ({:.2} model requests per turn)", requests as f64 / turns as f64);
     }
     println!("target: median < 1 ms");
 }

@@ -32,17 +32,30 @@ struct Sample {
 }
 
 fn main() {
-    let runs: usize = std::env::var("OFFLINE_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(10).max(1);
+    let runs: usize = std::env::var("OFFLINE_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10)
+        .max(1);
     let (script, first_ask) = script();
     println!("offline interview benchmark: {BIN}");
-    println!("scripted first round: {QUESTIONS} questions, seed {SEED}, {} bytes of answers, {runs} runs (+1 warm-up)", script.len());
+    println!(
+        "scripted first round: {QUESTIONS} questions, seed {SEED}, {} bytes of answers, {runs} runs (+1 warm-up)",
+        script.len()
+    );
 
     let warm = run_once(&script, &first_ask);
     if !warm.success || !warm.wrapped_up {
-        println!("warning: the warm-up run did not finish cleanly (success {}, wrap-up {})", warm.success, warm.wrapped_up);
+        println!(
+            "warning: the warm-up run did not finish cleanly (success {}, wrap-up {})",
+            warm.success, warm.wrapped_up
+        );
     }
     let samples: Vec<Sample> = (0..runs).map(|_| run_once(&script, &first_ask)).collect();
-    let failed = samples.iter().filter(|s| !s.success || !s.wrapped_up).count();
+    let failed = samples
+        .iter()
+        .filter(|s| !s.success || !s.wrapped_up)
+        .count();
     if failed > 0 {
         println!("warning: {failed} run(s) did not end with a wrap-up and exit 0");
     }
@@ -51,10 +64,16 @@ fn main() {
     let total: Vec<f64> = samples.iter().map(|s| ms(s.total)).collect();
     let first_line: Vec<f64> = samples.iter().map(|s| ms(s.first_line)).collect();
     let first_q: Vec<f64> = samples.iter().map(|s| ms(s.first_question)).collect();
-    let rss: Vec<f64> = samples.iter().map(|s| s.max_rss_kb as f64 / 1024.0).collect();
+    let rss: Vec<f64> = samples
+        .iter()
+        .map(|s| s.max_rss_kb as f64 / 1024.0)
+        .collect();
     println!("stdout lines per run: {}", samples[0].lines);
     println!();
-    println!("{:<28} {:>10} {:>10} {:>10} {:>10}  target", "metric", "median", "min", "max", "");
+    println!(
+        "{:<28} {:>10} {:>10} {:>10} {:>10}  target",
+        "metric", "median", "min", "max", ""
+    );
     report("start to exit (ms)", &total, 300.0);
     report("start to first line (ms)", &first_line, 50.0);
     report("start to first question (ms)", &first_q, 50.0);
@@ -64,36 +83,63 @@ fn main() {
 fn report(name: &str, values: &[f64], target: f64) {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
-    let median = if v.len() % 2 == 1 { v[v.len() / 2] } else { (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0 };
+    let median = if v.len() % 2 == 1 {
+        v[v.len() / 2]
+    } else {
+        (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+    };
     let verdict = if median < target { "ok" } else { "MISSED" };
-    println!("{name:<28} {median:>10.1} {:>10.1} {:>10.1} {:>10}  < {target} {verdict}", v[0], v[v.len() - 1], "");
+    println!(
+        "{name:<28} {median:>10.1} {:>10.1} {:>10.1} {:>10}  < {target} {verdict}",
+        v[0],
+        v[v.len() - 1],
+        ""
+    );
 }
 
 /// The scripted answers (the strong graded answer for each planned question, in plan order) and
 /// the first question's text.
 fn script() -> (String, String) {
     let bank = load_builtin().expect("the built-in bank loads");
-    let req = PlanRequest { mode: Mode::FirstRound, questions: Some(QUESTIONS), seed: SEED, ..PlanRequest::default() };
+    let req = PlanRequest {
+        mode: Mode::FirstRound,
+        questions: Some(QUESTIONS),
+        seed: SEED,
+        ..PlanRequest::default()
+    };
     let plan = plan::build(&bank, &req).expect("a plan");
     let strong = strong_answers();
     let mut script = String::new();
     for id in &plan {
-        let answer = strong.get(id).map(String::as_str).unwrap_or("I am not sure about this one.");
+        let answer = strong
+            .get(id)
+            .map(String::as_str)
+            .unwrap_or("I am not sure about this one.");
         script.push_str(&answer.replace(['\n', '\r'], " "));
         script.push('\n');
     }
-    let first_ask = plan.first().and_then(|id| bank.get(id)).map(|q| q.ask.trim().to_string()).unwrap_or_default();
+    let first_ask = plan
+        .first()
+        .and_then(|id| bank.get(id))
+        .map(|q| q.ask.trim().to_string())
+        .unwrap_or_default();
     (script, first_ask)
 }
 
 fn strong_answers() -> HashMap<String, String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graded_parts");
     let mut map = HashMap::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return map };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return map;
+    };
     for entry in entries.flatten() {
-        let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
         for line in text.lines() {
-            let Ok(v) = serde_json::from_str::<Value>(line) else { continue };
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
             if v["kind"] == "strong"
                 && let (Some(q), Some(a)) = (v["question"].as_str(), v["answer"].as_str())
             {
@@ -108,7 +154,15 @@ fn run_once(script: &str, first_ask: &str) -> Sample {
     let home = tempfile::tempdir().expect("temp dir");
     let started = Instant::now();
     let mut child = Command::new(BIN)
-        .args(["--offline", "--mode", "first-round", "--questions", &QUESTIONS.to_string(), "--seed", &SEED.to_string()])
+        .args([
+            "--offline",
+            "--mode",
+            "first-round",
+            "--questions",
+            &QUESTIONS.to_string(),
+            "--seed",
+            &SEED.to_string(),
+        ])
         .env("INTERVIEWER_HOME", home.path())
         .env_remove("OPENAI_API_KEY")
         .env_remove("OPENAI_BASE_URL")
@@ -133,7 +187,8 @@ fn run_once(script: &str, first_ask: &str) -> Sample {
         let now = started.elapsed();
         lines += 1;
         first_line.get_or_insert(now);
-        if first_question.is_none() && !first_ask.is_empty() && line.trim_end().ends_with(first_ask) {
+        if first_question.is_none() && !first_ask.is_empty() && line.trim_end().ends_with(first_ask)
+        {
             first_question = Some(now);
         }
         wrapped_up |= line.starts_with("Overall you scored");
@@ -165,6 +220,10 @@ fn wait_with_rusage(pid: libc::pid_t) -> (bool, i64) {
     }
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
     // Linux reports ru_maxrss in KiB (macOS in bytes).
-    let kb = if cfg!(target_os = "macos") { usage.ru_maxrss / 1024 } else { usage.ru_maxrss };
+    let kb = if cfg!(target_os = "macos") {
+        usage.ru_maxrss / 1024
+    } else {
+        usage.ru_maxrss
+    };
     (ok, kb as i64)
 }

@@ -19,9 +19,17 @@ fn main() {
     let fixtures: Vec<(String, String)> = include_str!("../tests/fixtures/graded_answers.jsonl")
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|v| Some((v["question"].as_str()?.to_string(), v["answer"].as_str()?.to_string())))
+        .filter_map(|v| {
+            Some((
+                v["question"].as_str()?.to_string(),
+                v["answer"].as_str()?.to_string(),
+            ))
+        })
         .collect();
-    let cases: Vec<_> = fixtures.iter().filter_map(|(q, a)| Some((bank.get(q)?, a.as_str()))).collect();
+    let cases: Vec<_> = fixtures
+        .iter()
+        .filter_map(|(q, a)| Some((bank.get(q)?, a.as_str())))
+        .collect();
     if cases.is_empty() {
         eprintln!("no graded fixtures to score");
         std::process::exit(1);

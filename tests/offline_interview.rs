@@ -49,12 +49,21 @@ fn prompt_texts() -> &'static Vec<(String, Prompt)> {
     TEXTS.get_or_init(|| {
         let mut texts = vec![];
         for q in &bank().questions {
-            texts.push((q.ask.trim().to_string(), Prompt { question: q.id.clone(), point: None }));
+            texts.push((
+                q.ask.trim().to_string(),
+                Prompt {
+                    question: q.id.clone(),
+                    point: None,
+                },
+            ));
             for p in &q.points {
                 for t in p.probes.iter().chain(p.derivations.iter()) {
                     texts.push((
                         t.trim().to_string(),
-                        Prompt { question: q.id.clone(), point: Some(p.id.clone()) },
+                        Prompt {
+                            question: q.id.clone(),
+                            point: Some(p.id.clone()),
+                        },
                     ));
                 }
             }
@@ -68,7 +77,10 @@ fn prompt_texts() -> &'static Vec<(String, Prompt)> {
 /// The prompt a printed line ends with, if any.
 fn classify(line: &str) -> Option<Prompt> {
     let line = line.trim_end();
-    prompt_texts().iter().find(|(t, _)| line.ends_with(t.as_str())).map(|(_, p)| p.clone())
+    prompt_texts()
+        .iter()
+        .find(|(t, _)| line.ends_with(t.as_str()))
+        .map(|(_, p)| p.clone())
 }
 
 /// Graded answers: (question id, kind) -> the first fixture answer of that kind.
@@ -87,8 +99,12 @@ fn fixtures() -> &'static HashMap<(String, String), String> {
             let text = std::fs::read_to_string(&f).expect("fixture file");
             for line in text.lines().filter(|l| !l.trim().is_empty()) {
                 let v: Value = serde_json::from_str(line).expect("fixture line is JSON");
-                let key = (v["question"].as_str().unwrap().to_string(), v["kind"].as_str().unwrap().to_string());
-                map.entry(key).or_insert_with(|| v["answer"].as_str().unwrap().to_string());
+                let key = (
+                    v["question"].as_str().unwrap().to_string(),
+                    v["kind"].as_str().unwrap().to_string(),
+                );
+                map.entry(key)
+                    .or_insert_with(|| v["answer"].as_str().unwrap().to_string());
             }
         }
         map
@@ -108,7 +124,8 @@ fn phrases(key: &str) -> Vec<String> {
     static TABLE: OnceLock<toml::Table> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts/phrases.toml");
-        toml::from_str(&std::fs::read_to_string(path).expect("phrases file")).expect("phrases parse")
+        toml::from_str(&std::fs::read_to_string(path).expect("phrases file"))
+            .expect("phrases parse")
     });
     match &table[key] {
         toml::Value::Array(a) => a.iter().map(|v| v.as_str().unwrap().to_string()).collect(),
@@ -119,7 +136,12 @@ fn phrases(key: &str) -> Vec<String> {
 
 /// The fixed text of a template before its first `{placeholder}`.
 fn template_prefix(template: &str) -> String {
-    template.split('{').next().unwrap_or(template).trim().to_string()
+    template
+        .split('{')
+        .next()
+        .unwrap_or(template)
+        .trim()
+        .to_string()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,7 +155,9 @@ struct Home {
 
 impl Home {
     fn new() -> Home {
-        Home { dir: tempfile::tempdir().expect("temp dir") }
+        Home {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     fn path(&self) -> &Path {
@@ -150,19 +174,35 @@ impl Home {
 
     /// Run with all of `input` on stdin at once.
     fn run(&self, args: &[&str], input: &str) -> std::process::Output {
-        self.cmd(args).write_stdin(input.to_string()).timeout(STUCK).output().expect("run interviewer")
+        self.cmd(args)
+            .write_stdin(input.to_string())
+            .timeout(STUCK)
+            .output()
+            .expect("run interviewer")
     }
 
     /// `review --format json` of the latest session.
     fn review(&self) -> Value {
-        let out = self.cmd(&["review", "--format", "json"]).timeout(STUCK).output().expect("run review");
-        assert!(out.status.success(), "review failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .cmd(&["review", "--format", "json"])
+            .timeout(STUCK)
+            .output()
+            .expect("run review");
+        assert!(
+            out.status.success(),
+            "review failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("review json parses")
     }
 
     fn session_files(&self) -> usize {
         std::fs::read_dir(self.path().join("sessions"))
-            .map(|d| d.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "jsonl")).count())
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+                    .count()
+            })
             .unwrap_or(0)
     }
 }
@@ -191,7 +231,13 @@ impl EnvCmd for std::process::Command {
 
 fn isolate(cmd: &mut impl EnvCmd, home: &Path) {
     cmd.set("INTERVIEWER_HOME", home);
-    for k in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "INTERVIEWER_MODEL", "INTERVIEWER_BANK", "CLICOLOR_FORCE"] {
+    for k in [
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "INTERVIEWER_MODEL",
+        "INTERVIEWER_BANK",
+        "CLICOLOR_FORCE",
+    ] {
         cmd.unset(k);
     }
 }
@@ -241,7 +287,13 @@ impl Live {
             let _ = std::io::Read::read_to_string(&mut err, &mut s);
             s
         });
-        Live { stdin: child.stdin.take(), child, lines: rx, stderr: Some(stderr), transcript: vec![] }
+        Live {
+            stdin: child.stdin.take(),
+            child,
+            lines: rx,
+            stderr: Some(stderr),
+            transcript: vec![],
+        }
     }
 
     /// The next stdout line, `None` at the end of output.
@@ -252,7 +304,10 @@ impl Live {
                 Some(l)
             }
             Err(RecvTimeoutError::Disconnected) => None,
-            Err(RecvTimeoutError::Timeout) => panic!("interviewer stuck; stdout so far:\n{}", self.transcript.join("\n")),
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "interviewer stuck; stdout so far:\n{}",
+                self.transcript.join("\n")
+            ),
         }
     }
 
@@ -284,7 +339,11 @@ impl Live {
         drop(self.stdin.take());
         while self.line().is_some() {}
         let status = self.child.wait().expect("wait for interviewer");
-        let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default()).unwrap_or_default();
+        let stderr = self
+            .stderr
+            .take()
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
         (status.success(), stderr, self.transcript)
     }
 }
@@ -315,13 +374,21 @@ fn drive(home: &Home, args: &[&str], mut reply: impl FnMut(&Prompt, usize) -> St
         let Some(prompt) = turn.waiting.clone() else {
             exchanges.push(Exchange { turn, input: None });
             let (ok, stderr, stdout) = live.finish();
-            return Run { exchanges, ok, stderr, stdout };
+            return Run {
+                exchanges,
+                ok,
+                stderr,
+                stdout,
+            };
         };
         let n = per_question.entry(prompt.question.clone()).or_insert(0);
         let input = reply(&prompt, *n);
         *n += 1;
         live.send(&input);
-        exchanges.push(Exchange { turn, input: Some(input) });
+        exchanges.push(Exchange {
+            turn,
+            input: Some(input),
+        });
     }
     panic!("the interview did not end after {MAX_INPUTS} inputs");
 }
@@ -331,11 +398,17 @@ fn questions(review: &Value) -> &Vec<Value> {
 }
 
 fn total_probes(review: &Value) -> usize {
-    questions(review).iter().map(|q| q["probes"].as_array().map_or(0, Vec::len)).sum()
+    questions(review)
+        .iter()
+        .map(|q| q["probes"].as_array().map_or(0, Vec::len))
+        .sum()
 }
 
 fn ids(review: &Value) -> Vec<String> {
-    questions(review).iter().map(|q| q["id"].as_str().unwrap().to_string()).collect()
+    questions(review)
+        .iter()
+        .map(|q| q["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn score(q: &Value) -> f64 {
@@ -347,7 +420,10 @@ fn skips(n: usize) -> String {
 }
 
 fn stdout_lines(out: &std::process::Output) -> Vec<String> {
-    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -362,30 +438,59 @@ fn strong_answers_draw_fewer_probes_than_vague_ones() {
         let strong = drive(&strong_home, &args, |p, _| answer(&p.question, "strong"));
         let vague_home = Home::new();
         let vague = drive(&vague_home, &args, |p, _| answer(&p.question, "vague"));
-        assert!(strong.ok && vague.ok, "stderr: {}\n{}", strong.stderr, vague.stderr);
+        assert!(
+            strong.ok && vague.ok,
+            "stderr: {}\n{}",
+            strong.stderr,
+            vague.stderr
+        );
 
         let (rs, rv) = (strong_home.review(), vague_home.review());
         assert_eq!(ids(&rs), ids(&rv), "the same seed plans the same questions");
         assert_eq!(questions(&rs).len(), 6);
         let (ps, pv) = (total_probes(&rs), total_probes(&rv));
-        assert!(ps < pv, "seed {seed}: strong answers drew {ps} probes, vague ones {pv}");
+        assert!(
+            ps < pv,
+            "seed {seed}: strong answers drew {ps} probes, vague ones {pv}"
+        );
         for q in questions(&rs).iter().chain(questions(&rv)) {
             let n = q["probes"].as_array().map_or(0, Vec::len);
-            assert!(n <= 1, "first round probes at most once per question, {} got {n}", q["id"]);
+            assert!(
+                n <= 1,
+                "first round probes at most once per question, {} got {n}",
+                q["id"]
+            );
         }
         // What the review counts is what was asked: one probe prompt per recorded probe.
-        let probe_prompts = vague.exchanges.iter().filter(|e| e.turn.waiting.as_ref().is_some_and(|p| p.point.is_some())).count();
+        let probe_prompts = vague
+            .exchanges
+            .iter()
+            .filter(|e| e.turn.waiting.as_ref().is_some_and(|p| p.point.is_some()))
+            .count();
         assert_eq!(probe_prompts, pv);
     }
 }
 
 #[test]
 fn a_wrong_answer_is_never_acknowledged_as_right() {
-    let praise: Vec<String> = phrases("ack_strong").into_iter().chain(phrases("ack_good")).collect();
+    let praise: Vec<String> = phrases("ack_strong")
+        .into_iter()
+        .chain(phrases("ack_good"))
+        .collect();
     let home = Home::new();
-    let run = drive(&home, &["--offline", "--mode", "first-round", "--questions", "20", "--seed", "5"], |p, _| {
-        answer(&p.question, "wrong")
-    });
+    let run = drive(
+        &home,
+        &[
+            "--offline",
+            "--mode",
+            "first-round",
+            "--questions",
+            "20",
+            "--seed",
+            "5",
+        ],
+        |p, _| answer(&p.question, "wrong"),
+    );
     assert!(run.ok, "{}", run.stderr);
     let mut checked = 0;
     for pair in run.exchanges.windows(2) {
@@ -394,29 +499,60 @@ fn a_wrong_answer_is_never_acknowledged_as_right() {
         }
         for line in &pair[1].turn.lines {
             for phrase in &praise {
-                assert!(!line.contains(phrase.as_str()), "wrong answer praised with {phrase:?}: {line}");
+                assert!(
+                    !line.contains(phrase.as_str()),
+                    "wrong answer praised with {phrase:?}: {line}"
+                );
             }
         }
         checked += 1;
     }
     let review = home.review();
-    assert_eq!(questions(&review).len(), 20, "every question of the bank was asked");
+    assert_eq!(
+        questions(&review).len(),
+        20,
+        "every question of the bank was asked"
+    );
     assert!(checked >= 20);
     for q in questions(&review) {
-        assert!(score(q) <= 3.0, "{} scored {} for a wrong answer", q["id"], score(q));
+        assert!(
+            score(q) <= 3.0,
+            "{} scored {} for a wrong answer",
+            q["id"],
+            score(q)
+        );
         assert!(q["scored"].as_bool().unwrap());
     }
     // Misconceptions are named, not glossed over.
-    let wrong_lead: Vec<String> = phrases("ack_wrong").iter().map(|t| template_prefix(t)).collect();
-    assert!(run.stdout.iter().any(|l| wrong_lead.iter().any(|w| l.contains(w.as_str()))));
+    let wrong_lead: Vec<String> = phrases("ack_wrong")
+        .iter()
+        .map(|t| template_prefix(t))
+        .collect();
+    assert!(
+        run.stdout
+            .iter()
+            .any(|l| wrong_lead.iter().any(|w| l.contains(w.as_str())))
+    );
 }
 
 /// Deep dive on partly-right answers, each probe answered with a full explanation.
 fn chained(home: &Home) -> Run {
-    drive(home, &["--offline", "--mode", "deep-dive", "--topics", "rope,dpo,kv-cache", "--seed", "2"], |p, _| match &p.point {
-        None => answer(&p.question, "partial"),
-        Some(_) => answer(&p.question, "strong"),
-    })
+    drive(
+        home,
+        &[
+            "--offline",
+            "--mode",
+            "deep-dive",
+            "--topics",
+            "rope,dpo,kv-cache",
+            "--seed",
+            "2",
+        ],
+        |p, _| match &p.point {
+            None => answer(&p.question, "partial"),
+            Some(_) => answer(&p.question, "strong"),
+        },
+    )
 }
 
 #[test]
@@ -426,13 +562,27 @@ fn deep_dive_chains_probes_on_a_partly_right_answer() {
     assert!(run.ok, "{}", run.stderr);
     let review = home.review();
     assert_eq!(review["mode"], "deep-dive");
-    let depths: Vec<usize> = questions(&review).iter().map(|q| q["probes"].as_array().map_or(0, Vec::len)).collect();
-    assert!(depths.iter().any(|d| *d >= 2), "no chain of two probes: {depths:?}");
-    assert!(depths.iter().all(|d| *d <= 3), "deep dive probes at most 3 times: {depths:?}");
+    let depths: Vec<usize> = questions(&review)
+        .iter()
+        .map(|q| q["probes"].as_array().map_or(0, Vec::len))
+        .collect();
+    assert!(
+        depths.iter().any(|d| *d >= 2),
+        "no chain of two probes: {depths:?}"
+    );
+    assert!(
+        depths.iter().all(|d| *d <= 3),
+        "deep dive probes at most 3 times: {depths:?}"
+    );
     // The follow-up answers were scored: the questions end above the partial first answer.
     for q in questions(&review) {
         let answers = q["answers"].as_array().unwrap().len();
-        assert_eq!(answers, q["probes"].as_array().unwrap().len() + 1, "{}: one answer per prompt", q["id"]);
+        assert_eq!(
+            answers,
+            q["probes"].as_array().unwrap().len() + 1,
+            "{}: one answer per prompt",
+            q["id"]
+        );
     }
 }
 
@@ -443,21 +593,43 @@ fn deep_dive_stops_early_when_the_candidate_is_lost() {
     let chained_probes = total_probes(&chained_home.review());
 
     let home = Home::new();
-    let run = drive(&home, &["--offline", "--mode", "deep-dive", "--topics", "rope,dpo,kv-cache", "--seed", "2"], |p, _| match &p.point {
-        None => answer(&p.question, "vague"),
-        Some(_) => "I don't know.".to_string(),
-    });
+    let run = drive(
+        &home,
+        &[
+            "--offline",
+            "--mode",
+            "deep-dive",
+            "--topics",
+            "rope,dpo,kv-cache",
+            "--seed",
+            "2",
+        ],
+        |p, _| match &p.point {
+            None => answer(&p.question, "vague"),
+            Some(_) => "I don't know.".to_string(),
+        },
+    );
     assert!(run.ok, "{}", run.stderr);
     let review = home.review();
     assert_eq!(ids(&review), ["rope", "dpo", "kv-cache"]);
     let lost_probes = total_probes(&review);
-    assert!(lost_probes < chained_probes, "lost: {lost_probes} probes, chained: {chained_probes}");
+    assert!(
+        lost_probes < chained_probes,
+        "lost: {lost_probes} probes, chained: {chained_probes}"
+    );
     for q in questions(&review) {
-        assert!(q["probes"].as_array().unwrap().len() <= 1, "{}: kept probing a lost candidate", q["id"]);
+        assert!(
+            q["probes"].as_array().unwrap().len() <= 1,
+            "{}: kept probing a lost candidate",
+            q["id"]
+        );
     }
     // After "I don't know" the interviewer leaves a pointer or moves on, and asks something new.
-    let leads: Vec<String> =
-        phrases("hint_lead").iter().map(|t| template_prefix(t)).chain(phrases("move_on")).collect();
+    let leads: Vec<String> = phrases("hint_lead")
+        .iter()
+        .map(|t| template_prefix(t))
+        .chain(phrases("move_on"))
+        .collect();
     let mut saw_give_up = 0;
     for pair in run.exchanges.windows(2) {
         if pair[0].input.as_deref() != Some("I don't know.") {
@@ -470,9 +642,17 @@ fn deep_dive_stops_early_when_the_candidate_is_lost() {
             continue;
         }
         saw_give_up += 1;
-        assert!(leads.iter().any(|l| said.contains(l.as_str())), "no hint or move-on after a lost answer:\n{said}");
         assert!(
-            pair[1].turn.waiting.as_ref().is_none_or(|p| p.point.is_none() && p.question != pair[0].turn.waiting.as_ref().unwrap().question),
+            leads.iter().any(|l| said.contains(l.as_str())),
+            "no hint or move-on after a lost answer:\n{said}"
+        );
+        assert!(
+            pair[1]
+                .turn
+                .waiting
+                .as_ref()
+                .is_none_or(|p| p.point.is_none()
+                    && p.question != pair[0].turn.waiting.as_ref().unwrap().question),
             "the interviewer kept probing the same question:\n{said}"
         );
     }
@@ -492,11 +672,17 @@ fn first_round_covers_at_least_four_domains_in_six_questions() {
         assert!(out.status.success());
         let review = home.review();
         assert_eq!(questions(&review).len(), 6, "seed {seed}");
-        let domains: BTreeSet<&str> = questions(&review).iter().map(|q| q["domain"].as_str().unwrap()).collect();
+        let domains: BTreeSet<&str> = questions(&review)
+            .iter()
+            .map(|q| q["domain"].as_str().unwrap())
+            .collect();
         assert!(domains.len() >= 4, "seed {seed}: only {domains:?}");
         plans.insert(ids(&review));
     }
-    assert!(plans.len() >= 2, "different seeds should give different plans: {plans:?}");
+    assert!(
+        plans.len() >= 2,
+        "different seeds should give different plans: {plans:?}"
+    );
 }
 
 #[test]
@@ -508,33 +694,60 @@ fn the_same_seed_gives_the_same_interview_word_for_word() {
     let out_b = b.run(&["--offline", "--seed", "42"], input);
     assert!(out_a.status.success() && out_b.status.success());
     assert!(!out_a.stdout.is_empty());
-    assert_eq!(String::from_utf8_lossy(&out_a.stdout), String::from_utf8_lossy(&out_b.stdout));
+    assert_eq!(
+        String::from_utf8_lossy(&out_a.stdout),
+        String::from_utf8_lossy(&out_b.stdout)
+    );
     assert_eq!(ids(&a.review()), ids(&b.review()));
 }
 
 #[test]
 fn topics_pick_exactly_those_questions_in_deep_dive() {
     let home = Home::new();
-    let out = home.run(&["--offline", "--topics", "rope,dpo,kv-cache", "--mode", "deep-dive", "--seed", "9"], &skips(5));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = home.run(
+        &[
+            "--offline",
+            "--topics",
+            "rope,dpo,kv-cache",
+            "--mode",
+            "deep-dive",
+            "--seed",
+            "9",
+        ],
+        &skips(5),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let review = home.review();
     assert_eq!(review["mode"], "deep-dive");
     assert_eq!(ids(&review), ["rope", "dpo", "kv-cache"]);
     let stdout = stdout_lines(&out);
     for id in ["rope", "dpo", "kv-cache"] {
         let ask = &bank().get(id).unwrap().ask;
-        assert!(stdout.iter().any(|l| l.ends_with(ask.trim())), "{id} was not asked");
+        assert!(
+            stdout.iter().any(|l| l.ends_with(ask.trim())),
+            "{id} was not asked"
+        );
     }
 }
 
 #[test]
 fn an_unknown_topic_fails_with_a_suggestion() {
     let home = Home::new();
-    let out = home.run(&["--offline", "--topics", "ropee,dpo", "--mode", "deep-dive"], "");
+    let out = home.run(
+        &["--offline", "--topics", "ropee,dpo", "--mode", "deep-dive"],
+        "",
+    );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("ropee"), "{stderr}");
-    assert!(stderr.contains("did you mean") && stderr.contains("rope"), "{stderr}");
+    assert!(
+        stderr.contains("did you mean") && stderr.contains("rope"),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty(), "no interview starts");
     assert_eq!(home.session_files(), 0, "no session is created");
 }
@@ -563,9 +776,16 @@ fn skip_scores_zero_and_moves_on() {
     live.send("/skip");
     let next = live.turn();
     let second = next.waiting.clone().expect("a second question");
-    assert!(second.point.is_none() && second.question != first.question, "{next:?}");
+    assert!(
+        second.point.is_none() && second.question != first.question,
+        "{next:?}"
+    );
     let skip_ack = phrases("skip_ack");
-    assert!(skip_ack.iter().any(|s| next.lines[0].contains(s.as_str())), "{:?}", next.lines);
+    assert!(
+        skip_ack.iter().any(|s| next.lines[0].contains(s.as_str())),
+        "{:?}",
+        next.lines
+    );
     live.send("/end");
     let (ok, stderr, _) = live.finish();
     assert!(ok, "{stderr}");
@@ -584,7 +804,10 @@ fn hint_is_recorded_and_caps_the_score() {
     let first = live.turn().waiting.expect("a first question");
     live.send("/hint");
     let hint = live.line().expect("a hint line");
-    let leads: Vec<String> = phrases("hint_given").iter().map(|t| template_prefix(t)).collect();
+    let leads: Vec<String> = phrases("hint_given")
+        .iter()
+        .map(|t| template_prefix(t))
+        .collect();
     assert!(leads.iter().any(|l| hint.starts_with(l.as_str())), "{hint}");
     live.send(&answer(&first.question, "strong"));
     let after = live.turn();
@@ -629,12 +852,22 @@ fn end_stops_early_with_the_wrap_up() {
     live.send("this line comes after /end and is never read as an answer");
     let (ok, stderr, stdout) = live.finish();
     assert!(ok, "{stderr}");
-    assert!(stdout.iter().any(|l| l.starts_with("Overall you scored")), "{stdout:?}");
+    assert!(
+        stdout.iter().any(|l| l.starts_with("Overall you scored")),
+        "{stdout:?}"
+    );
     let review = home.review();
     assert_eq!(review["status"], "finished");
-    assert_eq!(questions(&review).len(), 2, "the first answered, the second asked");
+    assert_eq!(
+        questions(&review).len(),
+        2,
+        "the first answered, the second asked"
+    );
     assert!(review["end_reason"].as_str().unwrap().contains("candidate"));
-    let answers: usize = questions(&review).iter().map(|q| q["answers"].as_array().unwrap().len()).sum();
+    let answers: usize = questions(&review)
+        .iter()
+        .map(|q| q["answers"].as_array().unwrap().len())
+        .sum();
     assert_eq!(answers, 1);
 }
 
@@ -655,10 +888,17 @@ fn help_and_unknown_commands_go_to_stderr_and_the_interview_goes_on() {
         assert!(stderr.contains(cmd), "help does not list {cmd}: {stderr}");
     }
     assert!(stderr.contains("unknown command /foo"), "{stderr}");
-    assert!(!stdout.iter().any(|l| l.contains("/foo")), "errors stay off stdout");
+    assert!(
+        !stdout.iter().any(|l| l.contains("/foo")),
+        "errors stay off stdout"
+    );
     let review = home.review();
     let q = &questions(&review)[0];
-    assert_eq!(q["answers"].as_array().unwrap().len(), 1, "commands are not answers");
+    assert_eq!(
+        q["answers"].as_array().unwrap().len(),
+        1,
+        "commands are not answers"
+    );
     assert!(score(q) >= 7.5);
 }
 
@@ -671,14 +911,29 @@ fn end_of_input_finishes_the_session_cleanly() {
     assert!(!stdout.is_empty());
 
     let home = Home::new();
-    let out = home.run(&["--offline", "--seed", "3"], "Attention computes weights with a softmax over scores.\n");
+    let out = home.run(
+        &["--offline", "--seed", "3"],
+        "Attention computes weights with a softmax over scores.\n",
+    );
     assert!(out.status.success(), "EOF exits 0");
     let review = home.review();
     assert_eq!(review["status"], "finished");
-    assert_eq!(questions(&review)[0]["answers"].as_array().unwrap().len(), 1);
-    assert!(stdout_lines(&out).iter().any(|l| l.starts_with("Overall you scored")));
+    assert_eq!(
+        questions(&review)[0]["answers"].as_array().unwrap().len(),
+        1
+    );
+    assert!(
+        stdout_lines(&out)
+            .iter()
+            .any(|l| l.starts_with("Overall you scored"))
+    );
     // Nothing is left to resume.
-    let resume = home.cmd(&["resume", "--offline"]).write_stdin("").timeout(STUCK).output().unwrap();
+    let resume = home
+        .cmd(&["resume", "--offline"])
+        .write_stdin("")
+        .timeout(STUCK)
+        .output()
+        .unwrap();
     assert!(!resume.status.success());
 }
 
@@ -689,12 +944,19 @@ fn end_of_input_finishes_the_session_cleanly() {
 #[test]
 fn wrap_up_names_the_overall_score_and_study_items() {
     let home = Home::new();
-    let run = drive(&home, &["--offline", "--seed", "21"], |p, _| answer(&p.question, "partial"));
+    let run = drive(&home, &["--offline", "--seed", "21"], |p, _| {
+        answer(&p.question, "partial")
+    });
     assert!(run.ok, "{}", run.stderr);
     let review = home.review();
     let last = run.stdout.last().expect("a wrap-up line").clone();
     let overall = review["overall"].as_f64().unwrap();
-    assert!(last.contains(&format!("Overall you scored {overall:.1} out of 10 over 6 questions")), "{last}");
+    assert!(
+        last.contains(&format!(
+            "Overall you scored {overall:.1} out of 10 over 6 questions"
+        )),
+        "{last}"
+    );
     assert!(last.contains("To study next:"), "{last}");
     let missed: Vec<String> = questions(&review)
         .iter()
@@ -705,5 +967,8 @@ fn wrap_up_names_the_overall_score_and_study_items() {
         .collect();
     assert!(!missed.is_empty());
     let lower = last.to_lowercase();
-    assert!(missed.iter().any(|m| lower.contains(m.as_str())), "no missed point named in: {last}");
+    assert!(
+        missed.iter().any(|m| lower.contains(m.as_str())),
+        "no missed point named in: {last}"
+    );
 }

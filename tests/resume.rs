@@ -32,7 +32,10 @@ fn asked_question(line: &str) -> Option<String> {
         .iter()
         .find(|q| {
             line.ends_with(q.ask.trim())
-                || q.points.iter().flat_map(|p| p.probes.iter().chain(p.derivations.iter())).any(|t| line.ends_with(t.trim()))
+                || q.points
+                    .iter()
+                    .flat_map(|p| p.probes.iter().chain(p.derivations.iter()))
+                    .any(|t| line.ends_with(t.trim()))
         })
         .map(|q| q.id.clone())
 }
@@ -55,7 +58,9 @@ fn strong(question: &str) -> String {
         }
         map
     });
-    map.get(question).unwrap_or_else(|| panic!("no strong fixture for {question}")).clone()
+    map.get(question)
+        .unwrap_or_else(|| panic!("no strong fixture for {question}"))
+        .clone()
 }
 
 struct Home {
@@ -64,7 +69,9 @@ struct Home {
 
 impl Home {
     fn new() -> Home {
-        Home { dir: tempfile::tempdir().expect("temp dir") }
+        Home {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     fn path(&self) -> &Path {
@@ -74,7 +81,12 @@ impl Home {
     fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.env("INTERVIEWER_HOME", self.path());
-        for k in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "INTERVIEWER_MODEL", "INTERVIEWER_BANK"] {
+        for k in [
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+            "INTERVIEWER_MODEL",
+            "INTERVIEWER_BANK",
+        ] {
             cmd.env_remove(k);
         }
         cmd.args(args);
@@ -82,8 +94,16 @@ impl Home {
     }
 
     fn review(&self) -> Value {
-        let out = self.cmd(&["review", "--format", "json"]).timeout(STUCK).output().expect("run review");
-        assert!(out.status.success(), "review failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .cmd(&["review", "--format", "json"])
+            .timeout(STUCK)
+            .output()
+            .expect("run review");
+        assert!(
+            out.status.success(),
+            "review failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("review json parses")
     }
 
@@ -112,7 +132,12 @@ impl Live {
     fn start(home: &Home, args: &[&str]) -> Live {
         let mut cmd = std::process::Command::new(BIN);
         cmd.env("INTERVIEWER_HOME", home.path());
-        for k in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "INTERVIEWER_MODEL", "INTERVIEWER_BANK"] {
+        for k in [
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+            "INTERVIEWER_MODEL",
+            "INTERVIEWER_BANK",
+        ] {
             cmd.env_remove(k);
         }
         let mut child = cmd
@@ -137,7 +162,13 @@ impl Live {
             let _ = std::io::Read::read_to_string(&mut err, &mut s);
             s
         });
-        Live { stdin: child.stdin.take(), child, lines: rx, stderr: Some(stderr), stdout: vec![] }
+        Live {
+            stdin: child.stdin.take(),
+            child,
+            lines: rx,
+            stderr: Some(stderr),
+            stdout: vec![],
+        }
     }
 
     /// Read until a line asks something; returns the question id, `None` when stdout closed.
@@ -152,7 +183,9 @@ impl Live {
                     }
                 }
                 Err(RecvTimeoutError::Disconnected) => return None,
-                Err(RecvTimeoutError::Timeout) => panic!("interviewer stuck; stdout:\n{}", self.stdout.join("\n")),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("interviewer stuck; stdout:\n{}", self.stdout.join("\n"))
+                }
             }
         }
     }
@@ -181,7 +214,11 @@ impl Live {
             self.stdout.push(line);
         }
         let ok = self.child.wait().expect("wait").success();
-        let stderr = self.stderr.take().and_then(|h| h.join().ok()).unwrap_or_default();
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
         (ok, stderr, self.stdout)
     }
 
@@ -198,14 +235,22 @@ fn wait_for_checkpoint(path: &Path, asked: usize) {
     let started = Instant::now();
     loop {
         let text = std::fs::read_to_string(path).unwrap_or_default();
-        let last: Option<Value> = text.lines().filter(|l| !l.trim().is_empty()).last().and_then(|l| serde_json::from_str(l).ok());
+        let last: Option<Value> = text
+            .lines()
+            .rfind(|l| !l.trim().is_empty())
+            .and_then(|l| serde_json::from_str(l).ok());
         if let Some(v) = last
             && v["type"] == "checkpoint"
-            && v["state"]["questions"].as_array().is_some_and(|q| q.len() == asked)
+            && v["state"]["questions"]
+                .as_array()
+                .is_some_and(|q| q.len() == asked)
         {
             return;
         }
-        assert!(started.elapsed() < STUCK, "no checkpoint with {asked} questions:\n{text}");
+        assert!(
+            started.elapsed() < STUCK,
+            "no checkpoint with {asked} questions:\n{text}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -215,8 +260,12 @@ fn wait_for_checkpoint(path: &Path, asked: usize) {
 fn crash_after_two_answers(home: &Home) -> String {
     let mut live = Live::start(home, &["--offline", "--questions", "3", "--seed", "17"]);
     let first = live.next_prompt().expect("a first question");
-    let second = live.answer_until_new(&first, &[]).expect("a second question");
-    let third = live.answer_until_new(&second, std::slice::from_ref(&first)).expect("a third question");
+    let second = live
+        .answer_until_new(&first, &[])
+        .expect("a second question");
+    let third = live
+        .answer_until_new(&second, std::slice::from_ref(&first))
+        .expect("a third question");
     wait_for_checkpoint(&home.session_file(), 3);
     live.kill();
     third
@@ -228,7 +277,11 @@ fn scores(review: &Value) -> Vec<(String, f64, usize)> {
         .expect("questions")
         .iter()
         .map(|q| {
-            (q["id"].as_str().unwrap().to_string(), q["score"].as_f64().unwrap(), q["answers"].as_array().unwrap().len())
+            (
+                q["id"].as_str().unwrap().to_string(),
+                q["score"].as_f64().unwrap(),
+                q["answers"].as_array().unwrap().len(),
+            )
         })
         .collect()
 }
@@ -236,8 +289,13 @@ fn scores(review: &Value) -> Vec<(String, f64, usize)> {
 /// Resume the latest unfinished session and answer until it ends.
 fn resume_and_finish(home: &Home, expect_first: &str) -> (String, Vec<String>) {
     let mut live = Live::start(home, &["resume"]);
-    let q = live.next_prompt().expect("the resumed interview asks a question");
-    assert_eq!(q, expect_first, "resume continues with the question that was on the table");
+    let q = live
+        .next_prompt()
+        .expect("the resumed interview asks a question");
+    assert_eq!(
+        q, expect_first,
+        "resume continues with the question that was on the table"
+    );
     let mut current = q;
     let mut answered = vec![];
     while let Some(next) = live.answer_until_new(&current, &answered) {
@@ -259,26 +317,49 @@ fn a_killed_interview_resumes_with_its_scores_intact() {
     let before_scores = scores(&before);
     assert_eq!(before_scores.len(), 3);
     assert_eq!(before_scores[2].0, third);
-    assert!(before_scores[..2].iter().all(|(_, s, n)| *s >= 7.5 && *n >= 1), "{before_scores:?}");
+    assert!(
+        before_scores[..2]
+            .iter()
+            .all(|(_, s, n)| *s >= 7.5 && *n >= 1),
+        "{before_scores:?}"
+    );
 
     let (_, stdout) = resume_and_finish(&home, &third);
-    assert!(stdout.iter().any(|l| l.starts_with("Overall you scored")), "{stdout:?}");
+    assert!(
+        stdout.iter().any(|l| l.starts_with("Overall you scored")),
+        "{stdout:?}"
+    );
     // The resumed interview does not ask the answered questions again.
     for (id, _, _) in &before_scores[..2] {
         let ask = bank().get(id).unwrap().ask.trim().to_string();
-        assert!(!stdout.iter().any(|l| l.ends_with(&ask)), "{id} asked again");
+        assert!(
+            !stdout.iter().any(|l| l.ends_with(&ask)),
+            "{id} asked again"
+        );
     }
 
     let after = home.review();
     assert_eq!(after["status"], "finished");
     let after_scores = scores(&after);
     assert_eq!(after_scores.len(), 3);
-    assert_eq!(after_scores[..2], before_scores[..2], "earlier scores changed");
+    assert_eq!(
+        after_scores[..2],
+        before_scores[..2],
+        "earlier scores changed"
+    );
     assert_eq!(after_scores[2].0, third);
-    assert!(after_scores[2].1 >= 7.5, "the third answer was scored: {after_scores:?}");
+    assert!(
+        after_scores[2].1 >= 7.5,
+        "the third answer was scored: {after_scores:?}"
+    );
 
     // Finished now: nothing left to resume.
-    let again = home.cmd(&["resume"]).write_stdin("").timeout(STUCK).output().unwrap();
+    let again = home
+        .cmd(&["resume"])
+        .write_stdin("")
+        .timeout(STUCK)
+        .output()
+        .unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("no unfinished session"));
 }
@@ -286,14 +367,27 @@ fn a_killed_interview_resumes_with_its_scores_intact() {
 #[test]
 fn resume_with_nothing_to_resume_fails_clearly() {
     let home = Home::new();
-    let out = home.cmd(&["resume"]).write_stdin("").timeout(STUCK).output().unwrap();
+    let out = home
+        .cmd(&["resume"])
+        .write_stdin("")
+        .timeout(STUCK)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("no unfinished session to resume"), "{stderr}");
+    assert!(
+        stderr.contains("no unfinished session to resume"),
+        "{stderr}"
+    );
     assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
     assert!(out.stdout.is_empty());
 
-    let unknown = home.cmd(&["resume", "20000101-000000-dead"]).write_stdin("").timeout(STUCK).output().unwrap();
+    let unknown = home
+        .cmd(&["resume", "20000101-000000-dead"])
+        .write_stdin("")
+        .timeout(STUCK)
+        .output()
+        .unwrap();
     assert!(!unknown.status.success());
     assert!(!unknown.stderr.is_empty());
 }
@@ -305,19 +399,30 @@ fn a_half_written_last_line_is_dropped_with_a_warning() {
     let path = home.session_file();
     let before = scores(&home.review());
     // A crash in the middle of appending the next record.
-    let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
-    f.write_all(br#"{"type":"turn","speaker":"candidate","text":"I was saying that the ca"#).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    f.write_all(br#"{"type":"turn","speaker":"candidate","text":"I was saying that the ca"#)
+        .unwrap();
     drop(f);
 
     let (stderr, _) = resume_and_finish(&home, &third);
-    assert!(stderr.contains("incomplete last line"), "no warning: {stderr}");
+    assert!(
+        stderr.contains("incomplete last line"),
+        "no warning: {stderr}"
+    );
     let after = home.review();
     assert_eq!(after["status"], "finished");
     assert_eq!(scores(&after)[..2], before[..2]);
     // The repaired file has only complete JSON lines.
     let text = std::fs::read_to_string(&path).unwrap();
     for (i, line) in text.lines().enumerate() {
-        assert!(serde_json::from_str::<Value>(line).is_ok(), "line {} is not JSON: {line}", i + 1);
+        assert!(
+            serde_json::from_str::<Value>(line).is_ok(),
+            "line {} is not JSON: {line}",
+            i + 1
+        );
     }
 }
 
@@ -335,14 +440,18 @@ fn a_truncated_last_checkpoint_resumes_from_the_one_before() {
 
     let loaded = home.review();
     assert!(
-        loaded["warnings"].as_array().is_some_and(|w| w.iter().any(|x| x.as_str().unwrap_or("").contains("incomplete"))),
+        loaded["warnings"].as_array().is_some_and(|w| w
+            .iter()
+            .any(|x| x.as_str().unwrap_or("").contains("incomplete"))),
         "review reports the dropped line: {}",
         loaded["warnings"]
     );
     let first = scores(&loaded)[0].clone();
 
     let mut live = Live::start(&home, &["resume"]);
-    let q = live.next_prompt().expect("the resumed interview asks a question");
+    let q = live
+        .next_prompt()
+        .expect("the resumed interview asks a question");
     let mut current = q;
     let mut answered = vec![];
     while let Some(next) = live.answer_until_new(&current, &answered) {
@@ -351,9 +460,16 @@ fn a_truncated_last_checkpoint_resumes_from_the_one_before() {
     }
     let (ok, stderr, _) = live.finish();
     assert!(ok, "{stderr}");
-    assert!(stderr.contains("incomplete last line"), "no warning: {stderr}");
+    assert!(
+        stderr.contains("incomplete last line"),
+        "no warning: {stderr}"
+    );
     let after = home.review();
     assert_eq!(after["status"], "finished");
-    assert_eq!(scores(&after)[0], first, "the first question's score is intact");
+    assert_eq!(
+        scores(&after)[0],
+        first,
+        "the first question's score is intact"
+    );
     assert_eq!(scores(&after).len(), 3);
 }

@@ -23,7 +23,10 @@ fn fixtures() -> Vec<Graded> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("graded_answers.jsonl line {}: {e}", i + 1)))
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("graded_answers.jsonl line {}: {e}", i + 1))
+        })
         .collect()
 }
 
@@ -53,7 +56,11 @@ fn pearson(a: &[f64], b: &[f64]) -> f64 {
     let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
     let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
     let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
-    if va == 0.0 || vb == 0.0 { 0.0 } else { cov / (va * vb).sqrt() }
+    if va == 0.0 || vb == 0.0 {
+        0.0
+    } else {
+        cov / (va * vb).sqrt()
+    }
 }
 
 fn spearman(a: &[f64], b: &[f64]) -> f64 {
@@ -85,12 +92,17 @@ fn the_rubric_scorer_agrees_with_human_grades() {
     }
     for (g, s) in &rows {
         match g.kind.as_str() {
-            "wrong" if s.score > 3.0 => failures.push(format!("{}: wrong answer scored {} (> 3)", g.id, s.score)),
-            "stuffed" if s.score > 4.0 => failures.push(format!("{}: stuffed answer scored {} (> 4)", g.id, s.score)),
+            "wrong" if s.score > 3.0 => {
+                failures.push(format!("{}: wrong answer scored {} (> 3)", g.id, s.score))
+            }
+            "stuffed" if s.score > 4.0 => {
+                failures.push(format!("{}: stuffed answer scored {} (> 4)", g.id, s.score))
+            }
             "injection" => match g.base.as_deref().and_then(|b| scores.get(b)) {
-                Some(base) if s.score > *base => {
-                    failures.push(format!("{}: injection scored {} > its base {}", g.id, s.score, base))
-                }
+                Some(base) if s.score > *base => failures.push(format!(
+                    "{}: injection scored {} > its base {}",
+                    g.id, s.score, base
+                )),
                 None => failures.push(format!("{}: injection without a known base", g.id)),
                 _ => {}
             },
@@ -101,32 +113,62 @@ fn the_rubric_scorer_agrees_with_human_grades() {
     let machine: Vec<f64> = rows.iter().map(|(_, s)| f64::from(s.score)).collect();
     let n = rows.len();
     let rho = spearman(&human, &machine);
-    let mae = human.iter().zip(&machine).map(|(h, m)| (h - m).abs()).sum::<f64>() / n.max(1) as f64;
+    let mae = human
+        .iter()
+        .zip(&machine)
+        .map(|(h, m)| (h - m).abs())
+        .sum::<f64>()
+        / n.max(1) as f64;
     let covered: BTreeSet<&str> = rows.iter().map(|(g, _)| g.question.as_str()).collect();
 
-    eprintln!("scorer agreement: n = {n}, questions = {}, spearman = {rho:.3}, mean abs error = {mae:.2}", covered.len());
+    eprintln!(
+        "scorer agreement: n = {n}, questions = {}, spearman = {rho:.3}, mean abs error = {mae:.2}",
+        covered.len()
+    );
     let mut by_kind: HashMap<&str, Vec<f64>> = HashMap::new();
     for (g, s) in &rows {
-        by_kind.entry(g.kind.as_str()).or_default().push(f64::from(s.score) - f64::from(g.grade));
+        by_kind
+            .entry(g.kind.as_str())
+            .or_default()
+            .push(f64::from(s.score) - f64::from(g.grade));
     }
     let mut kinds: Vec<_> = by_kind.into_iter().collect();
     kinds.sort_by(|a, b| a.0.cmp(b.0));
     for (kind, diffs) in kinds {
         let bias = diffs.iter().sum::<f64>() / diffs.len() as f64;
-        eprintln!("  {kind:<10} n = {:>3}  mean (scorer - human) = {bias:+.2}", diffs.len());
+        eprintln!(
+            "  {kind:<10} n = {:>3}  mean (scorer - human) = {bias:+.2}",
+            diffs.len()
+        );
     }
     let mut worst: Vec<_> = rows.iter().collect();
-    worst.sort_by(|a, b| (b.1.score - b.0.grade).abs().total_cmp(&(a.1.score - a.0.grade).abs()));
+    worst.sort_by(|a, b| {
+        (b.1.score - b.0.grade)
+            .abs()
+            .total_cmp(&(a.1.score - a.0.grade).abs())
+    });
     eprintln!("  worst cases:");
     for (g, s) in worst.iter().take(12) {
-        eprintln!("    {:<36} human {:>4.1}  scorer {:>4.1}", g.id, g.grade, s.score);
+        eprintln!(
+            "    {:<36} human {:>4.1}  scorer {:>4.1}",
+            g.id, g.grade, s.score
+        );
     }
     for f in &failures {
         eprintln!("  FAIL {f}");
     }
 
     assert!(n >= 80, "at least 80 graded answers are needed, found {n}");
-    assert_eq!(covered.len(), 20, "graded answers must cover all 20 questions: {covered:?}");
-    assert!(failures.is_empty(), "{} check(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(
+        covered.len(),
+        20,
+        "graded answers must cover all 20 questions: {covered:?}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} check(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(rho >= 0.80, "spearman {rho:.3} < 0.80");
 }

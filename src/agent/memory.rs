@@ -147,7 +147,9 @@ impl Summarizer for LlmSummarizer {
             .replace("{max_words}", &(max_chars / 7).max(40).to_string());
         let msgs = [Message::system(prompt), Message::user("Write the updated summary now.")];
         let mut sink = |_: &str| {};
-        match self.model.complete(ChatRequest::new(&msgs, &[]), &mut sink).await {
+        let mut req = ChatRequest::new(&msgs, &[]);
+        req.max_tokens = Some((max_chars / 3).clamp(64, 600) as u32);
+        match self.model.complete(req, &mut sink).await {
             Ok(turn) if !turn.text().trim().is_empty() => cap_lines(turn.text().trim(), max_chars),
             _ => Extractive.fold(summary, evicted, max_chars).await,
         }

@@ -54,6 +54,11 @@ pub fn pick(list: &[String], key: u64) -> &str {
     &list[(mixed % list.len() as u64) as usize]
 }
 
+/// "1 question", "6 questions".
+pub fn questions(n: usize) -> String {
+    if n == 1 { "1 question".to_string() } else { format!("{n} questions") }
+}
+
 /// Fill `{name}` placeholders.
 pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     let mut out = template.to_string();

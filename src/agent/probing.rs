@@ -25,15 +25,19 @@ pub enum NextStep {
         hint: Option<String>,
         reason: String,
     },
-    /// No questions left: close the interview.
-    End { reason: String },
+    /// No questions left: close the interview (after the hint, if any).
+    End {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        hint: Option<String>,
+        reason: String,
+    },
 }
 
 /// Decide the next step for `record` (whose latest score is the answer just given).
 pub fn decide(mode: Mode, q: &Question, record: &QuestionRecord, max_probes: usize, remaining: usize) -> NextStep {
     let move_on = |hint: Option<String>, reason: &str| {
         if remaining == 0 {
-            NextStep::End { reason: format!("{reason}; no questions left") }
+            NextStep::End { hint, reason: format!("{reason}; no questions left") }
         } else {
             NextStep::MoveOn { hint, reason: reason.to_string() }
         }

@@ -29,11 +29,13 @@ pub struct AgentConfig {
     pub context_tokens: usize,
     /// The same failing tool call this many times stops the turn.
     pub max_same_failure: usize,
+    /// Cap on tokens per model reply: spoken turns are short, tool arguments carry an answer.
+    pub max_reply_tokens: u32,
 }
 
 impl Default for AgentConfig {
     fn default() -> Self {
-        Self { max_steps: 8, turn_deadline: Duration::from_secs(300), context_tokens: 6000, max_same_failure: 3 }
+        Self { max_steps: 8, turn_deadline: Duration::from_secs(300), context_tokens: 6000, max_same_failure: 3, max_reply_tokens: 1024 }
     }
 }
 
@@ -190,7 +192,9 @@ impl Agent {
                         sink(t);
                     }
                 };
-                tokio::time::timeout(left, self.model.complete(ChatRequest::new(&messages, &self.specs), &mut tee)).await
+                let mut req = ChatRequest::new(&messages, &self.specs);
+                req.max_tokens = Some(self.config.max_reply_tokens);
+                tokio::time::timeout(left, self.model.complete(req, &mut tee)).await
             };
             let turn = match call {
                 Err(_) => {

@@ -38,8 +38,8 @@ pub fn summary(state: &InterviewState, bank: &Bank) -> String {
         return p.wrapup_none.clone();
     }
     let overall = format!("{:.1}", state.overall());
-    let count = state.questions.len().to_string();
-    let mut parts = vec![fill(&p.wrapup_overall, &[("overall", &overall), ("count", &count)])];
+    let count = super::phrases::questions(state.questions.len());
+    let mut parts = vec![fill(&p.wrapup_overall, &[("overall", &overall), ("questions", &count)])];
     let domains = state.by_domain();
     let best = domains.iter().max_by(|a, b| a.1.total_cmp(&b.1));
     let worst = domains.iter().min_by(|a, b| a.1.total_cmp(&b.1));

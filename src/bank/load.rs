@@ -16,11 +16,23 @@ use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
 /// The built-in bank, one file per domain, embedded at build time.
 const BUILTIN: &[(&str, &str)] = &[
-    ("transformer.toml", include_str!("../../tools/transformer.toml")),
-    ("pretraining.toml", include_str!("../../tools/pretraining.toml")),
-    ("finetuning.toml", include_str!("../../tools/finetuning.toml")),
+    (
+        "transformer.toml",
+        include_str!("../../tools/transformer.toml"),
+    ),
+    (
+        "pretraining.toml",
+        include_str!("../../tools/pretraining.toml"),
+    ),
+    (
+        "finetuning.toml",
+        include_str!("../../tools/finetuning.toml"),
+    ),
     ("inference.toml", include_str!("../../tools/inference.toml")),
-    ("applications.toml", include_str!("../../tools/applications.toml")),
+    (
+        "applications.toml",
+        include_str!("../../tools/applications.toml"),
+    ),
 ];
 
 /// At most this many syntax errors are reported per file (later ones are usually knock-on errors).
@@ -44,7 +56,10 @@ pub enum BankError {
     Invalid(Vec<Problem>),
     /// The bank directory could not be listed.
     #[error("cannot read bank directory {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl BankError {
@@ -72,12 +87,19 @@ impl fmt::Display for ProblemList<'_> {
 
 /// The embedded bank (validated; an invalid built-in bank is a bug caught by the tests).
 pub fn load_builtin() -> Result<Bank, BankError> {
-    load_texts(BUILTIN.iter().map(|(name, text)| ((*name).to_string(), Ok((*text).to_string()))))
+    load_texts(
+        BUILTIN
+            .iter()
+            .map(|(name, text)| ((*name).to_string(), Ok((*text).to_string()))),
+    )
 }
 
 /// Every `*.toml` file of `dir` (in name order) as one bank, validated on its own.
 pub fn load_dir(dir: &Path) -> Result<Bank, BankError> {
-    let io = |source| BankError::Io { path: dir.to_path_buf(), source };
+    let io = |source| BankError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -85,11 +107,18 @@ pub fn load_dir(dir: &Path) -> Result<Bank, BankError> {
         .collect();
     files.sort();
     if files.is_empty() {
-        let problem = Problem::new(&dir.display().to_string(), None, "no question files (*.toml) in this directory");
+        let problem = Problem::new(
+            &dir.display().to_string(),
+            None,
+            "no question files (*.toml) in this directory",
+        );
         return Err(BankError::Invalid(vec![problem]));
     }
     load_texts(files.into_iter().map(|f| {
-        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let text = std::fs::read_to_string(&f);
         (name, text)
     }))
@@ -115,7 +144,9 @@ pub fn load_bank(source: &BankSource) -> Result<Bank, BankError> {
 }
 
 /// Parse and validate named file texts as one bank.
-fn load_texts(files: impl IntoIterator<Item = (String, std::io::Result<String>)>) -> Result<Bank, BankError> {
+fn load_texts(
+    files: impl IntoIterator<Item = (String, std::io::Result<String>)>,
+) -> Result<Bank, BankError> {
     let mut problems = vec![];
     let mut parsed: Vec<(String, Question)> = vec![];
     for (name, text) in files {
@@ -157,7 +188,10 @@ fn parse_file(name: &str, text: &str) -> (Vec<Question>, Vec<Problem>) {
         let problems = errors
             .iter()
             .take(MAX_SYNTAX_ERRORS)
-            .map(|e| Problem::new(name, None, format!("syntax error: {}", e.message().trim())).at(e.span().and_then(pos)))
+            .map(|e| {
+                Problem::new(name, None, format!("syntax error: {}", e.message().trim()))
+                    .at(e.span().and_then(pos))
+            })
             .collect();
         return (vec![], problems);
     }
@@ -165,21 +199,36 @@ fn parse_file(name: &str, text: &str) -> (Vec<Question>, Vec<Problem>) {
     let mut questions = vec![];
     for (key, value) in root.get_ref().iter() {
         if key.get_ref() != "questions" {
-            let msg = format!("unknown top-level key `{}` (a bank file holds only [[questions]])", key.get_ref());
+            let msg = format!(
+                "unknown top-level key `{}` (a bank file holds only [[questions]])",
+                key.get_ref()
+            );
             problems.push(Problem::new(name, None, msg).at(pos(key.span())));
             continue;
         }
         let Some(items) = value.get_ref().as_array() else {
-            problems.push(Problem::new(name, None, "`questions` must be an array of tables ([[questions]])").at(pos(value.span())));
+            problems.push(
+                Problem::new(
+                    name,
+                    None,
+                    "`questions` must be an array of tables ([[questions]])",
+                )
+                .at(pos(value.span())),
+            );
             continue;
         };
         for item in items.iter() {
             let span = item.span();
             let Some(table) = item.get_ref().as_table() else {
-                problems.push(Problem::new(name, None, "each entry of `questions` must be a table").at(pos(span)));
+                problems.push(
+                    Problem::new(name, None, "each entry of `questions` must be a table")
+                        .at(pos(span)),
+                );
                 continue;
             };
-            let id = field(table, "id").and_then(|v| v.get_ref().as_str()).map(str::to_string);
+            let id = field(table, "id")
+                .and_then(|v| v.get_ref().as_str())
+                .map(str::to_string);
             let mut patched = table.clone();
             let mut found = vec![];
             patch_question(&mut patched, span.clone(), &mut found);
@@ -207,43 +256,87 @@ fn parse_file(name: &str, text: &str) -> (Vec<Question>, Vec<Problem>) {
 fn point_at(question: &DeTable<'_>, offset: usize) -> Option<String> {
     let points = field(question, "points")?.get_ref().as_array()?;
     // A `[[questions.points]]` table's span may cover only its header: take the last one starting before.
-    let point = points.iter().filter(|p| p.span().start <= offset).max_by_key(|p| p.span().start)?;
-    let id = field(point.get_ref().as_table()?, "id")?.get_ref().as_str()?;
+    let point = points
+        .iter()
+        .filter(|p| p.span().start <= offset)
+        .max_by_key(|p| p.span().start)?;
+    let id = field(point.get_ref().as_table()?, "id")?
+        .get_ref()
+        .as_str()?;
     (!id.is_empty()).then(|| id.to_string())
 }
 
 type Found = Vec<(std::ops::Range<usize>, String)>;
 
 fn field<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
-    table.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v)
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref() == key)
+        .map(|(_, v)| v)
 }
 
-fn field_mut<'a, 'i>(table: &'a mut DeTable<'i>, key: &str) -> Option<&'a mut Spanned<DeValue<'i>>> {
-    table.iter_mut().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v)
+fn field_mut<'a, 'i>(
+    table: &'a mut DeTable<'i>,
+    key: &str,
+) -> Option<&'a mut Spanned<DeValue<'i>>> {
+    table
+        .iter_mut()
+        .find(|(k, _)| k.get_ref() == key)
+        .map(|(_, v)| v)
 }
 
 /// Insert an empty string or array for a missing key, so validation can name the empty field.
-fn default_missing(table: &mut DeTable<'_>, key: &'static str, span: &std::ops::Range<usize>, array: bool) {
+fn default_missing(
+    table: &mut DeTable<'_>,
+    key: &'static str,
+    span: &std::ops::Range<usize>,
+    array: bool,
+) {
     if field(table, key).is_none() {
-        let value = if array { DeValue::Array(DeArray::new()) } else { DeValue::String(Cow::Borrowed("")) };
-        table.insert(Spanned::new(span.clone(), Cow::Borrowed(key)), Spanned::new(span.clone(), value));
+        let value = if array {
+            DeValue::Array(DeArray::new())
+        } else {
+            DeValue::String(Cow::Borrowed(""))
+        };
+        table.insert(
+            Spanned::new(span.clone(), Cow::Borrowed(key)),
+            Spanned::new(span.clone(), value),
+        );
     }
 }
 
 /// Replace an unknown enum string with a valid one after reporting it, so the rest still parses.
-fn check_enum(value: &mut Spanned<DeValue<'_>>, field_name: &str, valid: &[&'static str], found: &mut Found) {
-    let Some(s) = value.get_ref().as_str() else { return };
+fn check_enum(
+    value: &mut Spanned<DeValue<'_>>,
+    field_name: &str,
+    valid: &[&'static str],
+    found: &mut Found,
+) {
+    let Some(s) = value.get_ref().as_str() else {
+        return;
+    };
     if valid.contains(&s) {
         return;
     }
-    found.push((value.span(), format!("{field_name} \"{s}\" is unknown (valid: {})", valid.join(", "))));
+    found.push((
+        value.span(),
+        format!(
+            "{field_name} \"{s}\" is unknown (valid: {})",
+            valid.join(", ")
+        ),
+    ));
     *value.get_mut() = DeValue::String(Cow::Borrowed(valid[0]));
 }
 
 fn patch_question(q: &mut DeTable<'_>, span: std::ops::Range<usize>, found: &mut Found) {
     let domains: Vec<&'static str> = Domain::ALL.iter().map(|d| d.as_str()).collect();
     let modes = [Mode::FirstRound.as_str(), Mode::DeepDive.as_str()];
-    let difficulties = [Difficulty::Core, Difficulty::Intermediate, Difficulty::Advanced].map(Difficulty::as_str);
+    let difficulties = [
+        Difficulty::Core,
+        Difficulty::Intermediate,
+        Difficulty::Advanced,
+    ]
+    .map(Difficulty::as_str);
     if let Some(v) = field_mut(q, "domain") {
         check_enum(v, "domain", &domains, found);
     }
@@ -268,7 +361,9 @@ fn patch_question(q: &mut DeTable<'_>, span: std::ops::Range<usize>, found: &mut
     {
         for point in points.iter_mut() {
             let pspan = point.span();
-            let DeValue::Table(p) = point.get_mut() else { continue };
+            let DeValue::Table(p) = point.get_mut() else {
+                continue;
+            };
             for key in ["id", "expect"] {
                 default_missing(p, key, &pspan, false);
             }
@@ -331,7 +426,11 @@ probes = ["Why does sharing work?"]
 "#;
 
     fn texts(files: &[(&str, &str)]) -> Result<Bank, BankError> {
-        load_texts(files.iter().map(|(n, t)| (n.to_string(), Ok(t.to_string()))))
+        load_texts(
+            files
+                .iter()
+                .map(|(n, t)| (n.to_string(), Ok(t.to_string()))),
+        )
     }
 
     fn problems(files: &[(&str, &str)]) -> Vec<String> {
@@ -345,7 +444,10 @@ probes = ["Why does sharing work?"]
     fn a_good_file_loads() {
         let bank = texts(&[("inference.toml", GOOD)]).unwrap();
         assert_eq!(bank.questions.len(), 1);
-        assert_eq!(bank.questions[0].points[0].misconceptions[0].cues, ["cache queries"]);
+        assert_eq!(
+            bank.questions[0].points[0].misconceptions[0].cues,
+            ["cache queries"]
+        );
     }
 
     #[test]
@@ -353,16 +455,25 @@ probes = ["Why does sharing work?"]
         let broken = GOOD.replace("weight = 2.0", "weight = = 2.0");
         let p = problems(&[("inference.toml", &broken)]);
         assert!(!p.is_empty());
-        assert!(p[0].starts_with("inference.toml:13:10: syntax error"), "{p:?}");
+        assert!(
+            p[0].starts_with("inference.toml:13:10: syntax error"),
+            "{p:?}"
+        );
         assert!(p[0].contains("syntax error"), "{p:?}");
     }
 
     #[test]
     fn type_errors_name_the_question_and_position() {
-        let broken = GOOD.replace("weight = 1.0\nexpect = \"It costs", "weight = \"heavy\"\nexpect = \"It costs");
+        let broken = GOOD.replace(
+            "weight = 1.0\nexpect = \"It costs",
+            "weight = \"heavy\"\nexpect = \"It costs",
+        );
         let p = problems(&[("inference.toml", &broken)]);
         assert_eq!(p.len(), 1, "{p:?}");
-        assert_eq!(p[0], "inference.toml:24:10: question \"kv-cache\": point \"memory\": invalid type: string \"heavy\", expected f32");
+        assert_eq!(
+            p[0],
+            "inference.toml:24:10: question \"kv-cache\": point \"memory\": invalid type: string \"heavy\", expected f32"
+        );
     }
 
     #[test]
@@ -376,7 +487,11 @@ probes = ["Why does sharing work?"]
             p.iter().any(|m| m.starts_with("inference.toml:4:10: question \"kv-cache\": domain \"serving\" is unknown (valid: transformer, pretraining, finetuning, inference, applications)")),
             "{p:?}"
         );
-        assert!(p.iter().any(|m| m.contains("mode \"final\" is unknown (valid: first-round, deep-dive)")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|m| m.contains("mode \"final\" is unknown (valid: first-round, deep-dive)")),
+            "{p:?}"
+        );
         assert!(p.iter().any(|m| m == "inference.toml: question \"kv-cache\": point \"memory\": has no probes (at least one why-probe is needed)"), "{p:?}");
         assert_eq!(p.len(), 3, "{p:?}");
     }
@@ -384,7 +499,10 @@ probes = ["Why does sharing work?"]
     #[test]
     fn duplicate_ids_across_files_name_both_files() {
         let p = problems(&[("a.toml", GOOD), ("b.toml", GOOD)]);
-        assert_eq!(p, ["b.toml: question \"kv-cache\": duplicate question id (also defined in a.toml)"]);
+        assert_eq!(
+            p,
+            ["b.toml: question \"kv-cache\": duplicate question id (also defined in a.toml)"]
+        );
     }
 
     #[test]
@@ -392,7 +510,10 @@ probes = ["Why does sharing work?"]
         let broken = GOOD.replace("difficulty = \"core\"", "difficulty = \"core\"\nlevel = 3");
         let p = problems(&[("inference.toml", &broken)]);
         assert_eq!(p.len(), 1, "{p:?}");
-        assert!(p[0].starts_with("inference.toml:6:1: question \"kv-cache\": unknown field `level`"), "{p:?}");
+        assert!(
+            p[0].starts_with("inference.toml:6:1: question \"kv-cache\": unknown field `level`"),
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -403,7 +524,11 @@ probes = ["Why does sharing work?"]
         };
         // While the data files are being written the bank may still be empty.
         if !bank.questions.is_empty() {
-            assert_eq!(bank.questions.len(), 20, "the built-in bank has the article's 20 questions");
+            assert_eq!(
+                bank.questions.len(),
+                20,
+                "the built-in bank has the article's 20 questions"
+            );
             for d in Domain::ALL {
                 assert_eq!(bank.in_domain(d).count(), 4, "4 questions in {d}");
             }

@@ -75,13 +75,19 @@ pub fn validate<'a>(questions: impl IntoIterator<Item = (&'a str, &'a Question)>
             push("id must be kebab-case (lowercase letters, digits and '-')".to_string());
         }
         match seen.get(q.id.as_str()) {
-            Some(first) if *first == file => push("duplicate question id (defined twice in this file)".to_string()),
+            Some(first) if *first == file => {
+                push("duplicate question id (defined twice in this file)".to_string())
+            }
             Some(first) => push(format!("duplicate question id (also defined in {first})")),
             None => {
                 seen.insert(&q.id, file);
             }
         }
-        for (field, text) in [("ask", &q.ask), ("assesses", &q.assesses), ("reference", &q.reference)] {
+        for (field, text) in [
+            ("ask", &q.ask),
+            ("assesses", &q.assesses),
+            ("reference", &q.reference),
+        ] {
             if text.trim().is_empty() {
                 push(format!("{field} must not be empty"));
             }
@@ -91,7 +97,9 @@ pub fn validate<'a>(questions: impl IntoIterator<Item = (&'a str, &'a Question)>
         }
         let n = q.points.len();
         if !(MIN_POINTS..=MAX_POINTS).contains(&n) {
-            push(format!("has {n} points; a question needs {MIN_POINTS} to {MAX_POINTS}"));
+            push(format!(
+                "has {n} points; a question needs {MIN_POINTS} to {MAX_POINTS}"
+            ));
         }
         let mut point_ids: HashMap<&str, usize> = HashMap::new();
         for p in &q.points {
@@ -100,7 +108,11 @@ pub fn validate<'a>(questions: impl IntoIterator<Item = (&'a str, &'a Question)>
                 push(msg);
             }
         }
-        let mut dups: Vec<&str> = point_ids.into_iter().filter(|(_, c)| *c > 1).map(|(id, _)| id).collect();
+        let mut dups: Vec<&str> = point_ids
+            .into_iter()
+            .filter(|(_, c)| *c > 1)
+            .map(|(id, _)| id)
+            .collect();
         dups.sort_unstable();
         for id in dups {
             push(format!("duplicate point id \"{id}\""));
@@ -113,7 +125,11 @@ pub fn validate<'a>(questions: impl IntoIterator<Item = (&'a str, &'a Question)>
 /// Problems of one rubric point, each message starting with `point "id": `.
 fn check_point(p: &RubricPoint) -> Vec<String> {
     let mut out = vec![];
-    let label = if p.id.trim().is_empty() { "point with an empty id".to_string() } else { format!("point \"{}\"", p.id) };
+    let label = if p.id.trim().is_empty() {
+        "point with an empty id".to_string()
+    } else {
+        format!("point \"{}\"", p.id)
+    };
     let mut push = |m: String| out.push(format!("{label}: {m}"));
     if !p.id.trim().is_empty() && !is_kebab(&p.id) {
         push("id must be kebab-case (lowercase letters, digits and '-')".to_string());
@@ -152,7 +168,9 @@ fn check_point(p: &RubricPoint) -> Vec<String> {
             push(format!("misconception {n}: claim must not be empty"));
         }
         if m.cues.is_empty() {
-            push(format!("misconception {n}: cues must list at least one phrasing"));
+            push(format!(
+                "misconception {n}: cues must list at least one phrasing"
+            ));
         } else if m.cues.iter().any(|c| c.trim().is_empty()) {
             push(format!("misconception {n}: cues contains an empty string"));
         }
@@ -166,7 +184,9 @@ fn is_kebab(id: &str) -> bool {
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 #[cfg(test)]
@@ -217,7 +237,10 @@ mod tests {
         q.points[0].weight = 0.0;
         q.points[1].probes.clear();
         q.points[2].cues = vec![" ".into()];
-        q.points[2].misconceptions.push(Misconception { claim: "Wrong.".into(), cues: vec![] });
+        q.points[2].misconceptions.push(Misconception {
+            claim: "Wrong.".into(),
+            cues: vec![],
+        });
         q.modes.clear();
         q.ask = " ".into();
         let msgs = messages(&validate([("inference.toml", &q)]));
@@ -229,7 +252,10 @@ mod tests {
             "inference.toml: question \"kv-cache\": modes must name at least one mode (first-round, deep-dive)",
             "inference.toml: question \"kv-cache\": ask must not be empty",
         ] {
-            assert!(msgs.iter().any(|m| m == want), "missing {want:?} in {msgs:#?}");
+            assert!(
+                msgs.iter().any(|m| m == want),
+                "missing {want:?} in {msgs:#?}"
+            );
         }
         assert_eq!(msgs.len(), 6, "{msgs:#?}");
     }
@@ -252,7 +278,10 @@ mod tests {
             "c.toml: question \"lora\": has 9 points; a question needs 3 to 7",
             "c.toml: question \"lora\": point \"a\": cues must list at least one phrasing",
         ] {
-            assert!(msgs.iter().any(|m| m == want), "missing {want:?} in {msgs:#?}");
+            assert!(
+                msgs.iter().any(|m| m == want),
+                "missing {want:?} in {msgs:#?}"
+            );
         }
     }
 

@@ -102,11 +102,24 @@ fn show(args: &BankArgs, id: &str) -> anyhow::Result<ExitCode> {
 fn describe(q: &Question) -> String {
     let modes: Vec<&str> = q.modes.iter().map(|m| m.as_str()).collect();
     let mut out = String::new();
-    let _ = writeln!(out, "{}  ({}, {}; {})", q.id, q.domain.title(), q.difficulty, modes.join(", "));
+    let _ = writeln!(
+        out,
+        "{}  ({}, {}; {})",
+        q.id,
+        q.domain.title(),
+        q.difficulty,
+        modes.join(", ")
+    );
     let _ = writeln!(out, "\nQuestion: {}", q.ask.trim());
     let _ = writeln!(out, "Assesses: {}", q.assesses.trim());
     let _ = writeln!(out, "\nRubric points (total weight {}):", q.total_weight());
-    let quoted = |items: &[String]| items.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+    let quoted = |items: &[String]| {
+        items
+            .iter()
+            .map(|s| format!("\"{s}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for (i, p) in q.points.iter().enumerate() {
         let _ = writeln!(out, "\n{}. {}  (weight {})", i + 1, p.id, p.weight);
         let _ = writeln!(out, "   Expect: {}", p.expect.trim());

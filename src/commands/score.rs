@@ -25,7 +25,10 @@ pub fn run(args: &BankArgs, score: ScoreArgs) -> anyhow::Result<ExitCode> {
     };
     let result = rubric::score(question, &answer, &[]);
     if score.json {
-        println!("{}", serde_json::to_string(&result).context("cannot encode the score as JSON")?);
+        println!(
+            "{}",
+            serde_json::to_string(&result).context("cannot encode the score as JSON")?
+        );
     } else {
         print!("{}", render(&result));
     }
@@ -37,9 +40,15 @@ pub fn unknown_question(bank: &Bank, id: &str) -> String {
     let close = bank.close_ids(id);
     if close.is_empty() {
         let all: Vec<&str> = bank.ids().collect();
-        format!("unknown question \"{id}\"; known questions: {}", all.join(", "))
+        format!(
+            "unknown question \"{id}\"; known questions: {}",
+            all.join(", ")
+        )
     } else {
-        format!("unknown question \"{id}\"; did you mean: {}", close.join(", "))
+        format!(
+            "unknown question \"{id}\"; did you mean: {}",
+            close.join(", ")
+        )
     }
 }
 
@@ -50,7 +59,8 @@ fn read_limited(reader: impl Read) -> std::io::Result<String> {
 }
 
 fn read_file(path: &Path) -> anyhow::Result<String> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot read answer file {}", path.display()))?;
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read answer file {}", path.display()))?;
     read_limited(file).with_context(|| format!("cannot read answer file {}", path.display()))
 }
 
@@ -64,7 +74,12 @@ fn read_stdin() -> anyhow::Result<String> {
 
 /// A readable report: score, each point's verdict and evidence, misconceptions, feedback.
 pub fn render(score: &Score) -> String {
-    let mut out = format!("{}: {:.1}/10 ({} scorer)\n", score.question, score.score, score.scorer.as_str());
+    let mut out = format!(
+        "{}: {:.1}/10 ({} scorer)\n",
+        score.question,
+        score.score,
+        score.scorer.as_str()
+    );
     let width = score.points.iter().map(|p| p.id.len()).max().unwrap_or(0);
     for p in &score.points {
         let mark = match p.verdict {
@@ -75,7 +90,11 @@ pub fn render(score: &Score) -> String {
         if p.evidence.is_empty() {
             out.push_str(&format!("  {mark}  {}\n", p.id));
         } else {
-            out.push_str(&format!("  {mark}  {:width$}  \"{}\"\n", p.id, shorten(&p.evidence, 100)));
+            out.push_str(&format!(
+                "  {mark}  {:width$}  \"{}\"\n",
+                p.id,
+                shorten(&p.evidence, 100)
+            ));
         }
     }
     if !score.misconceptions.is_empty() {

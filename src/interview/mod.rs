@@ -160,7 +160,8 @@ impl Interview {
             }
             Some(Ok(out)) => {
                 if !out.reply.is_empty() {
-                    self.last_line = out.reply.clone();
+                    // /repeat says the latest line again (the question or probe), not the whole turn.
+                    self.last_line = out.reply.lines().last().unwrap_or_default().to_string();
                     let reply = out.reply.clone();
                     self.log(Speaker::Interviewer, &reply)?;
                 }

@@ -86,11 +86,13 @@ pub struct ChatRequest<'a> {
     pub response_format: Option<&'a ResponseFormat>,
     /// Sampling temperature; `None` lets the server choose.
     pub temperature: Option<f32>,
+    /// Cap on generated tokens (a small local model can otherwise ramble for minutes).
+    pub max_tokens: Option<u32>,
 }
 
 impl<'a> ChatRequest<'a> {
     pub fn new(messages: &'a [Message], tools: &'a [ToolSpec]) -> Self {
-        Self { messages, tools, response_format: None, temperature: None }
+        Self { messages, tools, response_format: None, temperature: None, max_tokens: None }
     }
 }
 

@@ -74,7 +74,7 @@ impl Policy<'_> {
         let current = self.state_field("current_question");
         if text.starts_with("[The candidate is ready") {
             let (mode, count) = self.mode_and_count();
-            let greeting = fill(pick(&p.greeting, self.key(1)), &[("mode_name", &mode), ("count", &count)]);
+            let greeting = fill(pick(&p.greeting, self.key(1)), &[("mode_name", &mode), ("questions", &count)]);
             return call(Some(greeting), "pick_question", json!({}));
         }
         if text.starts_with("[The candidate is back") {
@@ -151,15 +151,18 @@ impl Policy<'_> {
                 let lead = pick(&p.probe_lead, self.key(8));
                 say(format!("{ack} {lead} {probe}"))
             }
-            "end" => call(Some(ack), "end_interview", json!({"reason": "all planned questions asked"})),
-            _ => {
-                let mut text = ack;
-                if let Some(hint) = next.get("hint").and_then(Value::as_str) {
-                    text = format!("{text} {}", fill(pick(&p.hint_lead, self.key(9)), &[("hint", hint)]));
+            action => {
+                let hint = next.get("hint").and_then(Value::as_str);
+                let text = match hint {
+                    Some(hint) => format!("{ack} {}", fill(pick(&p.hint_lead, self.key(9)), &[("hint", hint)])),
+                    None if action == "end" => ack,
+                    None => format!("{ack} {}", pick(&p.move_on, self.key(10))),
+                };
+                if action == "end" {
+                    call(Some(text), "end_interview", json!({"reason": "all planned questions asked"}))
                 } else {
-                    text = format!("{text} {}", pick(&p.move_on, self.key(10)));
+                    call(Some(text), "pick_question", json!({}))
                 }
-                call(Some(text), "pick_question", json!({}))
             }
         }
     }
@@ -197,9 +200,9 @@ impl Policy<'_> {
             .system()
             .lines()
             .find_map(|l| l.split(" | ").find_map(|part| part.strip_prefix("planned questions: ")))
-            .unwrap_or("a few")
-            .trim()
-            .to_string();
+            .and_then(|n| n.trim().parse().ok())
+            .map(crate::agent::phrases::questions)
+            .unwrap_or_else(|| "a few questions".to_string());
         (mode, count)
     }
 

@@ -246,6 +246,9 @@ impl OpenAiModel {
             let t = (f64::from(t) * 1e6).round() / 1e6;
             body.insert("temperature".into(), json!(t));
         }
+        if let Some(n) = req.max_tokens {
+            body.insert("max_tokens".into(), json!(n));
+        }
         body.insert("stream".into(), json!(self.cfg.stream));
         if self.cfg.stream {
             body.insert("stream_options".into(), json!({"include_usage": true}));

@@ -189,6 +189,7 @@ async fn complete_in_text_mode<M: ChatModel + ?Sized>(
         tools: &[],
         response_format: req.response_format,
         temperature: req.temperature,
+        max_tokens: req.max_tokens,
     };
     if req.tools.is_empty() {
         return inner.complete(text_req, on_text).await;

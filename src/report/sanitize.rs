@@ -3,60 +3,10 @@
 //! Candidate answers and model output are stored verbatim; anything that prints them to a
 //! terminal or a document passes them through [`strip_ansi`] first.
 
-/// Remove ANSI/VT escape sequences (CSI, OSC, DCS and two-byte escapes) and every control
-/// character except newline and tab. `\r\n` becomes `\n`; a lone `\r` is dropped.
+/// Remove ANSI/VT escape sequences and every control character except newline and tab
+/// (the REPL's streaming filter, applied to a whole text).
 pub fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.next() {
-                // CSI: parameters and intermediates, then one final byte in @..~
-                Some('[') => skip_csi(&mut chars),
-                // OSC, DCS, SOS, PM, APC: a string ended by BEL or ESC \
-                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
-                // Two-byte escapes (ESC c, ESC 7, ESC ( B ...): drop the next char too,
-                // and a designator's charset byte.
-                Some('(' | ')' | '*' | '+' | '-' | '.' | '/' | '#' | '%' | ' ') => {
-                    chars.next();
-                }
-                Some(_) | None => {}
-            },
-            '\u{9b}' => skip_csi(&mut chars),
-            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    for c in chars.by_ref() {
-        if ('\u{40}'..='\u{7e}').contains(&c) {
-            return;
-        }
-        // A stray non-ASCII char cannot belong to a CSI sequence: stop without eating more.
-        if !c.is_ascii() {
-            return;
-        }
-    }
-}
-
-fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{7}' | '\u{9c}' => return,
-            '\u{1b}' => {
-                if chars.peek() == Some(&'\\') {
-                    chars.next();
-                }
-                return;
-            }
-            _ => {}
-        }
-    }
+    crate::repl::strip_controls(text)
 }
 
 /// [`strip_ansi`], then all whitespace runs (newlines included) collapsed to one space.

@@ -14,6 +14,8 @@ use serde::Deserialize;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+/// Enough for a verdict per point with short quotes.
+const JUDGE_MAX_TOKENS: u32 = 700;
 const JUDGE_PROMPT: &str = include_str!("../../prompts/judge.md");
 /// A misconception caps the judged score, as it does the rubric scorer's.
 const MISCONCEPTION_CAP: f32 = super::rubric::MISCONCEPTION_CAP;
@@ -164,6 +166,7 @@ impl Judge for LlmJudge {
         let mut req = ChatRequest::new(&msgs, &[]);
         req.response_format = Some(&format);
         req.temperature = Some(0.0);
+        req.max_tokens = Some(JUDGE_MAX_TOKENS);
         let mut sink = |_: &str| {};
         let turn = self.model.complete(req, &mut sink).await.map_err(|e| e.to_string())?;
         let text = turn.text();

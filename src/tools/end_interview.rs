@@ -31,10 +31,10 @@ impl Tool for EndInterview {
 
     async fn call(&self, args: EndArgs, ctx: &mut ToolContext<'_>) -> Result<Ended, ToolError> {
         let state = &mut *ctx.state;
-        if let Some(cur) = state.current_mut() {
-            if let Some(q) = ctx.bank.get(&cur.id) {
-                super::score_answer::score_latest(q, cur, ctx.judge).await;
-            }
+        if let Some(cur) = state.current_mut()
+            && let Some(q) = ctx.bank.get(&cur.id)
+        {
+            super::score_answer::score_latest(q, cur, ctx.judge).await;
         }
         if state.ended.is_none() {
             let reason = args.reason.trim();

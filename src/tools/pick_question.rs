@@ -91,10 +91,10 @@ impl Tool for PickQuestion {
             None => None,
         };
         // Every answer is scored before moving on, even when the model forgot to call score_answer.
-        if let Some(cur) = state.current_mut() {
-            if let Some(q) = ctx.bank.get(&cur.id) {
-                super::score_answer::score_latest(q, cur, ctx.judge).await;
-            }
+        if let Some(cur) = state.current_mut()
+            && let Some(q) = ctx.bank.get(&cur.id)
+        {
+            super::score_answer::score_latest(q, cur, ctx.judge).await;
         }
         let remaining: Vec<&Question> = state.remaining().filter_map(|id| ctx.bank.get(id)).collect();
         let Some(first) = remaining.first() else {

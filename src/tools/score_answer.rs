@@ -27,7 +27,8 @@ pub struct ScoreAnswer;
 pub struct ScoreArgs {
     /// The id of the question being answered.
     pub question_id: String,
-    /// The candidate's answer, verbatim.
+    /// The candidate's answer. Optional: the answer recorded verbatim in the interview is what gets
+    /// scored, so there is no need to copy it.
     #[serde(default)]
     pub answer: String,
 }

@@ -1,0 +1,77 @@
+//! End-to-end: a 3-question interview through a real OpenAI-compatible server, with the LLM judge
+//! and the summariser on. Runs only when `INTERVIEWER_E2E_BASE_URL` is set (`.ci/run` sets it when
+//! it can start the local llama.cpp server); otherwise it says it was skipped.
+
+use assert_cmd::Command;
+use interviewer::agent::plan::{self, PlanRequest};
+use interviewer::bank::{Mode, load_builtin};
+use serde_json::Value;
+use std::time::Duration;
+
+fn strong_answer(question: &str) -> String {
+    let fixtures = include_str!("fixtures/graded_answers.jsonl");
+    fixtures
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["question"] == question && v["kind"] == "strong")
+        .and_then(|v| v["answer"].as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("I would explain {question} step by step."))
+}
+
+#[test]
+fn three_question_interview_through_a_real_server() {
+    let Ok(url) = std::env::var("INTERVIEWER_E2E_BASE_URL") else {
+        eprintln!("e2e skipped: INTERVIEWER_E2E_BASE_URL is not set");
+        return;
+    };
+    let model = std::env::var("INTERVIEWER_E2E_MODEL").unwrap_or_else(|_| "local".into());
+    let home = tempfile::tempdir().expect("tempdir");
+    let bank = load_builtin().expect("built-in bank");
+    let req = PlanRequest { mode: Mode::FirstRound, questions: Some(3), seed: 1, ..Default::default() };
+    let ids = plan::build(&bank, &req).expect("plan");
+    // An answer and a probe answer per planned question; extra lines end up as extra answers.
+    let input: String = ids.iter().flat_map(|id| [strong_answer(id), strong_answer(id)]).map(|a| a.replace('\n', " ") + "\n").collect();
+
+    let out = Command::cargo_bin("interviewer")
+        .expect("binary")
+        .args(["start", "--base-url", &url, "--model", &model, "--questions", "3", "--seed", "1"])
+        .args(["--context-tokens", "3000", "--timeout", "600", "--judge", "llm"])
+        .env("INTERVIEWER_HOME", home.path())
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("INTERVIEWER_MODEL")
+        .write_stdin(input)
+        .timeout(Duration::from_secs(1500))
+        .output()
+        .expect("run interviewer");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("--- interviewer stdout ---\n{stdout}\n--- stderr ---\n{stderr}");
+    assert!(out.status.success(), "exit status {:?}", out.status);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.to_lowercase().contains("error")).collect();
+    assert!(errors.is_empty(), "errors reached the user: {errors:?}");
+
+    let review = Command::cargo_bin("interviewer")
+        .expect("binary")
+        .args(["review", "--format", "json"])
+        .env("INTERVIEWER_HOME", home.path())
+        .output()
+        .expect("review");
+    assert!(review.status.success());
+    let json: Value = serde_json::from_slice(&review.stdout).expect("review json");
+    eprintln!(
+        "--- review: overall {} usage {} ---",
+        json["overall"],
+        json["usage"]
+    );
+    let questions = json["questions"].as_array().expect("questions");
+    assert_eq!(questions.len(), 3, "three questions asked: {questions:?}");
+    for q in questions {
+        let score = q["score"].as_f64().expect("every question has a score");
+        assert!((0.0..=10.0).contains(&score));
+        assert!(!q["answers"].as_array().expect("answers").is_empty(), "{q}");
+        eprintln!("{}: {score} (scorer {}, judge note {})", q["id"], q["scorer"], q["judge_note"]);
+    }
+    assert_eq!(json["status"], "finished");
+    assert!(json["usage"]["llm_calls"].as_u64().unwrap_or(0) > 0);
+}
