@@ -46,7 +46,11 @@ impl ChatModel for TimedModel {
         self.inner.name()
     }
 
-    async fn complete(&self, req: ChatRequest<'_>, on_text: TextSink<'_>) -> Result<AssistantTurn, ModelError> {
+    async fn complete(
+        &self,
+        req: ChatRequest<'_>,
+        on_text: TextSink<'_>,
+    ) -> Result<AssistantTurn, ModelError> {
         let started = Instant::now();
         let result = self.inner.complete(req, on_text).await;
         *self.waited.lock().unwrap_or_else(|e| e.into_inner()) += started.elapsed();
@@ -55,9 +59,20 @@ impl ChatModel for TimedModel {
 }
 
 fn state(bank: &Bank) -> Option<InterviewState> {
-    let req = PlanRequest { mode: Mode::FirstRound, questions: Some(20), topics: vec![], seed: 7, focus: vec![] };
+    let req = PlanRequest {
+        mode: Mode::FirstRound,
+        questions: Some(20),
+        topics: vec![],
+        seed: 7,
+        focus: vec![],
+    };
     let plan = plan::build(bank, &req).ok()?;
-    Some(InterviewState::new(Mode::FirstRound, 7, plan, plan::max_probes(Mode::FirstRound)))
+    Some(InterviewState::new(
+        Mode::FirstRound,
+        7,
+        plan,
+        plan::max_probes(Mode::FirstRound),
+    ))
 }
 
 /// One scripted interview; returns the loop overhead of every turn (wall minus model time).
@@ -66,15 +81,39 @@ async fn run(bank: Arc<Bank>, context_tokens: usize) -> Result<Run, String> {
     let script = interview_script(&bank, &st.plan, 3, ANSWERS);
     let server = ScriptedServer::start(Script::new(script.responses)).await;
     server
-        .route_system_prefix(SUMMARIZER_PREFIX, summary_reply("Earlier: several topics were discussed and probed."))
+        .route_system_prefix(
+            SUMMARIZER_PREFIX,
+            summary_reply("Earlier: several topics were discussed and probed."),
+        )
         .await;
-    let inner = OpenAiModel::new(fast_config(&server.base_url(), false)).map_err(|e| e.to_string())?;
-    let timed = Arc::new(TimedModel { inner, waited: Mutex::new(Duration::ZERO) });
-    let backend = Backend { model: timed.clone(), llm: true, model_name: TEST_MODEL.into(), notice: None };
-    let args = BackendArgs { judge: Some(JudgeArg::Rubric), context_tokens, ..Default::default() };
-    let mut agent: Agent = setup::agent(&args, &backend, bank, st, Memory::default(), UsageTotals::default());
+    let inner =
+        OpenAiModel::new(fast_config(&server.base_url(), false)).map_err(|e| e.to_string())?;
+    let timed = Arc::new(TimedModel {
+        inner,
+        waited: Mutex::new(Duration::ZERO),
+    });
+    let backend = Backend {
+        model: timed.clone(),
+        llm: true,
+        model_name: TEST_MODEL.into(),
+        notice: None,
+    };
+    let args = BackendArgs {
+        judge: Some(JudgeArg::Rubric),
+        context_tokens,
+        ..Default::default()
+    };
+    let mut agent: Agent = setup::agent(
+        &args,
+        &backend,
+        bank,
+        st,
+        Memory::default(),
+        UsageTotals::default(),
+    );
 
-    let inputs = std::iter::once(CandidateInput::Begin).chain(script.answers.into_iter().map(CandidateInput::Answer));
+    let inputs = std::iter::once(CandidateInput::Begin)
+        .chain(script.answers.into_iter().map(CandidateInput::Answer));
     let mut overheads = vec![];
     let mut shown = 0usize;
     for input in inputs {
@@ -99,7 +138,11 @@ async fn run(bank: Arc<Bank>, context_tokens: usize) -> Result<Run, String> {
         std::hint::black_box(counter.messages(&msgs) + counter.tools(&tools));
         counting.push(started.elapsed());
     }
-    Ok(Run { overheads, counting, requests: requests.len() })
+    Ok(Run {
+        overheads,
+        counting,
+        requests: requests.len(),
+    })
 }
 
 /// Figures of one interview.
@@ -133,7 +176,11 @@ fn report(label: &str, unit: &str, mut all: Vec<Duration>) {
 }
 
 fn main() {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -147,8 +194,13 @@ fn main() {
             return;
         }
     };
-    println!("agent loop overhead per turn (turn wall time minus model/server time), {RUNS} x (1 + {ANSWERS}) turns");
-    for (label, context_tokens) in [("bounded (context_tokens 6000)", 6000), ("unbounded (context_tokens 10M)", 10_000_000)] {
+    println!(
+        "agent loop overhead per turn (turn wall time minus model/server time), {RUNS} x (1 + {ANSWERS}) turns"
+    );
+    for (label, context_tokens) in [
+        ("bounded (context_tokens 6000)", 6000),
+        ("unbounded (context_tokens 10M)", 10_000_000),
+    ] {
         let (mut all, mut counting, mut requests) = (vec![], vec![], 0);
         // One warm-up interview (tokenizer tables, connection pool), not counted.
         if let Err(e) = runtime.block_on(run(bank.clone(), context_tokens)) {
@@ -168,7 +220,10 @@ fn main() {
         let turns = all.len().max(1);
         report(label, "turns", all);
         report("  of which: one token count/request", "requests", counting);
-        println!("  ({:.2} model requests per turn)", requests as f64 / turns as f64);
+        println!(
+            "  ({:.2} model requests per turn)",
+            requests as f64 / turns as f64
+        );
     }
     println!("target: median < 1 ms");
 }

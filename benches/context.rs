@@ -33,9 +33,20 @@ struct Series {
 }
 
 async fn run(bank: Arc<Bank>, context_tokens: usize) -> Result<Series, String> {
-    let req = PlanRequest { mode: Mode::FirstRound, questions: Some(20), topics: vec![], seed: 7, focus: vec![] };
+    let req = PlanRequest {
+        mode: Mode::FirstRound,
+        questions: Some(20),
+        topics: vec![],
+        seed: 7,
+        focus: vec![],
+    };
     let plan = plan::build(&bank, &req).map_err(|e| e.to_string())?;
-    let st = InterviewState::new(Mode::FirstRound, 7, plan, plan::max_probes(Mode::FirstRound));
+    let st = InterviewState::new(
+        Mode::FirstRound,
+        7,
+        plan,
+        plan::max_probes(Mode::FirstRound),
+    );
     let script = interview_script(&bank, &st.plan, 3, ANSWERS);
     let server = ScriptedServer::start(Script::new(script.responses)).await;
     server
@@ -44,19 +55,43 @@ async fn run(bank: Arc<Bank>, context_tokens: usize) -> Result<Series, String> {
             summary_reply("Earlier: the candidate answered several questions; follow-ups probed the reasons behind their claims."),
         )
         .await;
-    let model = OpenAiModel::new(fast_config(&server.base_url(), false)).map_err(|e| e.to_string())?;
-    let backend = Backend { model: Arc::new(model), llm: true, model_name: TEST_MODEL.into(), notice: None };
-    let args = BackendArgs { judge: Some(JudgeArg::Rubric), context_tokens, ..Default::default() };
-    let mut agent = setup::agent(&args, &backend, bank, st, Memory::default(), UsageTotals::default());
-    let inputs = std::iter::once(CandidateInput::Begin).chain(script.answers.into_iter().map(CandidateInput::Answer));
+    let model =
+        OpenAiModel::new(fast_config(&server.base_url(), false)).map_err(|e| e.to_string())?;
+    let backend = Backend {
+        model: Arc::new(model),
+        llm: true,
+        model_name: TEST_MODEL.into(),
+        notice: None,
+    };
+    let args = BackendArgs {
+        judge: Some(JudgeArg::Rubric),
+        context_tokens,
+        ..Default::default()
+    };
+    let mut agent = setup::agent(
+        &args,
+        &backend,
+        bank,
+        st,
+        Memory::default(),
+        UsageTotals::default(),
+    );
+    let inputs = std::iter::once(CandidateInput::Begin)
+        .chain(script.answers.into_iter().map(CandidateInput::Answer));
     for input in inputs {
         let mut sink = |_: &str| {};
-        agent.respond(input, &mut sink).await.map_err(|e| e.to_string())?;
+        agent
+            .respond(input, &mut sink)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let requests = server.requests().await;
     let counter = TokenCounter::for_model(TEST_MODEL);
     Ok(Series {
-        interviewer: requests_from(&requests, Caller::Interviewer).iter().map(|r| request_tokens(&counter, r)).collect(),
+        interviewer: requests_from(&requests, Caller::Interviewer)
+            .iter()
+            .map(|r| request_tokens(&counter, r))
+            .collect(),
         summarizer_calls: requests_from(&requests, Caller::Summarizer).len(),
     })
 }
@@ -97,7 +132,11 @@ fn print_series(label: &str, s: &Series) {
 }
 
 fn main() {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -116,11 +155,17 @@ fn main() {
     let (bounded, unbounded) = match (bounded, unbounded) {
         (Ok(b), Ok(u)) => (b, u),
         (b, u) => {
-            eprintln!("a run failed: bounded {:?}, unbounded {:?}", b.err(), u.err());
+            eprintln!(
+                "a run failed: bounded {:?}, unbounded {:?}",
+                b.err(),
+                u.err()
+            );
             return;
         }
     };
-    println!("prompt tokens per interviewer request over a {ANSWERS}-answer interview (opening + {ANSWERS} turns)");
+    println!(
+        "prompt tokens per interviewer request over a {ANSWERS}-answer interview (opening + {ANSWERS} turns)"
+    );
     print_series(&format!("bounded (context_tokens {BOUNDED})"), &bounded);
     print_series("unbounded", &unbounded);
     summarise("bounded", &bounded);

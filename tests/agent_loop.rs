@@ -23,7 +23,12 @@ use interviewer::tools::ToolRegistry;
 use serde_json::{Value, json};
 
 const SEED: u64 = 7;
-const ALL_TOOLS: [&str; 4] = ["pick_question", "lookup_rubric", "score_answer", "end_interview"];
+const ALL_TOOLS: [&str; 4] = [
+    "pick_question",
+    "lookup_rubric",
+    "score_answer",
+    "end_interview",
+];
 const KV_ANSWER: &str = "We store the keys and values of earlier tokens and reuse them, so each new token only computes its own key and value instead of recomputing the prefix. The cache grows linearly with sequence length, which makes it the main memory bottleneck.";
 
 fn bank() -> Arc<Bank> {
@@ -52,21 +57,42 @@ struct Wiring {
 
 impl Default for Wiring {
     fn default() -> Self {
-        Self { stream: false, judge: false, context_tokens: 6000 }
+        Self {
+            stream: false,
+            judge: false,
+            context_tokens: 6000,
+        }
     }
 }
 
 /// An agent over the real `OpenAiModel`, assembled as `start` does (`setup::agent`): LLM
 /// summariser, and the LLM judge when `judge` is on.
 fn agent(server: &ScriptedServer, bank: Arc<Bank>, state: InterviewState, w: Wiring) -> Agent {
-    let model = OpenAiModel::new(fast_config(&server.base_url(), w.stream)).expect("a valid test config");
-    let backend = Backend { model: Arc::new(model), llm: true, model_name: TEST_MODEL.into(), notice: None };
+    let model =
+        OpenAiModel::new(fast_config(&server.base_url(), w.stream)).expect("a valid test config");
+    let backend = Backend {
+        model: Arc::new(model),
+        llm: true,
+        model_name: TEST_MODEL.into(),
+        notice: None,
+    };
     let args = BackendArgs {
-        judge: Some(if w.judge { JudgeArg::Llm } else { JudgeArg::Rubric }),
+        judge: Some(if w.judge {
+            JudgeArg::Llm
+        } else {
+            JudgeArg::Rubric
+        }),
         context_tokens: w.context_tokens,
         ..Default::default()
     };
-    setup::agent(&args, &backend, bank, state, Memory::default(), UsageTotals::default())
+    setup::agent(
+        &args,
+        &backend,
+        bank,
+        state,
+        Memory::default(),
+        UsageTotals::default(),
+    )
 }
 
 /// Runs one turn; returns its result and everything the sink showed.
@@ -111,7 +137,10 @@ fn tool_result(request: &Value, call_id: &str) -> String {
 fn tool_error(request: &Value, call_id: &str) -> String {
     let content = tool_result(request, call_id);
     let v: Value = serde_json::from_str(&content).expect("tool results are JSON");
-    v["error"].as_str().map(str::to_string).unwrap_or_else(|| panic!("{call_id} did not fail: {content}"))
+    v["error"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("{call_id} did not fail: {content}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,7 +150,8 @@ fn tool_error(request: &Value, call_id: &str) -> String {
 #[tokio::test]
 async fn tool_loop_asks_scores_and_probes_non_streamed() {
     let bank = bank();
-    let probe = "Why can we cache the keys and values but never need the queries of earlier tokens?";
+    let probe =
+        "Why can we cache the keys and values but never need the queries of earlier tokens?";
     let opening = format!("Welcome! Let's start. {}", ask(&bank, "kv-cache"));
     let server = ScriptedServer::start(Script::new(vec![
         json_tool_calls(&[("c1", "pick_question", "{}")]),
@@ -131,12 +161,20 @@ async fn tool_loop_asks_scores_and_probes_non_streamed() {
         json_text(probe),
     ]))
     .await;
-    let mut agent = agent(&server, bank.clone(), state(&bank, Mode::FirstRound, &["kv-cache", "rope"], 2), Wiring::default());
+    let mut agent = agent(
+        &server,
+        bank.clone(),
+        state(&bank, Mode::FirstRound, &["kv-cache", "rope"], 2),
+        Wiring::default(),
+    );
 
     let (first, shown) = turn(&mut agent, CandidateInput::Begin).await;
     let first = first.expect("the opening turn completes");
     assert_eq!(first.reply, opening);
-    assert!(shown.contains(&opening), "non-streamed text still reaches the sink: {shown:?}");
+    assert!(
+        shown.contains(&opening),
+        "non-streamed text still reaches the sink: {shown:?}"
+    );
     assert!(!first.ended);
     assert_eq!(agent.state.questions.len(), 1);
     assert_eq!(agent.state.questions[0].id, "kv-cache");
@@ -147,11 +185,22 @@ async fn tool_loop_asks_scores_and_probes_non_streamed() {
     assert_eq!(rec.answers, vec![KV_ANSWER.to_string()]);
     assert_eq!(rec.scores.len(), 1);
     assert_eq!(rec.scores[0].scorer, ScorerKind::Rubric, "the judge is off");
-    assert!(rec.scores[0].score > 0.0, "a good answer earns points: {:?}", rec.scores[0]);
+    assert!(
+        rec.scores[0].score > 0.0,
+        "a good answer earns points: {:?}",
+        rec.scores[0]
+    );
     assert!(rec.judge.is_none());
     assert_eq!(rec.probes, vec![probe.to_string()]);
-    let probed = rec.probed_points.first().expect("the probe's point is recorded");
-    assert!(bank.get("kv-cache").is_some_and(|q| q.point(probed).is_some()), "{probed} is a kv-cache point");
+    let probed = rec
+        .probed_points
+        .first()
+        .expect("the probe's point is recorded");
+    assert!(
+        bank.get("kv-cache")
+            .is_some_and(|q| q.point(probed).is_some()),
+        "{probed} is a kv-cache point"
+    );
     assert_eq!(agent.usage.llm_calls, 5);
 
     let requests = server.requests().await;
@@ -159,7 +208,11 @@ async fn tool_loop_asks_scores_and_probes_non_streamed() {
     assert_tool_protocol(&requests);
     let rubric_view: Value = serde_json::from_str(&tool_result(&requests[2], "c2")).expect("JSON");
     assert_eq!(rubric_view["question_id"], "kv-cache");
-    assert!(rubric_view["points"].as_array().is_some_and(|p| !p.is_empty()));
+    assert!(
+        rubric_view["points"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+    );
     let report: Value = serde_json::from_str(&tool_result(&requests[4], "c3")).expect("JSON");
     assert_eq!(report["scorer"], "rubric");
     assert_eq!(report["question_id"], "kv-cache");
@@ -171,13 +224,22 @@ async fn tool_loop_asks_scores_and_probes_non_streamed() {
         let tools = request["tools"].as_array().expect("tools array");
         for (tool, spec) in tools.iter().zip(&specs) {
             assert_eq!(tool["type"], "function");
-            assert_eq!(tool["function"]["parameters"], spec.parameters, "{}", spec.name);
+            assert_eq!(
+                tool["function"]["parameters"], spec.parameters,
+                "{}",
+                spec.name
+            );
             assert!(!spec.description.is_empty());
         }
         let score = &tools[2]["function"]["parameters"];
         assert_eq!(score["type"], "object");
         assert_eq!(score["properties"]["question_id"]["type"], "string");
-        assert!(score["required"].as_array().is_some_and(|r| r.contains(&json!("question_id"))), "{score}");
+        assert!(
+            score["required"]
+                .as_array()
+                .is_some_and(|r| r.contains(&json!("question_id"))),
+            "{score}"
+        );
     }
 }
 
@@ -191,26 +253,49 @@ async fn tool_loop_streams_split_arguments_and_parallel_calls() {
         // Two calls in one step, arguments split mid-token.
         sse_tool_calls(&[
             ("s1", "pick_question", &["{", "}"]),
-            ("s2", "lookup_rubric", &["{\"quest", "ion_id\": \"kv", "-cache\"}"]),
+            (
+                "s2",
+                "lookup_rubric",
+                &["{\"quest", "ion_id\": \"kv", "-cache\"}"],
+            ),
         ]),
         sse_text(&opening_pieces),
-        sse_tool_call("s3", "score_answer", &["{\"question_id\":", " \"kv-ca", "che\"}"]),
+        sse_tool_call(
+            "s3",
+            "score_answer",
+            &["{\"question_id\":", " \"kv-ca", "che\"}"],
+        ),
         sse_text(&probe_pieces),
     ]))
     .await;
-    let wiring = Wiring { stream: true, ..Wiring::default() };
-    let mut agent = agent(&server, bank.clone(), state(&bank, Mode::FirstRound, &["kv-cache"], 2), wiring);
+    let wiring = Wiring {
+        stream: true,
+        ..Wiring::default()
+    };
+    let mut agent = agent(
+        &server,
+        bank.clone(),
+        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
+        wiring,
+    );
 
     let (first, shown) = turn(&mut agent, CandidateInput::Begin).await;
     let first = first.expect("the opening turn completes");
     assert_eq!(first.reply, opening_pieces.concat());
-    assert!(shown.starts_with(&opening_pieces.concat()), "streamed to the sink as it came: {shown:?}");
+    assert!(
+        shown.starts_with(&opening_pieces.concat()),
+        "streamed to the sink as it came: {shown:?}"
+    );
     assert_eq!(agent.state.questions.len(), 1);
 
     let (second, shown) = turn(&mut agent, answer(KV_ANSWER)).await;
     let second = second.expect("the answer turn completes");
     assert_eq!(second.reply, probe_pieces.concat());
-    assert_eq!(shown, format!("{}\n", probe_pieces.concat()), "each piece shown once");
+    assert_eq!(
+        shown,
+        format!("{}\n", probe_pieces.concat()),
+        "each piece shown once"
+    );
     let rec = &agent.state.questions[0];
     assert_eq!(rec.answers.len(), 1);
     assert_eq!(rec.scores.len(), 1);
@@ -222,8 +307,14 @@ async fn tool_loop_streams_split_arguments_and_parallel_calls() {
     assert!(requests.iter().all(|r| r["stream"] == true));
     // Both parallel calls were run, in order, with the reassembled arguments.
     let second_req = messages(&requests[1]);
-    let calls = second_req.iter().find(|m| m["role"] == "assistant").expect("the call message");
-    assert_eq!(calls["tool_calls"][1]["function"]["arguments"], "{\"question_id\": \"kv-cache\"}");
+    let calls = second_req
+        .iter()
+        .find(|m| m["role"] == "assistant")
+        .expect("the call message");
+    assert_eq!(
+        calls["tool_calls"][1]["function"]["arguments"],
+        "{\"question_id\": \"kv-cache\"}"
+    );
     let picked: Value = serde_json::from_str(&tool_result(&requests[1], "s1")).expect("JSON");
     assert_eq!(picked["question_id"], "kv-cache");
     let looked: Value = serde_json::from_str(&tool_result(&requests[1], "s2")).expect("JSON");
@@ -250,7 +341,12 @@ async fn bad_tool_arguments_come_back_as_errors_and_the_model_recovers() {
         json_text(&opening),
     ]))
     .await;
-    let mut agent = agent(&server, bank.clone(), state(&bank, Mode::FirstRound, &["kv-cache"], 2), Wiring::default());
+    let mut agent = agent(
+        &server,
+        bank.clone(),
+        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
+        Wiring::default(),
+    );
     let out = ok_turn(&mut agent, CandidateInput::Begin).await;
     assert_eq!(out.reply, opening);
     assert!(out.notes.is_empty(), "{:?}", out.notes);
@@ -261,9 +357,15 @@ async fn bad_tool_arguments_come_back_as_errors_and_the_model_recovers() {
     assert_tool_protocol(&requests);
     let invalid = tool_error(&requests[1], "b1");
     assert!(invalid.contains("not valid JSON"), "{invalid}");
-    assert!(invalid.contains("got: {\"question_id\": \"kv-cache\""), "a preview of the bad text: {invalid}");
+    assert!(
+        invalid.contains("got: {\"question_id\": \"kv-cache\""),
+        "a preview of the bad text: {invalid}"
+    );
     let array = tool_error(&requests[1], "b2");
-    assert!(array.contains("must be a JSON object, got an array"), "{array}");
+    assert!(
+        array.contains("must be a JSON object, got an array"),
+        "{array}"
+    );
     let schema = tool_error(&requests[1], "b3");
     assert!(schema.contains("do not match the schema"), "{schema}");
 }
@@ -279,7 +381,12 @@ async fn unknown_tool_and_unknown_question_errors_guide_the_model() {
         json_text(&opening),
     ]))
     .await;
-    let mut agent = agent(&server, bank.clone(), state(&bank, Mode::FirstRound, &["kv-cache"], 2), Wiring::default());
+    let mut agent = agent(
+        &server,
+        bank.clone(),
+        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
+        Wiring::default(),
+    );
     let out = ok_turn(&mut agent, CandidateInput::Begin).await;
     assert_eq!(out.reply, opening);
     assert_eq!(agent.state.questions.len(), 1);
@@ -287,13 +394,25 @@ async fn unknown_tool_and_unknown_question_errors_guide_the_model() {
     let requests = server.requests().await;
     assert_tool_protocol(&requests);
     let unknown_tool = tool_error(&requests[1], "u1");
-    assert!(unknown_tool.contains("unknown tool \"ask_question\""), "{unknown_tool}");
+    assert!(
+        unknown_tool.contains("unknown tool \"ask_question\""),
+        "{unknown_tool}"
+    );
     for name in ALL_TOOLS {
-        assert!(unknown_tool.contains(name), "valid tools are listed: {unknown_tool}");
+        assert!(
+            unknown_tool.contains(name),
+            "valid tools are listed: {unknown_tool}"
+        );
     }
     let unknown_q = tool_error(&requests[2], "u2");
-    assert!(unknown_q.contains("unknown question id \"kv-cach\""), "{unknown_q}");
-    assert!(unknown_q.contains("did you mean: kv-cache"), "close ids suggested: {unknown_q}");
+    assert!(
+        unknown_q.contains("unknown question id \"kv-cach\""),
+        "{unknown_q}"
+    );
+    assert!(
+        unknown_q.contains("did you mean: kv-cache"),
+        "close ids suggested: {unknown_q}"
+    );
 }
 
 #[tokio::test]
@@ -313,8 +432,16 @@ async fn the_same_failing_call_three_times_stops_the_turn_and_the_interview_goes
     .await;
     let mut agent = agent(&server, bank.clone(), st, Wiring::default());
     let out = ok_turn(&mut agent, CandidateInput::Begin).await;
-    assert_eq!(server.request_count().await, 3, "the third identical failure stops the turn");
-    assert!(out.notes.iter().any(|n| n.contains("kept failing")), "{:?}", out.notes);
+    assert_eq!(
+        server.request_count().await,
+        3,
+        "the third identical failure stops the turn"
+    );
+    assert!(
+        out.notes.iter().any(|n| n.contains("kept failing")),
+        "{:?}",
+        out.notes
+    );
     // The fallback line moves the interview on with the first planned question.
     assert!(out.reply.contains(&ask(&bank, "kv-cache")), "{}", out.reply);
     assert_eq!(agent.state.questions.len(), 1);
@@ -330,17 +457,44 @@ async fn the_same_failing_call_three_times_stops_the_turn_and_the_interview_goes
 #[tokio::test]
 async fn a_model_that_calls_tools_forever_stops_at_max_steps() {
     let bank = bank();
-    let mut steps: Vec<_> = (0..8).map(|i| json_tool_calls(&[(&format!("p{i}") as &str, "pick_question", "{}")])).collect();
-    steps.push(json_tool_calls(&[("n1", "score_answer", &args("kv-cache"))]));
+    let mut steps: Vec<_> = (0..8)
+        .map(|i| json_tool_calls(&[(&format!("p{i}") as &str, "pick_question", "{}")]))
+        .collect();
+    steps.push(json_tool_calls(&[(
+        "n1",
+        "score_answer",
+        &args("kv-cache"),
+    )]));
     steps.push(json_text("Why is that?"));
     let server = ScriptedServer::start(Script::new(steps)).await;
-    let mut agent = agent(&server, bank.clone(), state(&bank, Mode::FirstRound, &["kv-cache"], 2), Wiring::default());
+    let mut agent = agent(
+        &server,
+        bank.clone(),
+        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
+        Wiring::default(),
+    );
 
     let out = ok_turn(&mut agent, CandidateInput::Begin).await;
-    assert_eq!(server.request_count().await, 8, "max_steps model calls, no more");
-    assert!(out.reply.contains(&ask(&bank, "kv-cache")), "the fallback asks the question: {}", out.reply);
-    assert!(out.notes.iter().any(|n| n.contains("steps")), "{:?}", out.notes);
-    assert_eq!(agent.state.questions.len(), 1, "repeated pick_question does not burn the plan");
+    assert_eq!(
+        server.request_count().await,
+        8,
+        "max_steps model calls, no more"
+    );
+    assert!(
+        out.reply.contains(&ask(&bank, "kv-cache")),
+        "the fallback asks the question: {}",
+        out.reply
+    );
+    assert!(
+        out.notes.iter().any(|n| n.contains("steps")),
+        "{:?}",
+        out.notes
+    );
+    assert_eq!(
+        agent.state.questions.len(),
+        1,
+        "repeated pick_question does not burn the plan"
+    );
 
     let next = ok_turn(&mut agent, answer(KV_ANSWER)).await;
     assert_eq!(next.reply, "Why is that?");
@@ -351,7 +505,8 @@ async fn a_model_that_calls_tools_forever_stops_at_max_steps() {
 #[tokio::test]
 async fn server_errors_past_retries_fail_the_turn_without_changing_state() {
     let bank = bank();
-    let unavailable = || error_response(503, "the server is overloaded", Some("server_error"), None);
+    let unavailable =
+        || error_response(503, "the server is overloaded", Some("server_error"), None);
     let probe = "Why are queries never cached?";
     let server = ScriptedServer::start(Script::new(vec![
         json_tool_calls(&[("c1", "pick_question", "{}")]),
@@ -364,22 +519,38 @@ async fn server_errors_past_retries_fail_the_turn_without_changing_state() {
         json_text(probe),
     ]))
     .await;
-    let mut agent = agent(&server, bank.clone(), state(&bank, Mode::FirstRound, &["kv-cache"], 2), Wiring::default());
+    let mut agent = agent(
+        &server,
+        bank.clone(),
+        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
+        Wiring::default(),
+    );
     ok_turn(&mut agent, CandidateInput::Begin).await;
     let (state_before, memory_before) = (agent.state.clone(), agent.memory.clone());
 
     let (failed, _) = turn(&mut agent, answer(KV_ANSWER)).await;
     match failed {
-        Err(TurnError::Failed(ModelError::Unavailable { status: 503, attempts: 4, .. })) => {}
+        Err(TurnError::Failed(ModelError::Unavailable {
+            status: 503,
+            attempts: 4,
+            ..
+        })) => {}
         other => panic!("expected a failed turn after 4 attempts, got {other:?}"),
     }
-    assert_eq!(agent.state, state_before, "a failed turn leaves the state as it was");
+    assert_eq!(
+        agent.state, state_before,
+        "a failed turn leaves the state as it was"
+    );
     assert_eq!(agent.memory, memory_before, "and the memory");
     assert_eq!(server.request_count().await, 6);
 
     let out = ok_turn(&mut agent, answer(KV_ANSWER)).await;
     assert_eq!(out.reply, probe);
-    assert_eq!(agent.state.questions[0].answers, vec![KV_ANSWER.to_string()], "the answer is recorded once");
+    assert_eq!(
+        agent.state.questions[0].answers,
+        vec![KV_ANSWER.to_string()],
+        "the answer is recorded once"
+    );
     assert_eq!(agent.state.questions[0].scores.len(), 1);
     assert_tool_protocol(&server.requests().await);
 }
@@ -394,22 +565,33 @@ async fn a_rejected_key_is_fatal_and_names_the_variable() {
         Some("invalid_api_key"),
     ))
     .await;
-    let mut agent = agent(&server, bank.clone(), state(&bank, Mode::FirstRound, &["kv-cache"], 2), Wiring::default());
+    let mut agent = agent(
+        &server,
+        bank.clone(),
+        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
+        Wiring::default(),
+    );
     let before = agent.state.clone();
     let (result, _) = turn(&mut agent, CandidateInput::Begin).await;
     match result {
         Err(TurnError::Fatal(e)) => assert!(e.to_string().contains("OPENAI_API_KEY"), "{e}"),
         other => panic!("expected a fatal error, got {other:?}"),
     }
-    assert_eq!(server.request_count().await, 1, "auth errors are not retried");
+    assert_eq!(
+        server.request_count().await,
+        1,
+        "auth errors are not retried"
+    );
     assert_eq!(agent.state, before);
 }
 
 #[tokio::test]
 async fn a_context_length_error_folds_memory_and_retries_once() {
     let bank = bank();
-    let summary = "The candidate explained how keys and values are cached and was probed on queries.";
-    let second_answer = "Queries are only needed for the current token, so there is nothing to reuse.";
+    let summary =
+        "The candidate explained how keys and values are cached and was probed on queries.";
+    let second_answer =
+        "Queries are only needed for the current token, so there is nothing to reuse.";
     let server = ScriptedServer::start(Script::new(vec![
         json_tool_calls(&[("c1", "pick_question", "{}")]),
         json_tool_calls(&[("c2", "lookup_rubric", &args("kv-cache"))]),
@@ -426,8 +608,15 @@ async fn a_context_length_error_folds_memory_and_retries_once() {
         json_text("Good. Let's move on."),
     ]))
     .await;
-    server.route_system_prefix(SUMMARIZER_PREFIX, summary_reply(summary)).await;
-    let mut agent = agent(&server, bank.clone(), state(&bank, Mode::FirstRound, &["kv-cache"], 2), Wiring::default());
+    server
+        .route_system_prefix(SUMMARIZER_PREFIX, summary_reply(summary))
+        .await;
+    let mut agent = agent(
+        &server,
+        bank.clone(),
+        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
+        Wiring::default(),
+    );
     ok_turn(&mut agent, CandidateInput::Begin).await;
     ok_turn(&mut agent, answer(KV_ANSWER)).await;
     let out = ok_turn(&mut agent, answer(second_answer)).await;
@@ -436,20 +625,34 @@ async fn a_context_length_error_folds_memory_and_retries_once() {
     let requests = server.requests().await;
     let interviewer = requests_from(&requests, Caller::Interviewer);
     assert_eq!(interviewer.len(), 8);
-    assert_eq!(requests_from(&requests, Caller::Summarizer).len(), 1, "one summariser call folds memory");
+    assert_eq!(
+        requests_from(&requests, Caller::Summarizer).len(),
+        1,
+        "one summariser call folds memory"
+    );
     let (rejected, retried) = (&interviewer[5], &interviewer[6]);
-    assert!(messages(retried).len() < messages(rejected).len(), "the retry is smaller");
+    assert!(
+        messages(retried).len() < messages(rejected).len(),
+        "the retry is smaller"
+    );
     // Only the newest exchange is left, under a system message carrying the summary.
     let retried_msgs = messages(retried);
     assert_eq!(retried_msgs.len(), 2, "{retried_msgs:?}");
     assert_eq!(retried_msgs[1]["content"], second_answer);
     let system = system_text(retried);
-    assert!(system.contains("## Summary of the earlier conversation") && system.contains(summary), "{system}");
+    assert!(
+        system.contains("## Summary of the earlier conversation") && system.contains(summary),
+        "{system}"
+    );
     assert!(!system.contains(KV_ANSWER));
     assert_eq!(agent.memory.summary, summary);
     let rec = &agent.state.questions[0];
     assert_eq!(rec.answers.len(), 2);
-    assert_eq!(rec.scores.len(), 2, "scores survive the fold (they live in the state)");
+    assert_eq!(
+        rec.scores.len(),
+        2,
+        "scores survive the fold (they live in the state)"
+    );
     assert_tool_protocol(&interviewer);
 }
 
@@ -466,8 +669,13 @@ async fn a_sixty_answer_interview_stays_within_the_context_budget() {
     let script = interview_script(&bank, &st.plan, 3, 60);
     let server = ScriptedServer::start(Script::new(script.responses)).await;
     let summary = "Earlier: the candidate answered several questions; follow-ups probed the reasons behind their claims.";
-    server.route_system_prefix(SUMMARIZER_PREFIX, summary_reply(summary)).await;
-    let wiring = Wiring { context_tokens: BUDGET, ..Wiring::default() };
+    server
+        .route_system_prefix(SUMMARIZER_PREFIX, summary_reply(summary))
+        .await;
+    let wiring = Wiring {
+        context_tokens: BUDGET,
+        ..Wiring::default()
+    };
     let mut agent = agent(&server, bank.clone(), st, wiring);
 
     let mut notes = vec![];
@@ -477,20 +685,35 @@ async fn a_sixty_answer_interview_stays_within_the_context_budget() {
         assert!(!out.reply.is_empty(), "answer {}: empty reply", n + 1);
         notes.extend(out.notes);
     }
-    assert!(notes.is_empty(), "the scripted interview runs without fallbacks: {notes:?}");
+    assert!(
+        notes.is_empty(),
+        "the scripted interview runs without fallbacks: {notes:?}"
+    );
     assert!(agent.state.is_over());
 
     let requests = server.requests().await;
     let interviewer = requests_from(&requests, Caller::Interviewer);
-    assert_eq!(interviewer.len(), script.steps_per_turn.iter().sum::<usize>());
-    assert!(!requests_from(&requests, Caller::Summarizer).is_empty(), "memory was folded");
+    assert_eq!(
+        interviewer.len(),
+        script.steps_per_turn.iter().sum::<usize>()
+    );
+    assert!(
+        !requests_from(&requests, Caller::Summarizer).is_empty(),
+        "memory was folded"
+    );
     assert_tool_protocol(&interviewer);
 
     // Every request fits the budget.
     let counter = TokenCounter::for_model(TEST_MODEL);
-    let sizes: Vec<usize> = interviewer.iter().map(|r| request_tokens(&counter, r)).collect();
+    let sizes: Vec<usize> = interviewer
+        .iter()
+        .map(|r| request_tokens(&counter, r))
+        .collect();
     let largest = sizes.iter().copied().max().unwrap_or(0);
-    assert!(largest < BUDGET, "largest request {largest} tokens, budget {BUDGET}");
+    assert!(
+        largest < BUDGET,
+        "largest request {largest} tokens, budget {BUDGET}"
+    );
 
     // The prompt stops growing: per-turn maxima over answers 41–60 vs 21–40.
     let mut per_turn = vec![];
@@ -509,7 +732,10 @@ async fn a_sixty_answer_interview_stays_within_the_context_budget() {
     // Scores and rubric ids survive summarisation: all in the state and in the pinned block.
     let last = system_text(interviewer.last().expect("requests"));
     assert!(last.contains("## Summary of the earlier conversation") && last.contains(summary));
-    assert!(!last.contains(&script.answers[0]), "the oldest answers were folded away");
+    assert!(
+        !last.contains(&script.answers[0]),
+        "the oldest answers were folded away"
+    );
     assert_eq!(agent.state.questions.len(), 20);
     for (i, rec) in agent.state.questions.iter().enumerate() {
         assert_eq!(rec.id, agent.state.plan[i]);
@@ -520,8 +746,15 @@ async fn a_sixty_answer_interview_stays_within_the_context_budget() {
             .lines()
             .find(|l| l.starts_with(&format!("{}. {} (", i + 1, rec.id)))
             .unwrap_or_else(|| panic!("{} is missing from the pinned state:\n{last}", rec.id));
-        assert!(line.contains(&format!("score {:.1}/10", score.score)), "{line}");
-        for p in score.points.iter().filter(|p| p.verdict != interviewer::scoring::Verdict::Covered) {
+        assert!(
+            line.contains(&format!("score {:.1}/10", score.score)),
+            "{line}"
+        );
+        for p in score
+            .points
+            .iter()
+            .filter(|p| p.verdict != interviewer::scoring::Verdict::Covered)
+        {
             assert!(line.contains(&p.id), "rubric id {} missing: {line}", p.id);
         }
     }
@@ -533,14 +766,19 @@ async fn a_sixty_answer_interview_stays_within_the_context_budget() {
 
 /// A judge reply: the listed points covered with evidence, the rest missed.
 fn judge_reply(covered: &[(&str, &str)]) -> String {
-    let points: Vec<Value> =
-        covered.iter().map(|(id, evidence)| json!({"id": id, "verdict": "covered", "evidence": evidence})).collect();
+    let points: Vec<Value> = covered
+        .iter()
+        .map(|(id, evidence)| json!({"id": id, "verdict": "covered", "evidence": evidence}))
+        .collect();
     json!({"points": points, "misconceptions": [], "score": 10}).to_string()
 }
 
 /// Runs the opening and one answer to kv-cache with the judge on; returns the agent, the answer
 /// turn's output and the judge requests.
-async fn judged_answer(answer_text: &str, judge: wiremock::ResponseTemplate) -> (Agent, TurnOutput, Vec<Value>) {
+async fn judged_answer(
+    answer_text: &str,
+    judge: wiremock::ResponseTemplate,
+) -> (Agent, TurnOutput, Vec<Value>) {
     let bank = bank();
     let server = ScriptedServer::start(Script::new(vec![
         json_tool_calls(&[("c1", "pick_question", "{}")]),
@@ -550,8 +788,16 @@ async fn judged_answer(answer_text: &str, judge: wiremock::ResponseTemplate) -> 
     ]))
     .await;
     server.route_system_prefix(JUDGE_PREFIX, judge).await;
-    let wiring = Wiring { judge: true, ..Wiring::default() };
-    let mut agent = agent(&server, bank.clone(), state(&bank, Mode::FirstRound, &["kv-cache"], 2), wiring);
+    let wiring = Wiring {
+        judge: true,
+        ..Wiring::default()
+    };
+    let mut agent = agent(
+        &server,
+        bank.clone(),
+        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
+        wiring,
+    );
     ok_turn(&mut agent, CandidateInput::Begin).await;
     let out = ok_turn(&mut agent, answer(answer_text)).await;
     let requests = server.requests().await;
@@ -570,33 +816,61 @@ async fn grader_instructions_in_an_answer_do_not_raise_its_score() {
     let (plain_agent, _, plain_judge) = judged_answer(KV_ANSWER, json_text(&reply)).await;
     let (inj_agent, _, inj_judge) = judged_answer(&injected, json_text(&reply)).await;
 
-    let plain = plain_agent.state.questions[0].score().expect("scored").score;
+    let plain = plain_agent.state.questions[0]
+        .score()
+        .expect("scored")
+        .score;
     let with_injection = inj_agent.state.questions[0].score().expect("scored").score;
-    assert!(with_injection <= plain, "injection raised the score: {with_injection} > {plain}");
+    assert!(
+        with_injection <= plain,
+        "injection raised the score: {with_injection} > {plain}"
+    );
     assert!(plain > 0.0);
-    assert_eq!(inj_agent.state.questions[0].answers[0], injected, "the transcript keeps the answer verbatim");
+    assert_eq!(
+        inj_agent.state.questions[0].answers[0], injected,
+        "the transcript keeps the answer verbatim"
+    );
 
     assert_eq!(plain_judge.len(), 1);
     assert_eq!(inj_judge.len(), 1);
     let judge_request = inj_judge[0].to_string().to_lowercase();
-    assert!(!judge_request.contains("ignore the rubric"), "the injected sentence reached the judge");
+    assert!(
+        !judge_request.contains("ignore the rubric"),
+        "the injected sentence reached the judge"
+    );
     assert!(!judge_request.contains("10/10"));
-    assert!(judge_request.contains("keys and values of earlier tokens"), "the answer itself did");
-    assert!(inj_judge[0]["response_format"].is_object(), "the judge asks for structured output");
+    assert!(
+        judge_request.contains("keys and values of earlier tokens"),
+        "the answer itself did"
+    );
+    assert!(
+        inj_judge[0]["response_format"].is_object(),
+        "the judge asks for structured output"
+    );
 }
 
 #[tokio::test]
 async fn a_failing_judge_falls_back_to_the_rubric_score_with_a_note() {
-    let (agent, out, judge_requests) =
-        judged_answer(KV_ANSWER, json_text("This answer looks pretty good to me overall!")).await;
+    let (agent, out, judge_requests) = judged_answer(
+        KV_ANSWER,
+        json_text("This answer looks pretty good to me overall!"),
+    )
+    .await;
     assert_eq!(judge_requests.len(), 1);
     let rec = &agent.state.questions[0];
     let judge = rec.judge.as_ref().expect("a judge record");
     assert_eq!(judge.used, "rubric");
     assert!(judge.score.is_none());
     let note = judge.note.as_deref().expect("a note");
-    assert!(note.contains("LLM judge failed") && note.contains("rubric score used"), "{note}");
-    assert!(out.notes.iter().any(|n| n == note), "the note reaches the turn output: {:?}", out.notes);
+    assert!(
+        note.contains("LLM judge failed") && note.contains("rubric score used"),
+        "{note}"
+    );
+    assert!(
+        out.notes.iter().any(|n| n == note),
+        "the note reaches the turn output: {:?}",
+        out.notes
+    );
     let score = rec.score().expect("scored");
     assert_eq!(score.scorer, ScorerKind::Rubric);
     let bank = bank();
@@ -610,15 +884,26 @@ async fn judge_and_rubric_disagreeing_by_more_than_four_uses_the_rubric_score() 
     let q = bank.get("kv-cache").expect("kv-cache");
     let weak = "Honestly I am not sure, maybe it is something about memory and speed.";
     let by_rubric = rubric::score(q, weak, &[]).score;
-    assert!(by_rubric < 5.0, "precondition: the rubric rates the weak answer low ({by_rubric})");
+    assert!(
+        by_rubric < 5.0,
+        "precondition: the rubric rates the weak answer low ({by_rubric})"
+    );
     // The judge calls every point covered, quoting words that are in the answer.
-    let all: Vec<(&str, &str)> = q.points.iter().map(|p| (p.id.as_str(), "memory and speed")).collect();
+    let all: Vec<(&str, &str)> = q
+        .points
+        .iter()
+        .map(|p| (p.id.as_str(), "memory and speed"))
+        .collect();
     let (agent, out, _) = judged_answer(weak, json_text(&judge_reply(&all))).await;
     let rec = &agent.state.questions[0];
     let judge = rec.judge.as_ref().expect("a judge record");
     assert_eq!(judge.used, "rubric");
     let judged = judge.score.as_ref().expect("the judge's score is kept");
-    assert!((judged.score - by_rubric).abs() > 4.0, "judge {} vs rubric {by_rubric}", judged.score);
+    assert!(
+        (judged.score - by_rubric).abs() > 4.0,
+        "judge {} vs rubric {by_rubric}",
+        judged.score
+    );
     let note = judge.note.as_deref().expect("a note");
     assert!(note.contains("disagree"), "{note}");
     assert!(out.notes.iter().any(|n| n == note), "{:?}", out.notes);

@@ -27,15 +27,41 @@ fn three_question_interview_through_a_real_server() {
     let model = std::env::var("INTERVIEWER_E2E_MODEL").unwrap_or_else(|_| "local".into());
     let home = tempfile::tempdir().expect("tempdir");
     let bank = load_builtin().expect("built-in bank");
-    let req = PlanRequest { mode: Mode::FirstRound, questions: Some(3), seed: 1, ..Default::default() };
+    let req = PlanRequest {
+        mode: Mode::FirstRound,
+        questions: Some(3),
+        seed: 1,
+        ..Default::default()
+    };
     let ids = plan::build(&bank, &req).expect("plan");
     // An answer and a probe answer per planned question; extra lines end up as extra answers.
-    let input: String = ids.iter().flat_map(|id| [strong_answer(id), strong_answer(id)]).map(|a| a.replace('\n', " ") + "\n").collect();
+    let input: String = ids
+        .iter()
+        .flat_map(|id| [strong_answer(id), strong_answer(id)])
+        .map(|a| a.replace('\n', " ") + "\n")
+        .collect();
 
     let out = Command::cargo_bin("interviewer")
         .expect("binary")
-        .args(["start", "--base-url", &url, "--model", &model, "--questions", "3", "--seed", "1"])
-        .args(["--context-tokens", "3000", "--timeout", "600", "--judge", "llm"])
+        .args([
+            "start",
+            "--base-url",
+            &url,
+            "--model",
+            &model,
+            "--questions",
+            "3",
+            "--seed",
+            "1",
+        ])
+        .args([
+            "--context-tokens",
+            "3000",
+            "--timeout",
+            "600",
+            "--judge",
+            "llm",
+        ])
         .env("INTERVIEWER_HOME", home.path())
         .env_remove("OPENAI_API_KEY")
         .env_remove("OPENAI_BASE_URL")
@@ -48,7 +74,10 @@ fn three_question_interview_through_a_real_server() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     eprintln!("--- interviewer stdout ---\n{stdout}\n--- stderr ---\n{stderr}");
     assert!(out.status.success(), "exit status {:?}", out.status);
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.to_lowercase().contains("error")).collect();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.to_lowercase().contains("error"))
+        .collect();
     assert!(errors.is_empty(), "errors reached the user: {errors:?}");
 
     let review = Command::cargo_bin("interviewer")
@@ -61,8 +90,7 @@ fn three_question_interview_through_a_real_server() {
     let json: Value = serde_json::from_slice(&review.stdout).expect("review json");
     eprintln!(
         "--- review: overall {} usage {} ---",
-        json["overall"],
-        json["usage"]
+        json["overall"], json["usage"]
     );
     let questions = json["questions"].as_array().expect("questions");
     assert_eq!(questions.len(), 3, "three questions asked: {questions:?}");
@@ -70,7 +98,10 @@ fn three_question_interview_through_a_real_server() {
         let score = q["score"].as_f64().expect("every question has a score");
         assert!((0.0..=10.0).contains(&score));
         assert!(!q["answers"].as_array().expect("answers").is_empty(), "{q}");
-        eprintln!("{}: {score} (scorer {}, judge note {})", q["id"], q["scorer"], q["judge_note"]);
+        eprintln!(
+            "{}: {score} (scorer {}, judge note {})",
+            q["id"], q["scorer"], q["judge_note"]
+        );
     }
     assert_eq!(json["status"], "finished");
     assert!(json["usage"]["llm_calls"].as_u64().unwrap_or(0) > 0);

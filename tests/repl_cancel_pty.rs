@@ -25,28 +25,45 @@ async fn ctrl_c_cancels_a_model_call_and_the_interview_goes_on() {
     let home_path = home.path().to_path_buf();
     let pty = tokio::task::spawn_blocking(move || {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_interviewer"));
-        cmd.args(["start", "--base-url", &url, "--model", "test-model", "--judge", "rubric", "--seed", "3"])
-            .env("INTERVIEWER_HOME", &home_path)
-            .env("TERM", "xterm")
-            .env("NO_COLOR", "1")
-            .env_remove("OPENAI_API_KEY");
-        let options = Options::new().timeout_ms(Some(30_000)).strip_ansi_escape_codes(true);
+        cmd.args([
+            "start",
+            "--base-url",
+            &url,
+            "--model",
+            "test-model",
+            "--judge",
+            "rubric",
+            "--seed",
+            "3",
+        ])
+        .env("INTERVIEWER_HOME", &home_path)
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .env_remove("OPENAI_API_KEY");
+        let options = Options::new()
+            .timeout_ms(Some(30_000))
+            .strip_ansi_escape_codes(true);
         let mut p = spawn_with_options(cmd, options).expect("spawn in a pty");
-        p.exp_string("What does self-attention compute?").expect("first question");
+        p.exp_string("What does self-attention compute?")
+            .expect("first question");
         p.exp_regex(r"\[first-round[^\]]*\] you> ").expect("prompt");
-        p.send("Queries are compared with keys and the softmax weights mix the values.").unwrap();
+        p.send("Queries are compared with keys and the softmax weights mix the values.")
+            .unwrap();
         p.send("\r").unwrap();
         p.flush().unwrap();
         // Wait until the answer has gone out, then cancel the hanging call.
         std::thread::sleep(Duration::from_millis(800));
         p.send_control('c').unwrap();
         p.exp_string("Cancelled").expect("the call is cancelled");
-        p.exp_regex(r"\[first-round[^\]]*\] you> ").expect("the prompt comes back");
+        p.exp_regex(r"\[first-round[^\]]*\] you> ")
+            .expect("the prompt comes back");
         // Enter on an empty line sends the kept answer again.
         p.send("\r").unwrap();
         p.flush().unwrap();
-        p.exp_string("that is a fair start.").expect("the retried call answers");
-        p.exp_regex(r"\[first-round[^\]]*\] you> ").expect("prompt after the reply");
+        p.exp_string("that is a fair start.")
+            .expect("the retried call answers");
+        p.exp_regex(r"\[first-round[^\]]*\] you> ")
+            .expect("prompt after the reply");
         p.send_control('d').unwrap();
         p.exp_string("Goodbye.").expect("a closing line");
         p.exp_eof().expect("exit");
@@ -54,7 +71,10 @@ async fn ctrl_c_cancels_a_model_call_and_the_interview_goes_on() {
     })
     .await
     .expect("pty task");
-    assert!(matches!(pty, rexpect::process::WaitStatus::Exited(_, 0)), "{pty:?}");
+    assert!(
+        matches!(pty, rexpect::process::WaitStatus::Exited(_, 0)),
+        "{pty:?}"
+    );
     // The retried answer reached the server once more: the cancelled request, then the retry.
     let answers = server
         .requests()
@@ -62,7 +82,12 @@ async fn ctrl_c_cancels_a_model_call_and_the_interview_goes_on() {
         .iter()
         .filter(|r| r.to_string().contains("softmax weights mix the values"))
         .count();
-    assert!(answers >= 2, "the kept answer was sent again ({answers} requests carried it)");
-    let session = std::fs::read_dir(home.path().join("sessions")).expect("sessions").count();
+    assert!(
+        answers >= 2,
+        "the kept answer was sent again ({answers} requests carried it)"
+    );
+    let session = std::fs::read_dir(home.path().join("sessions"))
+        .expect("sessions")
+        .count();
     assert_eq!(session, 1);
 }

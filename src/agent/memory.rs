@@ -26,11 +26,17 @@ pub struct Memory {
 
 impl Memory {
     pub fn from_snapshot(s: MemorySnapshot) -> Self {
-        Self { summary: s.summary, recent: s.recent }
+        Self {
+            summary: s.summary,
+            recent: s.recent,
+        }
     }
 
     pub fn snapshot(&self) -> MemorySnapshot {
-        MemorySnapshot { summary: self.summary.clone(), recent: self.recent.clone() }
+        MemorySnapshot {
+            summary: self.summary.clone(),
+            recent: self.recent.clone(),
+        }
     }
 
     pub fn push(&mut self, m: Message) {
@@ -49,15 +55,26 @@ impl Memory {
             return None;
         }
         let first_user = self.recent.iter().position(|m| m.role == Role::User)?;
-        let next_user = self.recent.iter().skip(first_user + 1).position(|m| m.role == Role::User)? + first_user + 1;
+        let next_user = self
+            .recent
+            .iter()
+            .skip(first_user + 1)
+            .position(|m| m.role == Role::User)?
+            + first_user
+            + 1;
         Some(self.recent.drain(..next_user).collect())
     }
 
     /// The messages of one request.
     pub fn request(&self, system: &str, pinned: &str) -> Vec<Message> {
-        let mut head = format!("{system}\n\n## Interview state (kept up to date for you)\n{pinned}");
+        let mut head =
+            format!("{system}\n\n## Interview state (kept up to date for you)\n{pinned}");
         if !self.summary.trim().is_empty() {
-            let _ = write!(head, "\n\n## Summary of the earlier conversation\n{}", self.summary.trim());
+            let _ = write!(
+                head,
+                "\n\n## Summary of the earlier conversation\n{}",
+                self.summary.trim()
+            );
         }
         let mut out = Vec::with_capacity(self.recent.len() + 1);
         out.push(Message::system(head));
@@ -117,7 +134,11 @@ pub fn cap_lines(text: &str, max_chars: usize) -> String {
 impl Summarizer for Extractive {
     async fn fold(&self, summary: &str, evicted: &[Message], max_chars: usize) -> String {
         let line = Self::line(evicted);
-        let joined = if summary.trim().is_empty() { line } else { format!("{}\n{line}", summary.trim()) };
+        let joined = if summary.trim().is_empty() {
+            line
+        } else {
+            format!("{}\n{line}", summary.trim())
+        };
         cap_lines(&joined, max_chars)
     }
 }
@@ -142,10 +163,20 @@ impl Summarizer for LlmSummarizer {
             let _ = writeln!(transcript, "{who}: {}", m.text().trim());
         }
         let prompt = SUMMARIZER_PROMPT
-            .replace("{summary}", if summary.trim().is_empty() { "(none yet)" } else { summary.trim() })
+            .replace(
+                "{summary}",
+                if summary.trim().is_empty() {
+                    "(none yet)"
+                } else {
+                    summary.trim()
+                },
+            )
             .replace("{turns}", transcript.trim())
             .replace("{max_words}", &(max_chars / 7).max(40).to_string());
-        let msgs = [Message::system(prompt), Message::user("Write the updated summary now.")];
+        let msgs = [
+            Message::system(prompt),
+            Message::user("Write the updated summary now."),
+        ];
         let mut sink = |_: &str| {};
         let mut req = ChatRequest::new(&msgs, &[]);
         req.max_tokens = Some((max_chars / 3).clamp(64, 600) as u32);
@@ -169,29 +200,69 @@ pub fn render_state(state: &InterviewState, bank: &Bank) -> String {
         state.max_probes
     );
     let remaining: Vec<&str> = state.remaining().collect();
-    let _ = writeln!(s, "still to ask: {}", if remaining.is_empty() { "none".to_string() } else { remaining.join(", ") });
+    let _ = writeln!(
+        s,
+        "still to ask: {}",
+        if remaining.is_empty() {
+            "none".to_string()
+        } else {
+            remaining.join(", ")
+        }
+    );
     for (i, rec) in state.questions.iter().enumerate() {
         let score = match (rec.skipped, rec.score()) {
             (true, _) => "skipped".to_string(),
             (false, Some(sc)) => {
-                let missed: Vec<&str> =
-                    sc.points.iter().filter(|p| p.verdict != Verdict::Covered).map(|p| p.id.as_str()).collect();
-                format!("score {:.1}/10, not covered: {}", sc.score, if missed.is_empty() { "-".into() } else { missed.join(", ") })
+                let missed: Vec<&str> = sc
+                    .points
+                    .iter()
+                    .filter(|p| p.verdict != Verdict::Covered)
+                    .map(|p| p.id.as_str())
+                    .collect();
+                format!(
+                    "score {:.1}/10, not covered: {}",
+                    sc.score,
+                    if missed.is_empty() {
+                        "-".into()
+                    } else {
+                        missed.join(", ")
+                    }
+                )
             }
             (false, None) => "not scored yet".to_string(),
         };
-        let _ = writeln!(s, "{}. {} ({}): {}; probes asked {}", i + 1, rec.id, rec.domain, score, rec.probes.len());
+        let _ = writeln!(
+            s,
+            "{}. {} ({}): {}; probes asked {}",
+            i + 1,
+            rec.id,
+            rec.domain,
+            score,
+            rec.probes.len()
+        );
     }
     if let Some(cur) = state.current().filter(|_| !state.is_over()) {
         let _ = writeln!(s, "current_question: {}", cur.id);
         if let Some(q) = bank.get(&cur.id) {
             let _ = writeln!(s, "asked as: {}", q.ask);
             for p in &q.points {
-                let v = cur.score().and_then(|sc| sc.verdict(&p.id)).map(|v| v.as_str()).unwrap_or("unscored");
-                let _ = writeln!(s, "- point {} (weight {}): {} [{v}]", p.id, p.weight, p.expect);
+                let v = cur
+                    .score()
+                    .and_then(|sc| sc.verdict(&p.id))
+                    .map(|v| v.as_str())
+                    .unwrap_or("unscored");
+                let _ = writeln!(
+                    s,
+                    "- point {} (weight {}): {} [{v}]",
+                    p.id, p.weight, p.expect
+                );
             }
         }
-        let _ = writeln!(s, "probes left on this question: {}", state.max_probes.saturating_sub(cur.probes.len()));
+        let _ = writeln!(
+            s,
+            "probes left on this question: {}",
+            state.max_probes.saturating_sub(cur.probes.len())
+        );
     }
     if let Some(reason) = &state.ended {
         let _ = writeln!(s, "the interview has ended: {reason}");
@@ -210,7 +281,14 @@ mod tests {
     use crate::model::ToolCall;
 
     fn call(id: &str) -> Message {
-        Message::assistant_calls(None, vec![ToolCall { id: id.into(), name: "score_answer".into(), arguments: "{}".into() }])
+        Message::assistant_calls(
+            None,
+            vec![ToolCall {
+                id: id.into(),
+                name: "score_answer".into(),
+                arguments: "{}".into(),
+            }],
+        )
     }
 
     #[test]
@@ -227,14 +305,20 @@ mod tests {
         assert_eq!(evicted[0].text(), "answer 0");
         assert_eq!(m.recent[0].text(), "answer 1");
         assert!(m.evict_oldest(1).is_some());
-        assert!(m.evict_oldest(1).is_none(), "the newest exchange always stays");
+        assert!(
+            m.evict_oldest(1).is_none(),
+            "the newest exchange always stays"
+        );
     }
 
     #[tokio::test]
     async fn extractive_summary_is_bounded_and_keeps_newest_lines() {
         let mut summary = String::new();
         for i in 0..50 {
-            let ev = [Message::user(format!("my answer number {i} about attention")), Message::assistant("why?")];
+            let ev = [
+                Message::user(format!("my answer number {i} about attention")),
+                Message::assistant("why?"),
+            ];
             summary = Extractive.fold(&summary, &ev, 400).await;
         }
         assert!(summary.len() <= 400);

@@ -38,10 +38,12 @@ impl Phrases {
     /// The embedded phrases (validated by a unit test, so parsing cannot fail at run time).
     pub fn get() -> &'static Phrases {
         static PHRASES: OnceLock<Phrases> = OnceLock::new();
-        PHRASES.get_or_init(|| match toml::from_str(include_str!("../../prompts/phrases.toml")) {
-            Ok(p) => p,
-            Err(e) => panic!("prompts/phrases.toml is invalid (caught by unit tests): {e}"),
-        })
+        PHRASES.get_or_init(
+            || match toml::from_str(include_str!("../../prompts/phrases.toml")) {
+                Ok(p) => p,
+                Err(e) => panic!("prompts/phrases.toml is invalid (caught by unit tests): {e}"),
+            },
+        )
     }
 }
 
@@ -56,7 +58,11 @@ pub fn pick(list: &[String], key: u64) -> &str {
 
 /// "1 question", "6 questions".
 pub fn questions(n: usize) -> String {
-    if n == 1 { "1 question".to_string() } else { format!("{n} questions") }
+    if n == 1 {
+        "1 question".to_string()
+    } else {
+        format!("{n} questions")
+    }
 }
 
 /// Fill `{name}` placeholders.
@@ -74,10 +80,13 @@ pub fn inline_claim(claim: &str) -> String {
     let first_word = c.split_whitespace().next().unwrap_or("");
     let mut chars = first_word.chars();
     // Lowercase "The" but keep "LoRA", "RoPE", "KV", "GPT-4".
-    let plain_word = chars.next().is_some_and(char::is_uppercase) && chars.all(|ch| ch.is_lowercase());
+    let plain_word =
+        chars.next().is_some_and(char::is_uppercase) && chars.all(|ch| ch.is_lowercase());
     if plain_word {
         let mut it = c.chars();
-        it.next().map(|a| a.to_lowercase().chain(it).collect()).unwrap_or_default()
+        it.next()
+            .map(|a| a.to_lowercase().chain(it).collect())
+            .unwrap_or_default()
     } else {
         c.to_string()
     }
@@ -90,7 +99,14 @@ mod tests {
     #[test]
     fn embedded_phrases_parse_and_lists_are_not_empty() {
         let p = Phrases::get();
-        for list in [&p.greeting, &p.ack_strong, &p.ack_wrong, &p.transition, &p.closing, &p.probe_lead] {
+        for list in [
+            &p.greeting,
+            &p.ack_strong,
+            &p.ack_wrong,
+            &p.transition,
+            &p.closing,
+            &p.probe_lead,
+        ] {
             assert!(!list.is_empty());
         }
         assert!(p.ack_wrong.iter().all(|s| s.contains("{claim}")));
@@ -108,8 +124,17 @@ mod tests {
     #[test]
     fn fill_and_inline_claim() {
         assert_eq!(fill("a {x} b {x}", &[("x", "1")]), "a 1 b 1");
-        assert_eq!(inline_claim("RoPE adds a learned vector."), "RoPE adds a learned vector");
-        assert_eq!(inline_claim("The cache stores queries."), "the cache stores queries");
-        assert_eq!(inline_claim("LoRA updates everything"), "LoRA updates everything");
+        assert_eq!(
+            inline_claim("RoPE adds a learned vector."),
+            "RoPE adds a learned vector"
+        );
+        assert_eq!(
+            inline_claim("The cache stores queries."),
+            "the cache stores queries"
+        );
+        assert_eq!(
+            inline_claim("LoRA updates everything"),
+            "LoRA updates everything"
+        );
     }
 }

@@ -50,7 +50,9 @@ pub fn max_probes(mode: Mode) -> usize {
 
 /// Build the plan: a list of question ids.
 pub fn build(bank: &Bank, req: &PlanRequest) -> Result<Vec<String>, PlanError> {
-    let n = req.questions.unwrap_or_else(|| default_questions(req.mode).max(req.topics.len()));
+    let n = req
+        .questions
+        .unwrap_or_else(|| default_questions(req.mode).max(req.topics.len()));
     if n == 0 {
         return Err(PlanError::Zero);
     }
@@ -63,11 +65,19 @@ pub fn build(bank: &Bank, req: &PlanRequest) -> Result<Vec<String>, PlanError> {
     };
 
     // Explicit topics first, in the order given.
-    for topic in req.topics.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+    for topic in req
+        .topics
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
         if let Some(q) = bank.get(topic) {
             push(&mut plan, &q.id);
         } else if let Some(domain) = Domain::parse(topic) {
-            let mut pool: Vec<&Question> = bank.in_domain(domain).filter(|q| !plan.contains(&q.id)).collect();
+            let mut pool: Vec<&Question> = bank
+                .in_domain(domain)
+                .filter(|q| !plan.contains(&q.id))
+                .collect();
             order_pool(&mut pool, req.mode, &mut rng);
             if let Some(q) = pool.first() {
                 push(&mut plan, &q.id);
@@ -79,7 +89,10 @@ pub fn build(bank: &Bank, req: &PlanRequest) -> Result<Vec<String>, PlanError> {
             } else {
                 format!("; did you mean: {}", close.join(", "))
             };
-            return Err(PlanError::UnknownTopic { topic: topic.to_string(), suggestion });
+            return Err(PlanError::UnknownTopic {
+                topic: topic.to_string(),
+                suggestion,
+            });
         }
     }
     // Then past weak points.
@@ -95,7 +108,8 @@ pub fn build(bank: &Bank, req: &PlanRequest) -> Result<Vec<String>, PlanError> {
     let mut per_domain: Vec<Vec<&Question>> = Domain::ALL
         .into_iter()
         .map(|d| {
-            let mut pool: Vec<&Question> = bank.in_domain(d).filter(|q| q.suits(req.mode)).collect();
+            let mut pool: Vec<&Question> =
+                bank.in_domain(d).filter(|q| q.suits(req.mode)).collect();
             order_pool(&mut pool, req.mode, &mut rng);
             pool
         })
@@ -127,6 +141,8 @@ fn order_pool(pool: &mut Vec<&Question>, mode: Mode, rng: &mut ChaCha8Rng) {
     pool.shuffle(rng);
     match mode {
         Mode::FirstRound => pool.sort_by_key(|q| q.difficulty),
-        Mode::DeepDive => pool.sort_by_key(|q| std::cmp::Reverse(q.difficulty.max(Difficulty::Intermediate))),
+        Mode::DeepDive => {
+            pool.sort_by_key(|q| std::cmp::Reverse(q.difficulty.max(Difficulty::Intermediate)))
+        }
     }
 }

@@ -18,7 +18,12 @@ const DEEP_DIVE_STRONG: f32 = 8.0;
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum NextStep {
     /// Ask this follow-up about `point`.
-    Probe { point: String, probe: String, derivation: bool, reason: String },
+    Probe {
+        point: String,
+        probe: String,
+        derivation: bool,
+        reason: String,
+    },
     /// Acknowledge and pick the next question; `hint` is a short pointer when the candidate was lost.
     MoveOn {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -34,12 +39,24 @@ pub enum NextStep {
 }
 
 /// Decide the next step for `record` (whose latest score is the answer just given).
-pub fn decide(mode: Mode, q: &Question, record: &QuestionRecord, max_probes: usize, remaining: usize) -> NextStep {
+pub fn decide(
+    mode: Mode,
+    q: &Question,
+    record: &QuestionRecord,
+    max_probes: usize,
+    remaining: usize,
+) -> NextStep {
     let move_on = |hint: Option<String>, reason: &str| {
         if remaining == 0 {
-            NextStep::End { hint, reason: format!("{reason}; no questions left") }
+            NextStep::End {
+                hint,
+                reason: format!("{reason}; no questions left"),
+            }
         } else {
-            NextStep::MoveOn { hint, reason: reason.to_string() }
+            NextStep::MoveOn {
+                hint,
+                reason: reason.to_string(),
+            }
         }
     };
     let Some(score) = record.score() else {
@@ -70,7 +87,8 @@ pub fn decide(mode: Mode, q: &Question, record: &QuestionRecord, max_probes: usi
             } else if let Some(p) = why_probe(q, record, score) {
                 p
             } else {
-                derivation_probe(q, record, score, None).unwrap_or_else(|| move_on(None, "nothing left to probe"))
+                derivation_probe(q, record, score, None)
+                    .unwrap_or_else(|| move_on(None, "nothing left to probe"))
             }
         }
         Mode::DeepDive => {
@@ -93,7 +111,10 @@ pub fn decide(mode: Mode, q: &Question, record: &QuestionRecord, max_probes: usi
 /// Did the answer to the last probe hold up: the probed point is now made, or the score rose?
 fn held_up(record: &QuestionRecord, probed: Option<&str>) -> bool {
     let n = record.scores.len();
-    let (Some(now), Some(before)) = (record.scores.last(), n.checked_sub(2).and_then(|i| record.scores.get(i))) else {
+    let (Some(now), Some(before)) = (
+        record.scores.last(),
+        n.checked_sub(2).and_then(|i| record.scores.get(i)),
+    ) else {
         return true;
     };
     let point_now = probed.and_then(|p| now.verdict(p));
@@ -108,9 +129,16 @@ fn held_up(record: &QuestionRecord, probed: Option<&str>) -> bool {
 
 /// A why-probe on the most important point not yet made (and not yet probed with that text).
 fn why_probe(q: &Question, record: &QuestionRecord, score: &Score) -> Option<NextStep> {
-    let mut gaps: Vec<&RubricPoint> =
-        q.points.iter().filter(|p| score.verdict(&p.id).unwrap_or(Verdict::Missed) != Verdict::Covered).collect();
-    gaps.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(verdict_rank(score, a).cmp(&verdict_rank(score, b))));
+    let mut gaps: Vec<&RubricPoint> = q
+        .points
+        .iter()
+        .filter(|p| score.verdict(&p.id).unwrap_or(Verdict::Missed) != Verdict::Covered)
+        .collect();
+    gaps.sort_by(|a, b| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then(verdict_rank(score, a).cmp(&verdict_rank(score, b)))
+    });
     gaps.into_iter().find_map(|p| {
         let text = p.probes.iter().find(|t| !record.probes.contains(t))?;
         let why = match score.verdict(&p.id) {
@@ -135,14 +163,27 @@ fn verdict_rank(score: &Score, p: &RubricPoint) -> u8 {
 }
 
 /// A derivation probe: on `prefer` if given, else on the heaviest covered point that has one.
-fn derivation_probe(q: &Question, record: &QuestionRecord, score: &Score, prefer: Option<&str>) -> Option<NextStep> {
+fn derivation_probe(
+    q: &Question,
+    record: &QuestionRecord,
+    score: &Score,
+    prefer: Option<&str>,
+) -> Option<NextStep> {
     let mut candidates: Vec<&RubricPoint> = match prefer {
         Some(id) => q.point(id).into_iter().collect(),
-        None => q.points.iter().filter(|p| score.verdict(&p.id) == Some(Verdict::Covered)).collect(),
+        None => q
+            .points
+            .iter()
+            .filter(|p| score.verdict(&p.id) == Some(Verdict::Covered))
+            .collect(),
     };
     candidates.sort_by(|a, b| b.weight.total_cmp(&a.weight));
     candidates.into_iter().find_map(|p| {
-        let text = p.derivations.iter().chain(p.probes.iter()).find(|t| !record.probes.contains(t))?;
+        let text = p
+            .derivations
+            .iter()
+            .chain(p.probes.iter())
+            .find(|t| !record.probes.contains(t))?;
         Some(NextStep::Probe {
             point: p.id.clone(),
             probe: text.clone(),
@@ -154,8 +195,11 @@ fn derivation_probe(q: &Question, record: &QuestionRecord, score: &Score, prefer
 
 /// A nudge for a point that does not give the answer away.
 pub fn hint_for(point: &RubricPoint) -> String {
-    point.hint.clone().unwrap_or_else(|| match point.keywords.first() {
-        Some(k) => format!("Think about the role of {k}."),
-        None => "Think about the mechanism behind it, step by step.".to_string(),
-    })
+    point
+        .hint
+        .clone()
+        .unwrap_or_else(|| match point.keywords.first() {
+            Some(k) => format!("Think about the role of {k}."),
+            None => "Think about the mechanism behind it, step by step.".to_string(),
+        })
 }

@@ -8,7 +8,7 @@
 use super::memory::{self, Memory, Summarizer};
 use super::phrases::{Phrases, fill, pick};
 use super::state::InterviewState;
-use super::tokens::TokenCounter;
+use super::tokens::{CachedCounter, TokenCounter};
 use crate::bank::Bank;
 use crate::model::{ChatModel, ChatRequest, Message, ModelError, TextSink, ToolSpec};
 use crate::session::UsageTotals;
@@ -17,6 +17,11 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Message framing of a request beyond its texts (roles, separators).
+const FRAMING_TOKENS: usize = 8;
+/// Characters per token, for sizing the summary in characters.
+const CHARS_PER_TOKEN: f32 = 3.5;
 
 /// Limits of one turn.
 #[derive(Debug, Clone)]
@@ -35,7 +40,13 @@ pub struct AgentConfig {
 
 impl Default for AgentConfig {
     fn default() -> Self {
-        Self { max_steps: 8, turn_deadline: Duration::from_secs(300), context_tokens: 6000, max_same_failure: 3, max_reply_tokens: 1024 }
+        Self {
+            max_steps: 8,
+            turn_deadline: Duration::from_secs(300),
+            context_tokens: 6000,
+            max_same_failure: 3,
+            max_reply_tokens: 1024,
+        }
     }
 }
 
@@ -81,7 +92,9 @@ pub struct Agent {
     specs: Vec<ToolSpec>,
     judge: Option<Arc<dyn Judge>>,
     summarizer: Box<dyn Summarizer>,
-    counter: TokenCounter,
+    counter: CachedCounter,
+    /// Tokens of the system prompt and tool specs, which never change.
+    fixed_tokens: usize,
     system_prompt: String,
     config: AgentConfig,
     pub state: InterviewState,
@@ -116,6 +129,8 @@ impl Agent {
     pub fn new(p: AgentParts) -> Self {
         let tools = ToolRegistry::interviewer();
         let specs = tools.specs();
+        let fixed_tokens =
+            p.counter.text(&p.system_prompt) + p.counter.tools(&specs) + FRAMING_TOKENS;
         Self {
             model: p.model,
             bank: p.bank,
@@ -123,7 +138,8 @@ impl Agent {
             specs,
             judge: p.judge,
             summarizer: p.summarizer,
-            counter: p.counter,
+            counter: CachedCounter::new(p.counter),
+            fixed_tokens,
             system_prompt: p.system_prompt,
             config: p.config,
             state: p.state,
@@ -145,7 +161,11 @@ impl Agent {
     }
 
     /// Run one turn. On success the state, memory and usage are updated; on error nothing changed.
-    pub async fn respond(&mut self, input: CandidateInput, sink: TextSink<'_>) -> Result<TurnOutput, TurnError> {
+    pub async fn respond(
+        &mut self,
+        input: CandidateInput,
+        sink: TextSink<'_>,
+    ) -> Result<TurnOutput, TurnError> {
         let mut w = Work {
             state: self.state.clone(),
             memory: self.memory.clone(),
@@ -159,10 +179,19 @@ impl Agent {
         result?;
         self.state = w.state;
         self.memory = w.memory;
-        Ok(TurnOutput { reply: w.reply.trim().to_string(), notes: w.notes, ended: self.state.is_over() })
+        Ok(TurnOutput {
+            reply: w.reply.trim().to_string(),
+            notes: w.notes,
+            ended: self.state.is_over(),
+        })
     }
 
-    async fn run_turn(&self, w: &mut Work, input: CandidateInput, sink: TextSink<'_>) -> Result<(), TurnError> {
+    async fn run_turn(
+        &self,
+        w: &mut Work,
+        input: CandidateInput,
+        sink: TextSink<'_>,
+    ) -> Result<(), TurnError> {
         self.apply_input(w, input);
         let started = Instant::now();
         let mut failures: HashMap<(String, String), usize> = HashMap::new();
@@ -173,17 +202,19 @@ impl Agent {
         let mut step = 0;
         loop {
             if step >= self.config.max_steps {
-                w.notes.push("the interviewer ran out of steps; moving on".into());
+                w.notes
+                    .push("the interviewer ran out of steps; moving on".into());
                 break;
             }
             step += 1;
             let Some(left) = self.config.turn_deadline.checked_sub(started.elapsed()) else {
-                w.notes.push("the interviewer took too long to answer; moving on".into());
+                w.notes
+                    .push("the interviewer took too long to answer; moving on".into());
                 break;
             };
-            self.fit_context(w).await;
-            let messages = w.memory.request(&self.system_prompt, &memory::render_state(&w.state, &self.bank));
-            let estimate = self.counter.messages(&messages) + self.counter.tools(&self.specs);
+            let pinned = memory::render_state(&w.state, &self.bank);
+            let estimate = self.fit_context(w, &pinned).await;
+            let messages = w.memory.request(&self.system_prompt, &pinned);
             let mut streamed = false;
             let call = {
                 let mut tee = |t: &str| {
@@ -196,9 +227,16 @@ impl Agent {
                 req.max_tokens = Some(self.config.max_reply_tokens);
                 tokio::time::timeout(left, self.model.complete(req, &mut tee)).await
             };
+            tracing::debug!(
+                step,
+                estimate,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "model call done"
+            );
             let turn = match call {
                 Err(_) => {
-                    w.notes.push("the interviewer took too long to answer; moving on".into());
+                    w.notes
+                        .push("the interviewer took too long to answer; moving on".into());
                     break;
                 }
                 Ok(Err(e)) if memory::is_context_error(&e) && !context_retry_used => {
@@ -212,9 +250,14 @@ impl Agent {
                 Ok(Ok(t)) => t,
             };
             w.usage.llm_calls += 1;
-            let prompt_tokens = turn.usage.map(|u| u.prompt_tokens as u64).filter(|n| *n > 0).unwrap_or(estimate as u64);
+            let prompt_tokens = turn
+                .usage
+                .map(|u| u.prompt_tokens as u64)
+                .filter(|n| *n > 0)
+                .unwrap_or(estimate as u64);
             w.usage.prompt_tokens += prompt_tokens;
-            w.usage.completion_tokens += turn.usage.map(|u| u.completion_tokens as u64).unwrap_or(0);
+            w.usage.completion_tokens +=
+                turn.usage.map(|u| u.completion_tokens as u64).unwrap_or(0);
             w.usage.max_prompt_tokens = w.usage.max_prompt_tokens.max(prompt_tokens);
 
             let text = turn.text().trim().to_string();
@@ -234,17 +277,29 @@ impl Agent {
                     continue;
                 }
                 w.memory.push(Message::assistant(text.clone()));
-                if let Some(point) = suggested_probe.take() {
+                // A spoken line after score_answer, with no move in between, is a follow-up when the
+                // tool advised a probe or the line asks something.
+                if let Some(point) = suggested_probe.take()
+                    && (point.is_some() || text.trim_end().ends_with('?'))
+                {
                     record_probe(&mut w.state, &self.bank, point, &text);
                 }
                 completed = true;
                 break;
             }
-            w.memory.push(Message::assistant_calls((!text.is_empty()).then_some(text), turn.tool_calls.clone()));
+            w.memory.push(Message::assistant_calls(
+                (!text.is_empty()).then_some(text),
+                turn.tool_calls.clone(),
+            ));
             let mut stop = false;
             for call in &turn.tool_calls {
-                let mut ctx = ToolContext { bank: &self.bank, state: &mut w.state, judge: self.judge.as_deref() };
+                let mut ctx = ToolContext {
+                    bank: &self.bank,
+                    state: &mut w.state,
+                    judge: self.judge.as_deref(),
+                };
                 let result = self.tools.call(&call.name, &call.arguments, &mut ctx).await;
+                tracing::debug!(tool = %call.name, ok = result.is_ok(), "tool call");
                 let content = match result {
                     Ok(value) => {
                         match call.name.as_str() {
@@ -271,7 +326,8 @@ impl Agent {
                 w.memory.push(Message::tool(call.id.clone(), content));
             }
             if stop {
-                w.notes.push("the same tool call kept failing; the turn was stopped".into());
+                w.notes
+                    .push("the same tool call kept failing; the turn was stopped".into());
                 break;
             }
         }
@@ -302,35 +358,64 @@ impl Agent {
                 if let Some(cur) = w.state.current_mut().filter(|_| !over) {
                     cur.skipped = true;
                 }
-                w.memory.push(Message::user("[The candidate skipped this question. Acknowledge briefly and move on.]"));
+                w.memory.push(Message::user(
+                    "[The candidate skipped this question. Acknowledge briefly and move on.]",
+                ));
             }
             CandidateInput::End => {
-                w.memory.push(Message::user("[The candidate wants to end the interview now. Call end_interview.]"));
+                w.memory.push(Message::user(
+                    "[The candidate wants to end the interview now. Call end_interview.]",
+                ));
             }
         }
     }
 
+    /// The estimated tokens of a request built from `w` with this state block.
+    fn request_tokens(&self, w: &Work, pinned: &str) -> usize {
+        self.fixed_tokens
+            + self.counter.text(pinned)
+            + self.counter.text(&w.memory.summary)
+            + w.memory
+                .recent
+                .iter()
+                .map(|m| self.counter.message(m))
+                .sum::<usize>()
+    }
+
+    /// The summary's share of the budget, in characters.
+    fn summary_chars(&self) -> usize {
+        (self.config.context_tokens as f32 * memory::SUMMARY_SHARE * CHARS_PER_TOKEN) as usize
+    }
+
     /// Fold the oldest exchanges into the summary while the request is past the budget's threshold.
-    async fn fit_context(&self, w: &mut Work) {
+    /// Returns the request's estimated size afterwards.
+    async fn fit_context(&self, w: &mut Work, pinned: &str) -> usize {
         let budget = self.config.context_tokens as f32;
-        let size = |w: &Work| {
-            let msgs = w.memory.request(&self.system_prompt, &memory::render_state(&w.state, &self.bank));
-            (self.counter.messages(&msgs) + self.counter.tools(&self.specs)) as f32
-        };
-        if size(w) <= budget * memory::FOLD_AT {
-            return;
+        let mut size = self.request_tokens(w, pinned);
+        if size as f32 <= budget * memory::FOLD_AT {
+            return size;
         }
         let mut evicted = vec![];
-        while size(w) > budget * memory::FOLD_TO {
+        while size as f32 > budget * memory::FOLD_TO {
             match w.memory.evict_oldest(1) {
-                Some(batch) => evicted.extend(batch),
+                Some(batch) => {
+                    size -= batch
+                        .iter()
+                        .map(|m| self.counter.message(m))
+                        .sum::<usize>()
+                        .min(size);
+                    evicted.extend(batch);
+                }
                 None => break,
             }
         }
         if !evicted.is_empty() {
-            let max_chars = (budget * memory::SUMMARY_SHARE * 3.5) as usize;
-            w.memory.summary = self.summarizer.fold(&w.memory.summary, &evicted, max_chars).await;
+            w.memory.summary = self
+                .summarizer
+                .fold(&w.memory.summary, &evicted, self.summary_chars())
+                .await;
         }
+        self.request_tokens(w, pinned)
     }
 
     /// After a context-length error: keep only the newest exchange.
@@ -339,8 +424,10 @@ impl Agent {
         while let Some(batch) = w.memory.evict_oldest(1) {
             evicted.extend(batch);
         }
-        let max_chars = (self.config.context_tokens as f32 * memory::SUMMARY_SHARE * 2.0) as usize;
-        w.memory.summary = self.summarizer.fold(&w.memory.summary, &evicted, max_chars).await;
+        w.memory.summary = self
+            .summarizer
+            .fold(&w.memory.summary, &evicted, self.summary_chars() / 2)
+            .await;
     }
 
     /// The loop ran out of steps or time: say something sensible so the interview goes on.
@@ -349,14 +436,28 @@ impl Agent {
         let key = w.state.seed ^ w.memory.recent.len() as u64;
         let line = if w.state.is_over() {
             pick(&p.closing, key).to_string()
-        } else if let Some(q) = w.state.current().filter(|c| c.answers.is_empty() && !c.skipped).and_then(|c| self.bank.get(&c.id)) {
+        } else if let Some(q) = w
+            .state
+            .current()
+            .filter(|c| c.answers.is_empty() && !c.skipped)
+            .and_then(|c| self.bank.get(&c.id))
+        {
             fill(&p.fallback_repeat, &[("ask", &q.ask)])
         } else {
-            let mut ctx = ToolContext { bank: &self.bank, state: &mut w.state, judge: None };
-            match PickQuestion.call(crate::tools::PickArgs::default(), &mut ctx).await {
+            let mut ctx = ToolContext {
+                bank: &self.bank,
+                state: &mut w.state,
+                judge: None,
+            };
+            match PickQuestion
+                .call(crate::tools::PickArgs::default(), &mut ctx)
+                .await
+            {
                 Ok(next) => format!("{} {}", p.fallback_continue, next.ask),
                 Err(_) => {
-                    w.state.ended.get_or_insert_with(|| "all planned questions asked".into());
+                    w.state
+                        .ended
+                        .get_or_insert_with(|| "all planned questions asked".into());
                     pick(&p.closing, key).to_string()
                 }
             }
@@ -374,7 +475,11 @@ impl Agent {
 /// The rubric point a score_answer result suggests probing, if any.
 fn probe_point(result: &Value) -> Option<String> {
     let next = result.get("next")?;
-    (next.get("action")?.as_str()? == "probe").then(|| next.get("point").and_then(Value::as_str).map(str::to_string))?
+    (next.get("action")?.as_str()? == "probe").then(|| {
+        next.get("point")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    })?
 }
 
 /// The interviewer followed up on the current question: record the probe in the state.
@@ -382,19 +487,30 @@ fn record_probe(state: &mut InterviewState, bank: &Bank, point: Option<String>, 
     if state.is_over() {
         return;
     }
-    let Some(cur) = state.current_mut() else { return };
+    let Some(cur) = state.current_mut() else {
+        return;
+    };
     let point = point.or_else(|| {
         let q = bank.get(&cur.id)?;
         let score = cur.score()?;
-        q.points.iter().find(|p| score.verdict(&p.id) != Some(crate::scoring::Verdict::Covered)).map(|p| p.id.clone())
+        q.points
+            .iter()
+            .find(|p| score.verdict(&p.id) != Some(crate::scoring::Verdict::Covered))
+            .map(|p| p.id.clone())
     });
     // Store the probe as the rubric's wording when the interviewer used it, else as spoken.
     let q = bank.get(&cur.id);
     let canonical = point
         .as_deref()
         .and_then(|pid| q.and_then(|q| q.point(pid)))
-        .and_then(|p| p.probes.iter().chain(p.derivations.iter()).find(|t| text.contains(t.as_str())))
+        .and_then(|p| {
+            p.probes
+                .iter()
+                .chain(p.derivations.iter())
+                .find(|t| text.contains(t.as_str()))
+        })
         .cloned();
-    cur.probes.push(canonical.unwrap_or_else(|| text.to_string()));
+    cur.probes
+        .push(canonical.unwrap_or_else(|| text.to_string()));
     cur.probed_points.push(point.unwrap_or_default());
 }

@@ -99,7 +99,14 @@ pub struct InterviewState {
 
 impl InterviewState {
     pub fn new(mode: Mode, seed: u64, plan: Vec<String>, max_probes: usize) -> Self {
-        Self { mode, seed, plan, questions: vec![], max_probes, ended: None }
+        Self {
+            mode,
+            seed,
+            plan,
+            questions: vec![],
+            max_probes,
+            ended: None,
+        }
     }
 
     pub fn current(&self) -> Option<&QuestionRecord> {
@@ -124,7 +131,10 @@ impl InterviewState {
 
     /// Plan entries not yet asked, in plan order.
     pub fn remaining(&self) -> impl Iterator<Item = &str> {
-        self.plan.iter().map(String::as_str).filter(|id| !self.was_asked(id))
+        self.plan
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !self.was_asked(id))
     }
 
     pub fn is_over(&self) -> bool {
@@ -145,8 +155,18 @@ impl InterviewState {
         Domain::ALL
             .into_iter()
             .filter_map(|d| {
-                let vals: Vec<f32> = self.questions.iter().filter(|q| q.domain == d).map(QuestionRecord::value).collect();
-                (!vals.is_empty()).then(|| (d, crate::scoring::round_score(vals.iter().sum::<f32>() / vals.len() as f32)))
+                let vals: Vec<f32> = self
+                    .questions
+                    .iter()
+                    .filter(|q| q.domain == d)
+                    .map(QuestionRecord::value)
+                    .collect();
+                (!vals.is_empty()).then(|| {
+                    (
+                        d,
+                        crate::scoring::round_score(vals.iter().sum::<f32>() / vals.len() as f32),
+                    )
+                })
             })
             .collect()
     }

@@ -2,6 +2,9 @@
 //! approximate count plus a safety margin for models tiktoken does not know.
 
 use crate::model::{Message, ToolSpec};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Mutex;
 use tiktoken_rs::CoreBPE;
 use tiktoken_rs::tokenizer::{Tokenizer, get_tokenizer};
 
@@ -50,13 +53,19 @@ impl TokenCounter {
     pub fn text(&self, text: &str) -> usize {
         match self {
             TokenCounter::Exact(bpe) => bpe.encode_ordinary(text).len(),
-            TokenCounter::Approx(bpe, margin) => (bpe.encode_ordinary(text).len() as f32 * margin).ceil() as usize,
+            TokenCounter::Approx(bpe, margin) => {
+                (bpe.encode_ordinary(text).len() as f32 * margin).ceil() as usize
+            }
             TokenCounter::Heuristic => (text.chars().count() as f32 / 3.5).ceil() as usize,
         }
     }
 
     pub fn message(&self, m: &Message) -> usize {
-        let calls: usize = m.tool_calls.iter().map(|c| self.text(&c.name) + self.text(&c.arguments) + PER_MESSAGE).sum();
+        let calls: usize = m
+            .tool_calls
+            .iter()
+            .map(|c| self.text(&c.name) + self.text(&c.arguments) + PER_MESSAGE)
+            .sum();
         PER_MESSAGE + self.text(m.text()) + calls
     }
 
@@ -67,8 +76,60 @@ impl TokenCounter {
     pub fn tools(&self, tools: &[ToolSpec]) -> usize {
         tools
             .iter()
-            .map(|t| self.text(&t.name) + self.text(&t.description) + self.text(&t.parameters.to_string()) + PER_MESSAGE)
+            .map(|t| {
+                self.text(&t.name)
+                    + self.text(&t.description)
+                    + self.text(&t.parameters.to_string())
+                    + PER_MESSAGE
+            })
             .sum()
+    }
+}
+
+/// A [`TokenCounter`] that remembers the count of every message it has seen: past messages never
+/// change, so each request only counts what is new (the state block, the summary, the latest turn).
+#[derive(Debug)]
+pub struct CachedCounter {
+    pub counter: TokenCounter,
+    cache: Mutex<HashMap<u64, usize>>,
+}
+
+/// Entries kept before the cache starts over (a 60-turn interview has a few hundred messages).
+const CACHE_LIMIT: usize = 4096;
+
+impl CachedCounter {
+    pub fn new(counter: TokenCounter) -> Self {
+        Self {
+            counter,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn text(&self, text: &str) -> usize {
+        self.counter.text(text)
+    }
+
+    pub fn message(&self, m: &Message) -> usize {
+        let mut h = DefaultHasher::new();
+        m.role.hash(&mut h);
+        m.text().hash(&mut h);
+        m.tool_call_id.hash(&mut h);
+        for c in &m.tool_calls {
+            (&c.id, &c.name, &c.arguments).hash(&mut h);
+        }
+        let key = h.finish();
+        let Ok(mut cache) = self.cache.lock() else {
+            return self.counter.message(m);
+        };
+        if let Some(n) = cache.get(&key) {
+            return *n;
+        }
+        let n = self.counter.message(m);
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, n);
+        n
     }
 }
 
@@ -86,5 +147,20 @@ mod tests {
         assert!(matches!(approx, TokenCounter::Approx(_, _)));
         assert!(approx.text("hello world, this is an interview") >= n);
         assert_eq!(TokenCounter::Heuristic.text("abcdefg"), 2);
+    }
+
+    #[test]
+    fn cached_counts_equal_fresh_counts() {
+        let cached = CachedCounter::new(TokenCounter::for_model("gpt-4o"));
+        let m = Message::user("why does RoPE extrapolate to longer contexts?");
+        let fresh = cached.counter.message(&m);
+        assert_eq!(cached.message(&m), fresh);
+        assert_eq!(cached.message(&m), fresh);
+        assert_ne!(
+            cached.message(&Message::assistant(
+                "why does RoPE extrapolate to longer contexts?"
+            )),
+            0
+        );
     }
 }

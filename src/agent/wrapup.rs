@@ -11,10 +11,16 @@ pub fn study_items(state: &InterviewState, bank: &Bank, n: usize) -> Vec<String>
     for rec in &state.questions {
         let Some(q) = bank.get(&rec.id) else { continue };
         for p in &q.points {
-            let v = rec.score().and_then(|s| s.verdict(&p.id)).unwrap_or(Verdict::Missed);
+            let v = rec
+                .score()
+                .and_then(|s| s.verdict(&p.id))
+                .unwrap_or(Verdict::Missed);
             if v != Verdict::Covered {
                 let missing = 1.0 - v.credit();
-                gaps.push((p.weight * missing, p.expect.trim().trim_end_matches('.').to_string()));
+                gaps.push((
+                    p.weight * missing,
+                    p.expect.trim().trim_end_matches('.').to_string(),
+                ));
             }
         }
     }
@@ -39,7 +45,10 @@ pub fn summary(state: &InterviewState, bank: &Bank) -> String {
     }
     let overall = format!("{:.1}", state.overall());
     let count = super::phrases::questions(state.questions.len());
-    let mut parts = vec![fill(&p.wrapup_overall, &[("overall", &overall), ("questions", &count)])];
+    let mut parts = vec![fill(
+        &p.wrapup_overall,
+        &[("overall", &overall), ("questions", &count)],
+    )];
     let domains = state.by_domain();
     let best = domains.iter().max_by(|a, b| a.1.total_cmp(&b.1));
     let worst = domains.iter().min_by(|a, b| a.1.total_cmp(&b.1));
@@ -60,7 +69,10 @@ pub fn summary(state: &InterviewState, bank: &Bank) -> String {
     if items.is_empty() {
         parts.push(p.wrapup_nothing_to_study.clone());
     } else {
-        let lowered: Vec<String> = items.iter().map(|i| super::phrases::inline_claim(i)).collect();
+        let lowered: Vec<String> = items
+            .iter()
+            .map(|i| super::phrases::inline_claim(i))
+            .collect();
         parts.push(fill(&p.wrapup_study, &[("items", &lowered.join("; "))]));
     }
     parts.join(" ")

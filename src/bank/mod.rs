@@ -57,7 +57,10 @@ impl Domain {
     pub fn parse(s: &str) -> Option<Domain> {
         let s = s.trim().to_ascii_lowercase().replace(['_', ' '], "-");
         Domain::ALL.into_iter().find(|d| {
-            d.as_str() == s || d.as_str() == s.replace('-', "") || (s == "fine-tuning" && *d == Domain::Finetuning) || (s == "pre-training" && *d == Domain::Pretraining)
+            d.as_str() == s
+                || d.as_str() == s.replace('-', "")
+                || (s == "fine-tuning" && *d == Domain::Finetuning)
+                || (s == "pre-training" && *d == Domain::Pretraining)
         })
     }
 }

@@ -2,8 +2,8 @@
 
 pub mod bank;
 pub mod history;
-pub mod review;
 pub mod resume;
+pub mod review;
 pub mod score;
 pub mod start;
 
@@ -39,6 +39,8 @@ pub fn open_bank(args: &BankArgs) -> anyhow::Result<Bank> {
     let source = bank_source(args);
     load_bank(&source).with_context(|| match &source {
         BankSource::Builtin => "the built-in question bank is invalid".to_string(),
-        BankSource::Extend(d) | BankSource::Replace(d) => format!("invalid question bank in {}", d.display()),
+        BankSource::Extend(d) | BankSource::Replace(d) => {
+            format!("invalid question bank in {}", d.display())
+        }
     })
 }

@@ -33,7 +33,12 @@ pub fn run(bank_args: &BankArgs, mut args: ResumeArgs) -> anyhow::Result<ExitCod
     for w in &session.warnings {
         printer.info(w);
     }
-    let was_offline = session.header.options.get("backend").and_then(|v| v.as_str()) == Some("offline");
+    let was_offline = session
+        .header
+        .options
+        .get("backend")
+        .and_then(|v| v.as_str())
+        == Some("offline");
     if was_offline && args.backend.base_url.is_none() {
         args.backend.offline = true;
     }

@@ -39,7 +39,13 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
     };
     let plan = plan::build(
         &bank,
-        &PlanRequest { mode, questions: args.questions, topics: args.topics.clone(), seed, focus },
+        &PlanRequest {
+            mode,
+            questions: args.questions,
+            topics: args.topics.clone(),
+            seed,
+            focus,
+        },
     )?;
     let state = InterviewState::new(mode, seed, plan, plan::max_probes(mode));
     let backend = setup::backend(&args.backend, seed)?;
@@ -48,7 +54,11 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
     if let Some(notice) = &backend.notice {
         printer.info(notice);
     }
-    let judge = if setup::use_llm_judge(&args.backend, &backend) { "llm" } else { "rubric" };
+    let judge = if setup::use_llm_judge(&args.backend, &backend) {
+        "llm"
+    } else {
+        "rubric"
+    };
     let header = Header {
         format: FORMAT_VERSION,
         id: String::new(),
@@ -66,16 +76,36 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
         .cloned()
         .unwrap_or_default(),
     };
-    let writer = store.create(header).context("cannot create the session file")?;
-    let agent = setup::agent(&args.backend, &backend, bank, state, Memory::default(), UsageTotals::default());
+    let writer = store
+        .create(header)
+        .context("cannot create the session file")?;
+    let agent = setup::agent(
+        &args.backend,
+        &backend,
+        bank,
+        state,
+        Memory::default(),
+        UsageTotals::default(),
+    );
     let mut interview = Interview::new(agent, writer, printer.clone());
-    interview.checkpoint().context("cannot write the session file")?;
+    interview
+        .checkpoint()
+        .context("cannot write the session file")?;
     drive(interview, &printer, &store, interactive)
 }
 
 /// Run an interview to its end on a fresh runtime and report where it was saved.
-pub fn drive(mut interview: Interview, printer: &Printer, store: &SessionStore, interactive: bool) -> anyhow::Result<ExitCode> {
-    let mut source = repl::open_source(interactive, interactive.then(|| store.history_file()), repl::color_enabled());
+pub fn drive(
+    mut interview: Interview,
+    printer: &Printer,
+    store: &SessionStore,
+    interactive: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut source = repl::open_source(
+        interactive,
+        interactive.then(|| store.history_file()),
+        repl::color_enabled(),
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -85,12 +115,16 @@ pub fn drive(mut interview: Interview, printer: &Printer, store: &SessionStore, 
     let id = interview.session_id().to_string();
     match outcome {
         Ok(Outcome::Finished) => {
-            printer.info(&format!("Session {id} saved. Review it with: interviewer review {id}"));
+            printer.info(&format!(
+                "Session {id} saved. Review it with: interviewer review {id}"
+            ));
             Ok(ExitCode::SUCCESS)
         }
         Ok(Outcome::Stopped(msg)) => {
             printer.error(&msg);
-            printer.info(&format!("Session {id} is saved; fix that and continue with: interviewer resume {id}"));
+            printer.info(&format!(
+                "Session {id} is saved; fix that and continue with: interviewer resume {id}"
+            ));
             Ok(ExitCode::from(1))
         }
         Err(e) => Err(e).with_context(|| format!("session {id}")),

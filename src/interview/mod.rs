@@ -7,7 +7,9 @@ pub mod setup;
 use crate::agent::phrases::{Phrases, fill, pick};
 use crate::agent::probing::hint_for;
 use crate::agent::{Agent, CandidateInput, TurnError, wrapup};
-use crate::repl::{CandidateCommand, Input, LineSource, Printer, PromptInfo, ReadResult, help_text, parse};
+use crate::repl::{
+    CandidateCommand, Input, LineSource, Printer, PromptInfo, ReadResult, help_text, parse,
+};
 use crate::scoring::Verdict;
 use crate::session::store::{SessionWriter, StoreError};
 use crate::session::{Checkpoint, End, Record, Speaker, Turn};
@@ -38,7 +40,12 @@ pub struct Interview {
 
 impl Interview {
     pub fn new(agent: Agent, writer: SessionWriter, printer: Printer) -> Self {
-        Self { agent, writer, printer, last_line: String::new() }
+        Self {
+            agent,
+            writer,
+            printer,
+            last_line: String::new(),
+        }
     }
 
     pub fn session_id(&self) -> &str {
@@ -59,17 +66,29 @@ impl Interview {
 
     fn log(&mut self, speaker: Speaker, text: &str) -> Result<(), InterviewError> {
         let question = self.agent.state.current().map(|q| q.id.clone());
-        self.writer.append(&Record::Turn(Turn { speaker, text: text.to_string(), at: Utc::now(), question }))?;
+        self.writer.append(&Record::Turn(Turn {
+            speaker,
+            text: text.to_string(),
+            at: Utc::now(),
+            question,
+        }))?;
         Ok(())
     }
 
     fn prompt_info(&self) -> PromptInfo {
         let s = &self.agent.state;
-        PromptInfo { mode: s.mode, question: s.questions.len(), total: s.plan.len() }
+        PromptInfo {
+            mode: s.mode,
+            question: s.questions.len(),
+            total: s.plan.len(),
+        }
     }
 
     /// Run until the interview ends. `source.read` blocks, so it runs on a blocking-capable thread.
-    pub async fn run(&mut self, source: &mut (dyn LineSource + Send)) -> Result<Outcome, InterviewError> {
+    pub async fn run(
+        &mut self,
+        source: &mut (dyn LineSource + Send),
+    ) -> Result<Outcome, InterviewError> {
         let mut pending: Option<CandidateInput> = None;
         match self.turn(CandidateInput::Begin).await? {
             Step::Stop(out) => return Ok(out),
@@ -90,7 +109,8 @@ impl Interview {
                     break;
                 }
                 ReadResult::Interrupted => {
-                    self.printer.info("(line cleared; type /end or press Ctrl-D to finish)");
+                    self.printer
+                        .info("(line cleared; type /end or press Ctrl-D to finish)");
                     continue;
                 }
                 ReadResult::Line(line) => match parse(&line) {
@@ -103,7 +123,11 @@ impl Interview {
                         continue;
                     }
                     Input::Command(CandidateCommand::Repeat) => {
-                        let line = if self.last_line.is_empty() { Phrases::get().no_question.clone() } else { self.last_line.clone() };
+                        let line = if self.last_line.is_empty() {
+                            Phrases::get().no_question.clone()
+                        } else {
+                            self.last_line.clone()
+                        };
                         self.printer.say(&line);
                         continue;
                     }
@@ -112,7 +136,8 @@ impl Interview {
                         continue;
                     }
                     Input::Unknown(cmd) => {
-                        self.printer.error(&format!("unknown command {cmd}; /help lists the commands"));
+                        self.printer
+                            .error(&format!("unknown command {cmd}; /help lists the commands"));
                         continue;
                     }
                     Input::Command(CandidateCommand::Skip) => CandidateInput::Skip,
@@ -155,7 +180,8 @@ impl Interview {
         printer.end_reply();
         match result {
             None => {
-                self.printer.info("Cancelled. Press Enter to send your answer again, or type a new one.");
+                self.printer
+                    .info("Cancelled. Press Enter to send your answer again, or type a new one.");
                 Ok(Step::Retry)
             }
             Some(Ok(out)) => {
@@ -173,7 +199,9 @@ impl Interview {
             }
             Some(Err(TurnError::Failed(e))) => {
                 let msg = format!("{e}");
-                self.printer.error(&format!("{msg}. Your answer is kept: press Enter to send it again."));
+                self.printer.error(&format!(
+                    "{msg}. Your answer is kept: press Enter to send it again."
+                ));
                 self.log(Speaker::System, &msg)?;
                 Ok(Step::Retry)
             }
@@ -200,16 +228,23 @@ impl Interview {
             self.printer.say(&p.no_question);
             return Ok(());
         };
-        let Some(cur) = self.agent.state.current_mut() else { return Ok(()) };
+        let Some(cur) = self.agent.state.current_mut() else {
+            return Ok(());
+        };
         let score = cur.score().cloned();
         let given = cur.hints as usize;
-        let mut open: Vec<&crate::bank::RubricPoint> =
-            points.iter().filter(|pt| score.as_ref().and_then(|s| s.verdict(&pt.id)) != Some(Verdict::Covered)).collect();
+        let mut open: Vec<&crate::bank::RubricPoint> = points
+            .iter()
+            .filter(|pt| score.as_ref().and_then(|s| s.verdict(&pt.id)) != Some(Verdict::Covered))
+            .collect();
         open.sort_by(|a, b| b.weight.total_cmp(&a.weight));
         let line = match open.get(given).or(open.first()) {
             Some(point) => {
                 cur.hints += 1;
-                fill(pick(&p.hint_given, self.agent.state.seed ^ given as u64), &[("hint", &hint_for(point))])
+                fill(
+                    pick(&p.hint_given, self.agent.state.seed ^ given as u64),
+                    &[("hint", &hint_for(point))],
+                )
             }
             None => p.no_hint.clone(),
         };
@@ -228,7 +263,10 @@ impl Interview {
         self.log(Speaker::Interviewer, &summary)?;
         self.checkpoint()?;
         let reason = self.agent.state.ended.clone().unwrap_or_default();
-        self.writer.append(&Record::End(End { at: Utc::now(), reason }))?;
+        self.writer.append(&Record::End(End {
+            at: Utc::now(),
+            reason,
+        }))?;
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Choosing the model backend and assembling the agent, shared by `start` and `resume`.
 
 use crate::agent::memory::{Extractive, LlmSummarizer, Memory, Summarizer};
+use crate::agent::state::InterviewState;
 use crate::agent::tokens::TokenCounter;
 use crate::agent::{Agent, AgentConfig, AgentParts, prompt};
 use crate::bank::Bank;
@@ -11,7 +12,6 @@ use crate::model::text_tools::ToolMode;
 use crate::model::{ChatModel, ModelError};
 use crate::scoring::judge::LlmJudge;
 use crate::session::UsageTotals;
-use crate::agent::state::InterviewState;
 use crate::tools::Judge;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,7 +35,9 @@ pub struct Backend {
 /// Pick the backend: `--offline` forces the embedded interviewer; a base URL or an API key selects
 /// an OpenAI-compatible server; otherwise offline, with a note on how to use a real model.
 pub fn backend(args: &BackendArgs, seed: u64) -> Result<Backend, ModelError> {
-    let key = std::env::var(API_KEY_VAR).ok().filter(|k| !k.trim().is_empty());
+    let key = std::env::var(API_KEY_VAR)
+        .ok()
+        .filter(|k| !k.trim().is_empty());
     let offline = |notice: Option<String>| Backend {
         model: Arc::new(OfflineModel::new(seed)),
         llm: false,
@@ -51,9 +53,16 @@ pub fn backend(args: &BackendArgs, seed: u64) -> Result<Backend, ModelError> {
             "Using the embedded offline interviewer. For a real model set {API_KEY_VAR} (OpenAI) or pass --base-url (Ollama, vLLM, llama.cpp, LM Studio)."
         ))));
     }
-    let model_name = args.model.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| DEFAULT_MODEL.to_string());
-    let mut cfg = OpenAiConfig::new(base_url.unwrap_or_else(|| OpenAiConfig::default().base_url), model_name.clone())
-        .with_api_key(key);
+    let model_name = args
+        .model
+        .clone()
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_MODEL.to_string());
+    let mut cfg = OpenAiConfig::new(
+        base_url.unwrap_or_else(|| OpenAiConfig::default().base_url),
+        model_name.clone(),
+    )
+    .with_api_key(key);
     cfg.request_timeout = Duration::from_secs(args.timeout.max(1));
     let client = OpenAiModel::new(cfg)?;
     let mode = match args.tool_mode {
@@ -61,7 +70,12 @@ pub fn backend(args: &BackendArgs, seed: u64) -> Result<Backend, ModelError> {
         ToolModeArg::Native => ToolMode::Native,
         ToolModeArg::Text => ToolMode::Text,
     };
-    Ok(Backend { model: Arc::from(mode.wrap(client)), llm: true, model_name, notice: None })
+    Ok(Backend {
+        model: Arc::from(mode.wrap(client)),
+        llm: true,
+        model_name,
+        notice: None,
+    })
 }
 
 /// Whether answers are judged by the model: the default with a server, never offline.
@@ -78,11 +92,20 @@ pub fn agent(
     memory: Memory,
     usage: UsageTotals,
 ) -> Agent {
-    let judge: Option<Arc<dyn Judge>> =
-        use_llm_judge(args, backend).then(|| Arc::new(LlmJudge::new(backend.model.clone())) as Arc<dyn Judge>);
-    let summarizer: Box<dyn Summarizer> =
-        if backend.llm { Box::new(LlmSummarizer { model: backend.model.clone() }) } else { Box::new(Extractive) };
-    let counter = if backend.llm { TokenCounter::for_model(&backend.model_name) } else { TokenCounter::Heuristic };
+    let judge: Option<Arc<dyn Judge>> = use_llm_judge(args, backend)
+        .then(|| Arc::new(LlmJudge::new(backend.model.clone())) as Arc<dyn Judge>);
+    let summarizer: Box<dyn Summarizer> = if backend.llm {
+        Box::new(LlmSummarizer {
+            model: backend.model.clone(),
+        })
+    } else {
+        Box::new(Extractive)
+    };
+    let counter = if backend.llm {
+        TokenCounter::for_model(&backend.model_name)
+    } else {
+        TokenCounter::Heuristic
+    };
     Agent::new(AgentParts {
         model: backend.model.clone(),
         bank,
@@ -90,7 +113,10 @@ pub fn agent(
         summarizer,
         counter,
         system_prompt: prompt::interviewer(state.mode),
-        config: AgentConfig { context_tokens: args.context_tokens.max(1000), ..AgentConfig::default() },
+        config: AgentConfig {
+            context_tokens: args.context_tokens.max(1000),
+            ..AgentConfig::default()
+        },
         state,
         memory,
         usage,

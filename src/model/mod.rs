@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Who said a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Role {
     System,
     User,
@@ -43,19 +42,44 @@ pub struct Message {
 
 impl Message {
     pub fn system(text: impl Into<String>) -> Self {
-        Self { role: Role::System, content: Some(text.into()), tool_calls: vec![], tool_call_id: None }
+        Self {
+            role: Role::System,
+            content: Some(text.into()),
+            tool_calls: vec![],
+            tool_call_id: None,
+        }
     }
     pub fn user(text: impl Into<String>) -> Self {
-        Self { role: Role::User, content: Some(text.into()), tool_calls: vec![], tool_call_id: None }
+        Self {
+            role: Role::User,
+            content: Some(text.into()),
+            tool_calls: vec![],
+            tool_call_id: None,
+        }
     }
     pub fn assistant(text: impl Into<String>) -> Self {
-        Self { role: Role::Assistant, content: Some(text.into()), tool_calls: vec![], tool_call_id: None }
+        Self {
+            role: Role::Assistant,
+            content: Some(text.into()),
+            tool_calls: vec![],
+            tool_call_id: None,
+        }
     }
     pub fn assistant_calls(content: Option<String>, calls: Vec<ToolCall>) -> Self {
-        Self { role: Role::Assistant, content, tool_calls: calls, tool_call_id: None }
+        Self {
+            role: Role::Assistant,
+            content,
+            tool_calls: calls,
+            tool_call_id: None,
+        }
     }
     pub fn tool(call_id: impl Into<String>, result: impl Into<String>) -> Self {
-        Self { role: Role::Tool, content: Some(result.into()), tool_calls: vec![], tool_call_id: Some(call_id.into()) }
+        Self {
+            role: Role::Tool,
+            content: Some(result.into()),
+            tool_calls: vec![],
+            tool_call_id: Some(call_id.into()),
+        }
     }
     pub fn text(&self) -> &str {
         self.content.as_deref().unwrap_or("")
@@ -92,7 +116,13 @@ pub struct ChatRequest<'a> {
 
 impl<'a> ChatRequest<'a> {
     pub fn new(messages: &'a [Message], tools: &'a [ToolSpec]) -> Self {
-        Self { messages, tools, response_format: None, temperature: None, max_tokens: None }
+        Self {
+            messages,
+            tools,
+            response_format: None,
+            temperature: None,
+            max_tokens: None,
+        }
     }
 }
 
@@ -129,10 +159,14 @@ pub enum ModelError {
     #[error("the server rejected the API key ({status}): check OPENAI_API_KEY{detail}")]
     Auth { status: u16, detail: String },
     /// The account has no quota left. Fatal.
-    #[error("the account has no quota left (insufficient_quota): add credit or use another key/server{detail}")]
+    #[error(
+        "the account has no quota left (insufficient_quota): add credit or use another key/server{detail}"
+    )]
     Quota { detail: String },
     /// 404 or a model-not-found error. Fatal: names the model so the user can fix `--model`.
-    #[error("the server does not know model \"{model}\": pass --model or set INTERVIEWER_MODEL{detail}")]
+    #[error(
+        "the server does not know model \"{model}\": pass --model or set INTERVIEWER_MODEL{detail}"
+    )]
     ModelNotFound { model: String, detail: String },
     /// The prompt exceeded the model's context window. The loop summarises and retries once.
     #[error("the request exceeded the model's context window{detail}")]
@@ -142,10 +176,17 @@ pub enum ModelError {
     BadRequest { detail: String },
     /// 408/409/429/5xx after all retries. The turn fails; the interview and its state are kept.
     #[error("the server kept failing ({status}) after {attempts} attempts{detail}")]
-    Unavailable { status: u16, attempts: u32, detail: String },
+    Unavailable {
+        status: u16,
+        attempts: u32,
+        detail: String,
+    },
     /// Rate limited after all retries.
     #[error("rate limited by the server after {attempts} attempts; wait a moment and try again")]
-    RateLimited { attempts: u32, retry_after: Option<Duration> },
+    RateLimited {
+        attempts: u32,
+        retry_after: Option<Duration>,
+    },
     /// Connection refused / DNS / TLS: nothing answers at the base URL.
     #[error("cannot reach the model server at {url}: {detail}")]
     Unreachable { url: String, detail: String },
@@ -181,5 +222,9 @@ pub trait ChatModel: Send + Sync {
         true
     }
 
-    async fn complete(&self, req: ChatRequest<'_>, on_text: TextSink<'_>) -> Result<AssistantTurn, ModelError>;
+    async fn complete(
+        &self,
+        req: ChatRequest<'_>,
+        on_text: TextSink<'_>,
+    ) -> Result<AssistantTurn, ModelError>;
 }

@@ -25,8 +25,16 @@ impl ChatModel for OfflineModel {
         "offline".to_string()
     }
 
-    async fn complete(&self, req: ChatRequest<'_>, on_text: TextSink<'_>) -> Result<AssistantTurn, ModelError> {
-        let turn = Policy { seed: self.seed, messages: req.messages }.next();
+    async fn complete(
+        &self,
+        req: ChatRequest<'_>,
+        on_text: TextSink<'_>,
+    ) -> Result<AssistantTurn, ModelError> {
+        let turn = Policy {
+            seed: self.seed,
+            messages: req.messages,
+        }
+        .next();
         if let Some(text) = &turn.content {
             on_text(text);
         }
@@ -52,13 +60,20 @@ impl Policy<'_> {
     }
 
     fn system(&self) -> &str {
-        self.messages.iter().find(|m| m.role == Role::System).map(Message::text).unwrap_or("")
+        self.messages
+            .iter()
+            .find(|m| m.role == Role::System)
+            .map(Message::text)
+            .unwrap_or("")
     }
 
     /// A `name: value` field of the pinned state block.
     fn state_field(&self, name: &str) -> Option<String> {
         let prefix = format!("{name}: ");
-        self.system().lines().find_map(|l| l.strip_prefix(&prefix)).map(|v| v.split(" | ").next().unwrap_or(v).trim().to_string())
+        self.system()
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .map(|v| v.split(" | ").next().unwrap_or(v).trim().to_string())
     }
 
     fn next(&self) -> AssistantTurn {
@@ -74,20 +89,39 @@ impl Policy<'_> {
         let current = self.state_field("current_question");
         if text.starts_with("[The candidate is ready") {
             let (mode, count) = self.mode_and_count();
-            let greeting = fill(pick(&p.greeting, self.key(1)), &[("mode_name", &mode), ("questions", &count)]);
+            let greeting = fill(
+                pick(&p.greeting, self.key(1)),
+                &[("mode_name", &mode), ("questions", &count)],
+            );
             return call(Some(greeting), "pick_question", json!({}));
         }
         if text.starts_with("[The candidate is back") {
-            return call(Some("Welcome back, let's pick up where we left off.".into()), "pick_question", json!({}));
+            return call(
+                Some("Welcome back, let's pick up where we left off.".into()),
+                "pick_question",
+                json!({}),
+            );
         }
         if text.starts_with("[The candidate skipped") {
-            return call(Some(pick(&p.skip_ack, self.key(2)).to_string()), "pick_question", json!({}));
+            return call(
+                Some(pick(&p.skip_ack, self.key(2)).to_string()),
+                "pick_question",
+                json!({}),
+            );
         }
         if text.starts_with("[The candidate wants to end") {
-            return call(None, "end_interview", json!({"reason": "the candidate ended the interview"}));
+            return call(
+                None,
+                "end_interview",
+                json!({"reason": "the candidate ended the interview"}),
+            );
         }
         match current {
-            Some(id) => call(None, "score_answer", json!({"question_id": id, "answer": text})),
+            Some(id) => call(
+                None,
+                "score_answer",
+                json!({"question_id": id, "answer": text}),
+            ),
             None => call(None, "pick_question", json!({})),
         }
     }
@@ -100,7 +134,11 @@ impl Policy<'_> {
         };
         if let Some(err) = result.get("error").and_then(Value::as_str) {
             return match name.as_str() {
-                "pick_question" => call(None, "end_interview", json!({"reason": "all planned questions asked"})),
+                "pick_question" => call(
+                    None,
+                    "end_interview",
+                    json!({"reason": "all planned questions asked"}),
+                ),
                 "end_interview" => say(pick(&p.closing, self.key(3)).to_string()),
                 _ if err.contains("not answered") => say(p.fallback_continue.clone()),
                 _ => call(None, "pick_question", json!({})),
@@ -108,7 +146,10 @@ impl Policy<'_> {
         }
         match name.as_str() {
             "pick_question" => {
-                let id = result.get("question_id").and_then(Value::as_str).unwrap_or_default();
+                let id = result
+                    .get("question_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 call(None, "lookup_rubric", json!({"question_id": id}))
             }
             "lookup_rubric" => self.ask_picked(),
@@ -124,11 +165,17 @@ impl Policy<'_> {
         let Some(picked) = self.latest_result_of("pick_question") else {
             return say(p.fallback_continue.clone());
         };
-        let ask = picked.get("ask").and_then(Value::as_str).unwrap_or_default();
+        let ask = picked
+            .get("ask")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if picked.get("still_current").and_then(Value::as_bool) == Some(true) {
             return say(fill(&p.fallback_repeat, &[("ask", ask)]));
         }
-        let domain = picked.get("domain").and_then(Value::as_str).and_then(crate::bank::Domain::parse);
+        let domain = picked
+            .get("domain")
+            .and_then(Value::as_str)
+            .and_then(crate::bank::Domain::parse);
         let title = domain.map(|d| d.title()).unwrap_or("the next topic");
         let number = picked.get("number").and_then(Value::as_u64).unwrap_or(1);
         let lead = if number <= 1 {
@@ -145,21 +192,35 @@ impl Policy<'_> {
         let p = Phrases::get();
         let ack = self.acknowledge(result);
         let next = result.get("next").cloned().unwrap_or(Value::Null);
-        match next.get("action").and_then(Value::as_str).unwrap_or("move_on") {
+        match next
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or("move_on")
+        {
             "probe" => {
-                let probe = next.get("probe").and_then(Value::as_str).unwrap_or_default();
+                let probe = next
+                    .get("probe")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 let lead = pick(&p.probe_lead, self.key(8));
                 say(format!("{ack} {lead} {probe}"))
             }
             action => {
                 let hint = next.get("hint").and_then(Value::as_str);
                 let text = match hint {
-                    Some(hint) => format!("{ack} {}", fill(pick(&p.hint_lead, self.key(9)), &[("hint", hint)])),
+                    Some(hint) => format!(
+                        "{ack} {}",
+                        fill(pick(&p.hint_lead, self.key(9)), &[("hint", hint)])
+                    ),
                     None if action == "end" => ack,
                     None => format!("{ack} {}", pick(&p.move_on, self.key(10))),
                 };
                 if action == "end" {
-                    call(Some(text), "end_interview", json!({"reason": "all planned questions asked"}))
+                    call(
+                        Some(text),
+                        "end_interview",
+                        json!({"reason": "all planned questions asked"}),
+                    )
                 } else {
                     call(Some(text), "pick_question", json!({}))
                 }
@@ -178,7 +239,10 @@ impl Policy<'_> {
             .unwrap_or_default();
         let answer = self.last_candidate_text();
         if let Some(claim) = claims.first() {
-            return fill(pick(&p.ack_wrong, self.key(11)), &[("claim", &inline_claim(claim))]);
+            return fill(
+                pick(&p.ack_wrong, self.key(11)),
+                &[("claim", &inline_claim(claim))],
+            );
         }
         let list = if answer.split_whitespace().count() < 3 && score < 1.0 {
             &p.ack_empty
@@ -195,11 +259,17 @@ impl Policy<'_> {
     }
 
     fn mode_and_count(&self) -> (String, String) {
-        let mode = self.state_field("mode").unwrap_or_else(|| "first-round".into()).replace('-', " ");
+        let mode = self
+            .state_field("mode")
+            .unwrap_or_else(|| "first-round".into())
+            .replace('-', " ");
         let count = self
             .system()
             .lines()
-            .find_map(|l| l.split(" | ").find_map(|part| part.strip_prefix("planned questions: ")))
+            .find_map(|l| {
+                l.split(" | ")
+                    .find_map(|part| part.strip_prefix("planned questions: "))
+            })
             .and_then(|n| n.trim().parse().ok())
             .map(crate::agent::phrases::questions)
             .unwrap_or_else(|| "a few questions".to_string());
@@ -207,7 +277,12 @@ impl Policy<'_> {
     }
 
     fn last_candidate_text(&self) -> &str {
-        self.messages.iter().rev().find(|m| m.role == Role::User).map(Message::text).unwrap_or("")
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .map(Message::text)
+            .unwrap_or("")
     }
 
     /// The name and parsed result of the last tool call answered at the end of the conversation.
@@ -227,17 +302,30 @@ impl Policy<'_> {
 
     /// The latest successful result of the named tool.
     fn latest_result_of(&self, tool: &str) -> Option<Value> {
-        self.messages.iter().rev().filter(|m| m.role == Role::Tool).find_map(|m| {
-            let id = m.tool_call_id.as_deref()?;
-            let is_tool = self.messages.iter().flat_map(|a| a.tool_calls.iter()).any(|c| c.id == id && c.name == tool);
-            let v: Value = serde_json::from_str(m.text()).ok()?;
-            (is_tool && v.get("error").is_none()).then_some(v)
-        })
+        self.messages
+            .iter()
+            .rev()
+            .filter(|m| m.role == Role::Tool)
+            .find_map(|m| {
+                let id = m.tool_call_id.as_deref()?;
+                let is_tool = self
+                    .messages
+                    .iter()
+                    .flat_map(|a| a.tool_calls.iter())
+                    .any(|c| c.id == id && c.name == tool);
+                let v: Value = serde_json::from_str(m.text()).ok()?;
+                (is_tool && v.get("error").is_none()).then_some(v)
+            })
     }
 }
 
 fn say(text: String) -> AssistantTurn {
-    AssistantTurn { content: Some(text), tool_calls: vec![], usage: None, finish_reason: Some("stop".into()) }
+    AssistantTurn {
+        content: Some(text),
+        tool_calls: vec![],
+        usage: None,
+        finish_reason: Some("stop".into()),
+    }
 }
 
 fn call(content: Option<String>, name: &str, args: Value) -> AssistantTurn {
@@ -245,12 +333,19 @@ fn call(content: Option<String>, name: &str, args: Value) -> AssistantTurn {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     static TAG: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     let tag = TAG.get_or_init(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() ^ d.as_secs() as u32).unwrap_or(0)
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos() ^ d.as_secs() as u32)
+            .unwrap_or(0)
     });
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     AssistantTurn {
         content,
-        tool_calls: vec![ToolCall { id: format!("call_{tag:x}_{n}"), name: name.to_string(), arguments: args.to_string() }],
+        tool_calls: vec![ToolCall {
+            id: format!("call_{tag:x}_{n}"),
+            name: name.to_string(),
+            arguments: args.to_string(),
+        }],
         usage: None,
         finish_reason: Some("tool_calls".into()),
     }

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// Enough for a verdict per point with short quotes.
-const JUDGE_MAX_TOKENS: u32 = 700;
+const JUDGE_MAX_TOKENS: u32 = 450;
 const JUDGE_PROMPT: &str = include_str!("../../prompts/judge.md");
 /// A misconception caps the judged score, as it does the rubric scorer's.
 const MISCONCEPTION_CAP: f32 = super::rubric::MISCONCEPTION_CAP;
@@ -60,7 +60,10 @@ pub fn without_grader_text(answer: &str) -> String {
     if !doc.has_injection() {
         return answer.trim().to_string();
     }
-    doc.scored_sentences().map(|s| answer[s.span.clone()].trim()).collect::<Vec<_>>().join(" ")
+    doc.scored_sentences()
+        .map(|s| answer[s.span.clone()].trim())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The judge's system prompt for one call.
@@ -75,7 +78,11 @@ pub fn render_prompt(q: &Question, answer: &str, earlier: &[&str], tag: &str) ->
     let earlier_text = if earlier.is_empty() {
         "(none)".to_string()
     } else {
-        earlier.iter().map(|e| without_grader_text(e)).collect::<Vec<_>>().join("\n---\n")
+        earlier
+            .iter()
+            .map(|e| without_grader_text(e))
+            .collect::<Vec<_>>()
+            .join("\n---\n")
     };
     JUDGE_PROMPT
         .replace("{question}", &q.ask)
@@ -112,7 +119,10 @@ pub fn extract_json(text: &str) -> Option<&str> {
 }
 
 fn normalise(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// Turn the judge's reply into a [`Score`]: unknown points ignored, missing ones missed, quotes
@@ -129,15 +139,27 @@ pub fn to_score(q: &Question, reply: JudgeReply, answers: &str) -> Score {
         };
         let quoted = !evidence.is_empty() && haystack.contains(&normalise(&evidence));
         if verdict != Verdict::Missed && !quoted {
-            verdict = if verdict == Verdict::Covered { Verdict::Partial } else { Verdict::Missed };
+            verdict = if verdict == Verdict::Covered {
+                Verdict::Partial
+            } else {
+                Verdict::Missed
+            };
         }
         earned += p.weight * verdict.credit();
-        points.push(PointVerdict { id: p.id.clone(), verdict, evidence: if quoted { evidence } else { String::new() } });
+        points.push(PointVerdict {
+            id: p.id.clone(),
+            verdict,
+            evidence: if quoted { evidence } else { String::new() },
+        });
     }
     let total = q.total_weight().max(f32::EPSILON);
     let mut score = 10.0 * earned / total;
-    let misconceptions: Vec<String> =
-        reply.misconceptions.into_iter().map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect();
+    let misconceptions: Vec<String> = reply
+        .misconceptions
+        .into_iter()
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect();
     if !misconceptions.is_empty() {
         score = score.min(MISCONCEPTION_CAP);
     }
@@ -149,7 +171,14 @@ pub fn to_score(q: &Question, reply: JudgeReply, answers: &str) -> Score {
         .max_by(|a, b| a.0.weight.total_cmp(&b.0.weight))
         .map(|(p, _)| format!("Most important gap: {}", p.expect))
         .unwrap_or_else(|| "Every rubric point was made.".to_string());
-    Score { question: q.id.clone(), score: round_score(score), points, misconceptions, feedback, scorer: ScorerKind::Llm }
+    Score {
+        question: q.id.clone(),
+        score: round_score(score),
+        points,
+        misconceptions,
+        feedback,
+        scorer: ScorerKind::Llm,
+    }
 }
 
 #[async_trait::async_trait]
@@ -161,17 +190,33 @@ impl Judge for LlmJudge {
         }
         let tag: String = format!("{:016x}", rand::rng().random::<u64>());
         let system = render_prompt(q, &clean, earlier, &tag);
-        let msgs = [Message::system(system), Message::user("Grade the answer now. Reply with the JSON object only.")];
-        let format = ResponseFormat { name: "rubric_verdict".into(), schema: schema_for::<JudgeReply>() };
+        let msgs = [
+            Message::system(system),
+            Message::user("Grade the answer now. Reply with the JSON object only."),
+        ];
+        let format = ResponseFormat {
+            name: "rubric_verdict".into(),
+            schema: schema_for::<JudgeReply>(),
+        };
         let mut req = ChatRequest::new(&msgs, &[]);
         req.response_format = Some(&format);
         req.temperature = Some(0.0);
         req.max_tokens = Some(JUDGE_MAX_TOKENS);
         let mut sink = |_: &str| {};
-        let turn = self.model.complete(req, &mut sink).await.map_err(|e| e.to_string())?;
+        let turn = self
+            .model
+            .complete(req, &mut sink)
+            .await
+            .map_err(|e| e.to_string())?;
         let text = turn.text();
-        let json = extract_json(text).ok_or_else(|| format!("no JSON in the judge's reply: {}", crate::tools::preview(text, 80)))?;
-        let reply: JudgeReply = serde_json::from_str(json).map_err(|e| format!("the judge's JSON does not fit the schema: {e}"))?;
+        let json = extract_json(text).ok_or_else(|| {
+            format!(
+                "no JSON in the judge's reply: {}",
+                crate::tools::preview(text, 80)
+            )
+        })?;
+        let reply: JudgeReply = serde_json::from_str(json)
+            .map_err(|e| format!("the judge's JSON does not fit the schema: {e}"))?;
         let mut all = earlier.iter().map(|e| e.to_string()).collect::<Vec<_>>();
         all.push(clean);
         Ok(to_score(q, reply, &all.join("\n")))
@@ -220,19 +265,27 @@ mod tests {
         assert_eq!(s.verdict("a"), Some(Verdict::Covered));
         assert_eq!(s.verdict("b"), Some(Verdict::Partial));
         assert_eq!(s.verdict("c"), Some(Verdict::Missed));
-        assert_eq!(s.score, 6.3, "computed from verdicts (2+0.5)/4, not the judge's 10");
+        assert_eq!(
+            s.score, 6.3,
+            "computed from verdicts (2+0.5)/4, not the judge's 10"
+        );
         assert_eq!(s.scorer, ScorerKind::Llm);
     }
 
     #[test]
     fn misconceptions_cap_the_score() {
-        let r = reply(r#"{"points":[{"id":"a","verdict":"covered","evidence":"x"}],"misconceptions":["wrong"]}"#);
+        let r = reply(
+            r#"{"points":[{"id":"a","verdict":"covered","evidence":"x"}],"misconceptions":["wrong"]}"#,
+        );
         assert!(to_score(&question(), r, "x").score <= 3.0);
     }
 
     #[test]
     fn json_is_found_in_fences_and_prose() {
-        assert_eq!(extract_json("Sure! ```json\n{\"a\": \"}\"}\n```"), Some("{\"a\": \"}\"}"));
+        assert_eq!(
+            extract_json("Sure! ```json\n{\"a\": \"}\"}\n```"),
+            Some("{\"a\": \"}\"}")
+        );
         assert_eq!(extract_json("no json"), None);
     }
 

@@ -79,7 +79,10 @@ pub struct Score {
 
 impl Score {
     pub fn verdict(&self, point: &str) -> Option<Verdict> {
-        self.points.iter().find(|p| p.id == point).map(|p| p.verdict)
+        self.points
+            .iter()
+            .find(|p| p.id == point)
+            .map(|p| p.verdict)
     }
 }
 

@@ -9,7 +9,8 @@ pub mod store;
 
 pub use history::{DomainTrend, TrendPoint, WeakPoint, domain_trends, weak_points};
 pub use store::{
-    Listing, Loaded, LoadedSession, SessionStatus, SessionStore, SessionSummary, SessionWriter, StoreError,
+    Listing, Loaded, LoadedSession, SessionStatus, SessionStore, SessionSummary, SessionWriter,
+    StoreError,
 };
 
 use crate::agent::state::InterviewState;

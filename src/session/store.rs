@@ -455,7 +455,9 @@ impl SessionWriter {
         self.file.flush().map_err(io_err)?;
         match record {
             Record::Turn(_) => Ok(()),
-            Record::Header(_) | Record::Checkpoint(_) | Record::End(_) => self.file.sync_data().map_err(io_err),
+            Record::Header(_) | Record::Checkpoint(_) | Record::End(_) => {
+                self.file.sync_data().map_err(io_err)
+            }
         }
     }
 

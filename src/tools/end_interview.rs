@@ -38,7 +38,11 @@ impl Tool for EndInterview {
         }
         if state.ended.is_none() {
             let reason = args.reason.trim();
-            state.ended = Some(if reason.is_empty() { "ended by the interviewer".to_string() } else { reason.to_string() });
+            state.ended = Some(if reason.is_empty() {
+                "ended by the interviewer".to_string()
+            } else {
+                reason.to_string()
+            });
         }
         Ok(Ended {
             ended: true,

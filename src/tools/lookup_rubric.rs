@@ -43,9 +43,16 @@ impl Tool for LookupRubric {
     type Args = LookupArgs;
     type Output = RubricView;
 
-    async fn call(&self, args: LookupArgs, ctx: &mut ToolContext<'_>) -> Result<RubricView, ToolError> {
+    async fn call(
+        &self,
+        args: LookupArgs,
+        ctx: &mut ToolContext<'_>,
+    ) -> Result<RubricView, ToolError> {
         let id = args.question_id.trim();
-        let q = ctx.bank.get(id).ok_or_else(|| ToolError::unknown_question(ctx.bank, id))?;
+        let q = ctx
+            .bank
+            .get(id)
+            .ok_or_else(|| ToolError::unknown_question(ctx.bank, id))?;
         let record = ctx.state.record(id);
         let score = record.and_then(|r| r.score());
         let probes_used = record.map(|r| r.probes.len()).unwrap_or(0);
@@ -60,7 +67,11 @@ impl Tool for LookupRubric {
                     weight: p.weight,
                     expect: p.expect.clone(),
                     probes: p.probes.clone(),
-                    derivations: if ctx.state.mode == crate::bank::Mode::DeepDive { p.derivations.clone() } else { vec![] },
+                    derivations: if ctx.state.mode == crate::bank::Mode::DeepDive {
+                        p.derivations.clone()
+                    } else {
+                        vec![]
+                    },
                     status: score.and_then(|s| s.verdict(&p.id)),
                 })
                 .collect(),

@@ -52,8 +52,15 @@ pub enum ToolError {
 impl ToolError {
     pub fn unknown_question(bank: &Bank, id: &str) -> Self {
         let close = bank.close_ids(id);
-        let suggestion = if close.is_empty() { String::new() } else { format!("; did you mean: {}", close.join(", ")) };
-        ToolError::UnknownQuestion { id: id.to_string(), suggestion }
+        let suggestion = if close.is_empty() {
+            String::new()
+        } else {
+            format!("; did you mean: {}", close.join(", "))
+        };
+        ToolError::UnknownQuestion {
+            id: id.to_string(),
+            suggestion,
+        }
     }
 }
 
@@ -65,7 +72,11 @@ pub trait Tool: Send + Sync {
     type Args: DeserializeOwned + JsonSchema + Send;
     type Output: Serialize;
 
-    async fn call(&self, args: Self::Args, ctx: &mut ToolContext<'_>) -> Result<Self::Output, ToolError>;
+    async fn call(
+        &self,
+        args: Self::Args,
+        ctx: &mut ToolContext<'_>,
+    ) -> Result<Self::Output, ToolError>;
 }
 
 /// Object-safe face of [`Tool`], used by the registry.
@@ -87,9 +98,11 @@ impl<T: Tool> ErasedTool for T {
     }
 
     async fn call_json(&self, args: Value, ctx: &mut ToolContext<'_>) -> Result<Value, ToolError> {
-        let args: T::Args = serde_json::from_value(args).map_err(|e| ToolError::Schema(e.to_string()))?;
+        let args: T::Args =
+            serde_json::from_value(args).map_err(|e| ToolError::Schema(e.to_string()))?;
         let out = self.call(args, ctx).await?;
-        serde_json::to_value(out).map_err(|e| ToolError::Rejected(format!("internal error encoding the result: {e}")))
+        serde_json::to_value(out)
+            .map_err(|e| ToolError::Rejected(format!("internal error encoding the result: {e}")))
     }
 }
 
@@ -106,7 +119,8 @@ pub fn schema_for<T: JsonSchema + ?Sized>() -> Value {
     if let Some(obj) = value.as_object_mut() {
         obj.remove("title");
         obj.remove("$schema");
-        obj.entry("properties").or_insert_with(|| Value::Object(Default::default()));
+        obj.entry("properties")
+            .or_insert_with(|| Value::Object(Default::default()));
     }
     value
 }
@@ -119,8 +133,12 @@ fn descriptions() -> &'static BTreeMap<String, String> {
         struct Entry {
             description: String,
         }
-        let parsed: BTreeMap<String, Entry> = toml::from_str(include_str!("../../prompts/tools.toml")).unwrap_or_default();
-        parsed.into_iter().map(|(k, v)| (k, v.description.trim().to_string())).collect()
+        let parsed: BTreeMap<String, Entry> =
+            toml::from_str(include_str!("../../prompts/tools.toml")).unwrap_or_default();
+        parsed
+            .into_iter()
+            .map(|(k, v)| (k, v.description.trim().to_string()))
+            .collect()
     })
 }
 
@@ -139,7 +157,12 @@ impl ToolRegistry {
     /// The four interviewer tools.
     pub fn interviewer() -> Self {
         Self {
-            tools: vec![Box::new(PickQuestion), Box::new(LookupRubric), Box::new(ScoreAnswer), Box::new(EndInterview)],
+            tools: vec![
+                Box::new(PickQuestion),
+                Box::new(LookupRubric),
+                Box::new(ScoreAnswer),
+                Box::new(EndInterview),
+            ],
         }
     }
 
@@ -160,11 +183,20 @@ impl ToolRegistry {
     }
 
     /// Run one raw tool call (name + the model's argument text).
-    pub async fn call(&self, name: &str, raw_args: &str, ctx: &mut ToolContext<'_>) -> Result<Value, ToolError> {
-        let tool = self.tools.iter().find(|t| t.name() == name).ok_or_else(|| ToolError::UnknownTool {
-            name: preview(name, 60),
-            valid: self.names().join(", "),
-        })?;
+    pub async fn call(
+        &self,
+        name: &str,
+        raw_args: &str,
+        ctx: &mut ToolContext<'_>,
+    ) -> Result<Value, ToolError> {
+        let tool = self
+            .tools
+            .iter()
+            .find(|t| t.name() == name)
+            .ok_or_else(|| ToolError::UnknownTool {
+                name: preview(name, 60),
+                valid: self.names().join(", "),
+            })?;
         let args = parse_arguments(raw_args)?;
         tool.call_json(args, ctx).await
     }
@@ -176,8 +208,10 @@ pub fn parse_arguments(raw: &str) -> Result<Value, ToolError> {
     if trimmed.is_empty() {
         return Ok(Value::Object(Default::default()));
     }
-    let value: Value = serde_json::from_str(trimmed)
-        .map_err(|e| ToolError::InvalidJson { reason: e.to_string(), preview: preview(trimmed, 80) })?;
+    let value: Value = serde_json::from_str(trimmed).map_err(|e| ToolError::InvalidJson {
+        reason: e.to_string(),
+        preview: preview(trimmed, 80),
+    })?;
     // Some models double-encode: a JSON string holding the object.
     let value = match value {
         Value::String(inner) => serde_json::from_str(&inner).unwrap_or(Value::String(inner)),

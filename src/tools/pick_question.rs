@@ -61,20 +61,37 @@ impl Tool for PickQuestion {
     type Args = PickArgs;
     type Output = PickedQuestion;
 
-    async fn call(&self, args: PickArgs, ctx: &mut ToolContext<'_>) -> Result<PickedQuestion, ToolError> {
+    async fn call(
+        &self,
+        args: PickArgs,
+        ctx: &mut ToolContext<'_>,
+    ) -> Result<PickedQuestion, ToolError> {
         let state = &mut *ctx.state;
         if state.is_over() {
-            return Err(ToolError::Rejected("the interview has ended; say goodbye".into()));
+            return Err(ToolError::Rejected(
+                "the interview has ended; say goodbye".into(),
+            ));
         }
         let total = state.plan.len();
         // An unanswered current question stays current: picking again must not burn the plan.
-        if let Some(cur) = state.current().filter(|c| c.answers.is_empty() && !c.skipped) {
-            let q = ctx.bank.get(&cur.id).ok_or_else(|| ToolError::unknown_question(ctx.bank, &cur.id))?;
+        if let Some(cur) = state
+            .current()
+            .filter(|c| c.answers.is_empty() && !c.skipped)
+        {
+            let q = ctx
+                .bank
+                .get(&cur.id)
+                .ok_or_else(|| ToolError::unknown_question(ctx.bank, &cur.id))?;
             let mut out = PickedQuestion::new(q, state.questions.len(), total);
             out.still_current = true;
             return Ok(out);
         }
-        let domain = match args.domain.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let domain = match args
+            .domain
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(d) => Some(Domain::parse(d).ok_or_else(|| {
                 ToolError::Schema(format!(
                     "unknown domain \"{d}\"; valid: {}",
@@ -83,11 +100,17 @@ impl Tool for PickQuestion {
             })?),
             None => None,
         };
-        let difficulty = match args.difficulty.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(d) => Some(
-                Difficulty::parse(d)
-                    .ok_or_else(|| ToolError::Schema(format!("unknown difficulty \"{d}\"; valid: core, intermediate, advanced")))?,
-            ),
+        let difficulty = match args
+            .difficulty
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(d) => Some(Difficulty::parse(d).ok_or_else(|| {
+                ToolError::Schema(format!(
+                    "unknown difficulty \"{d}\"; valid: core, intermediate, advanced"
+                ))
+            })?),
             None => None,
         };
         // Every answer is scored before moving on, even when the model forgot to call score_answer.
@@ -96,22 +119,30 @@ impl Tool for PickQuestion {
         {
             super::score_answer::score_latest(q, cur, ctx.judge).await;
         }
-        let remaining: Vec<&Question> = state.remaining().filter_map(|id| ctx.bank.get(id)).collect();
+        let remaining: Vec<&Question> = state
+            .remaining()
+            .filter_map(|id| ctx.bank.get(id))
+            .collect();
         let Some(first) = remaining.first() else {
             return Err(ToolError::Rejected(
                 "every planned question has been asked; call end_interview".into(),
             ));
         };
-        let wanted = remaining
-            .iter()
-            .find(|q| domain.is_none_or(|d| q.domain == d) && difficulty.is_none_or(|d| q.difficulty == d));
+        let wanted = remaining.iter().find(|q| {
+            domain.is_none_or(|d| q.domain == d) && difficulty.is_none_or(|d| q.difficulty == d)
+        });
         let note = match (wanted, domain.is_some() || difficulty.is_some()) {
-            (None, true) => Some("no planned question matches that domain/difficulty; took the next one in the plan".to_string()),
+            (None, true) => Some(
+                "no planned question matches that domain/difficulty; took the next one in the plan"
+                    .to_string(),
+            ),
             _ => None,
         };
         let q = wanted.copied().unwrap_or(first);
         let previous_domain = state.current().map(|c| c.domain).filter(|d| *d != q.domain);
-        state.questions.push(QuestionRecord::new(q.id.clone(), q.domain));
+        state
+            .questions
+            .push(QuestionRecord::new(q.id.clone(), q.domain));
         let mut out = PickedQuestion::new(q, state.questions.len(), total);
         out.previous_domain = previous_domain;
         out.note = note;

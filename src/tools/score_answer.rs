@@ -18,7 +18,12 @@ const HINT_CAPS: [f32; 2] = [7.0, 5.0];
 /// An LLM judge: scores an answer against the rubric with a model.
 #[async_trait::async_trait]
 pub trait Judge: Send + Sync {
-    async fn judge(&self, question: &Question, answer: &str, earlier: &[&str]) -> Result<Score, String>;
+    async fn judge(
+        &self,
+        question: &Question,
+        answer: &str,
+        earlier: &[&str],
+    ) -> Result<Score, String>;
 }
 
 pub struct ScoreAnswer;
@@ -56,20 +61,31 @@ impl Tool for ScoreAnswer {
     type Args = ScoreArgs;
     type Output = ScoreReport;
 
-    async fn call(&self, args: ScoreArgs, ctx: &mut ToolContext<'_>) -> Result<ScoreReport, ToolError> {
+    async fn call(
+        &self,
+        args: ScoreArgs,
+        ctx: &mut ToolContext<'_>,
+    ) -> Result<ScoreReport, ToolError> {
         let id = args.question_id.trim();
-        let q = ctx.bank.get(id).ok_or_else(|| ToolError::unknown_question(ctx.bank, id))?;
+        let q = ctx
+            .bank
+            .get(id)
+            .ok_or_else(|| ToolError::unknown_question(ctx.bank, id))?;
         let mode = ctx.state.mode;
         let max_probes = ctx.state.max_probes;
         let remaining = ctx.state.remaining().count();
         let record = ctx.state.record_mut(id).ok_or_else(|| {
-            ToolError::Rejected(format!("question \"{id}\" has not been asked yet; call pick_question first"))
+            ToolError::Rejected(format!(
+                "question \"{id}\" has not been asked yet; call pick_question first"
+            ))
         })?;
         // The recorded, verbatim answers are the truth; the argument only fills in when none exist.
         if record.answers.is_empty() {
             let given = args.answer.trim();
             if given.is_empty() {
-                return Err(ToolError::Rejected("the candidate has not answered this question yet".into()));
+                return Err(ToolError::Rejected(
+                    "the candidate has not answered this question yet".into(),
+                ));
             }
             record.answers.push(given.to_string());
         }
@@ -97,7 +113,11 @@ impl Tool for ScoreAnswer {
 /// Score the record's latest answer if it is not scored yet (rubric scorer, the judge when there
 /// is one, the hint cap). Returns a note for the transcript when the judge fell back or a cap applied.
 /// The loop relies on this to make sure every answer is scored, even when a model forgets to.
-pub async fn score_latest(q: &Question, record: &mut QuestionRecord, judge: Option<&dyn Judge>) -> Option<String> {
+pub async fn score_latest(
+    q: &Question,
+    record: &mut QuestionRecord,
+    judge: Option<&dyn Judge>,
+) -> Option<String> {
     if record.skipped || record.scores.len() >= record.answers.len() {
         return None;
     }
@@ -136,17 +156,32 @@ pub fn reconcile(by_rubric: Score, by_judge: Result<Score, String>) -> (Score, J
     match by_judge {
         Err(err) => (
             by_rubric,
-            JudgeRecord { score: None, used: "rubric".into(), note: Some(format!("LLM judge failed ({err}); rubric score used")) },
+            JudgeRecord {
+                score: None,
+                used: "rubric".into(),
+                note: Some(format!("LLM judge failed ({err}); rubric score used")),
+            },
         ),
         Ok(judged) if (judged.score - by_rubric.score).abs() > MAX_JUDGE_DISAGREEMENT => {
             let note = format!(
                 "LLM judge ({:.1}) and rubric scorer ({:.1}) disagree by more than {MAX_JUDGE_DISAGREEMENT}; rubric score used",
                 judged.score, by_rubric.score
             );
-            (by_rubric, JudgeRecord { score: Some(judged), used: "rubric".into(), note: Some(note) })
+            (
+                by_rubric,
+                JudgeRecord {
+                    score: Some(judged),
+                    used: "rubric".into(),
+                    note: Some(note),
+                },
+            )
         }
         Ok(judged) => {
-            let rec = JudgeRecord { score: Some(judged.clone()), used: "llm".into(), note: None };
+            let rec = JudgeRecord {
+                score: Some(judged.clone()),
+                used: "llm".into(),
+                note: None,
+            };
             (judged, rec)
         }
     }

@@ -530,7 +530,11 @@ pub fn caller(request: &Value) -> Caller {
 
 /// The captured requests that came from `who`, in arrival order.
 pub fn requests_from(requests: &[Value], who: Caller) -> Vec<Value> {
-    requests.iter().filter(|r| caller(r) == who).cloned().collect()
+    requests
+        .iter()
+        .filter(|r| caller(r) == who)
+        .cloned()
+        .collect()
 }
 
 impl ScriptedServer {
@@ -576,7 +580,10 @@ pub fn wire_messages(request: &Value) -> Vec<interviewer::model::Message> {
                         .map(|c| ToolCall {
                             id: c["id"].as_str().unwrap_or("").to_string(),
                             name: c["function"]["name"].as_str().unwrap_or("").to_string(),
-                            arguments: c["function"]["arguments"].as_str().unwrap_or("").to_string(),
+                            arguments: c["function"]["arguments"]
+                                .as_str()
+                                .unwrap_or("")
+                                .to_string(),
                         })
                         .collect()
                 })
@@ -600,7 +607,10 @@ pub fn wire_tools(request: &Value) -> Vec<interviewer::model::ToolSpec> {
                 .iter()
                 .map(|t| interviewer::model::ToolSpec {
                     name: t["function"]["name"].as_str().unwrap_or("").to_string(),
-                    description: t["function"]["description"].as_str().unwrap_or("").to_string(),
+                    description: t["function"]["description"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
                     parameters: t["function"]["parameters"].clone(),
                 })
                 .collect()
@@ -609,7 +619,10 @@ pub fn wire_tools(request: &Value) -> Vec<interviewer::model::ToolSpec> {
 }
 
 /// The estimated prompt size of a captured request (messages + tools), counted as the agent does.
-pub fn request_tokens(counter: &interviewer::agent::tokens::TokenCounter, request: &Value) -> usize {
+pub fn request_tokens(
+    counter: &interviewer::agent::tokens::TokenCounter,
+    request: &Value,
+) -> usize {
     counter.messages(&wire_messages(request)) + counter.tools(&wire_tools(request))
 }
 
@@ -647,14 +660,21 @@ pub fn interview_script(
     let mut answered = Vec::new();
     let ask = |id: &str| bank.get(id).map(|q| q.ask.clone()).unwrap_or_default();
     let call = |id: String, name: &str, args: String| {
-        json_response(completion_json(None, &[(id.as_str(), name, args.as_str())], Some((9, 4))))
+        json_response(completion_json(
+            None,
+            &[(id.as_str(), name, args.as_str())],
+            Some((9, 4)),
+        ))
     };
     let id_args = |id: &str| json!({ "question_id": id }).to_string();
 
     let first = plan.first().cloned().unwrap_or_default();
     responses.push(call("c0-pick".into(), "pick_question", "{}".into()));
     responses.push(call("c0-rubric".into(), "lookup_rubric", id_args(&first)));
-    responses.push(json_text(&format!("Hello, and welcome. Let's begin: {}", ask(&first))));
+    responses.push(json_text(&format!(
+        "Hello, and welcome. Let's begin: {}",
+        ask(&first)
+    )));
     steps_per_turn.push(3);
 
     for n in 0..total {
@@ -666,13 +686,20 @@ pub fn interview_script(
             (0, Some(q)) => q.reference.split_whitespace().collect::<Vec<_>>().join(" "),
             (k, Some(q)) => {
                 let p = &q.points[(k - 1) % q.points.len()];
-                format!("Let me expand on that. {} I think that is the key reason here.", p.expect)
+                format!(
+                    "Let me expand on that. {} I think that is the key reason here.",
+                    p.expect
+                )
             }
             (_, None) => format!("My answer number {n}."),
         };
         answers.push(answer);
         answered.push(id.clone());
-        responses.push(call(format!("c{}-score", n + 1), "score_answer", id_args(&id)));
+        responses.push(call(
+            format!("c{}-score", n + 1),
+            "score_answer",
+            id_args(&id),
+        ));
         let last = n + 1 == total;
         if pos + 1 < per_question && !last {
             responses.push(json_text(&format!(
@@ -682,8 +709,16 @@ pub fn interview_script(
             steps_per_turn.push(2);
         } else if qi + 1 < plan.len() && !last {
             let next = &plan[qi + 1];
-            responses.push(call(format!("c{}-pick", n + 1), "pick_question", "{}".into()));
-            responses.push(call(format!("c{}-rubric", n + 1), "lookup_rubric", id_args(next)));
+            responses.push(call(
+                format!("c{}-pick", n + 1),
+                "pick_question",
+                "{}".into(),
+            ));
+            responses.push(call(
+                format!("c{}-rubric", n + 1),
+                "lookup_rubric",
+                id_args(next),
+            ));
             responses.push(json_text(&format!("Thanks. Next question: {}", ask(next))));
             steps_per_turn.push(4);
         } else {
@@ -696,5 +731,10 @@ pub fn interview_script(
             steps_per_turn.push(3);
         }
     }
-    InterviewScript { responses, answers, steps_per_turn, answered }
+    InterviewScript {
+        responses,
+        answers,
+        steps_per_turn,
+        answered,
+    }
 }
