@@ -11,18 +11,14 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::wiring::{
+    bench_runtime_and_bank, interview_inputs, planned_state, serve_interview, wired_agent,
+};
 use common::*;
-use interviewer::agent::memory::Memory;
-use interviewer::agent::plan::{self, PlanRequest};
-use interviewer::agent::state::InterviewState;
 use interviewer::agent::tokens::TokenCounter;
-use interviewer::agent::{Agent, CandidateInput};
-use interviewer::bank::{Bank, Mode, load_builtin};
-use interviewer::cli::{BackendArgs, JudgeArg};
-use interviewer::interview::setup::{self, Backend};
+use interviewer::bank::{Bank, Mode};
 use interviewer::model::openai::OpenAiModel;
 use interviewer::model::{AssistantTurn, ChatModel, ChatRequest, ModelError, TextSink};
-use interviewer::session::UsageTotals;
 
 /// Interviews per configuration (each one opening + 60 answers).
 const RUNS: usize = 5;
@@ -58,62 +54,26 @@ impl ChatModel for TimedModel {
     }
 }
 
-fn state(bank: &Bank) -> Option<InterviewState> {
-    let req = PlanRequest {
-        mode: Mode::FirstRound,
-        questions: Some(20),
-        topics: vec![],
-        seed: 7,
-        focus: vec![],
-    };
-    let plan = plan::build(bank, &req).ok()?;
-    Some(InterviewState::new(
-        Mode::FirstRound,
-        7,
-        plan,
-        plan::max_probes(Mode::FirstRound),
-    ))
-}
-
 /// One scripted interview; returns the loop overhead of every turn (wall minus model time).
 async fn run(bank: Arc<Bank>, context_tokens: usize) -> Result<Run, String> {
-    let st = state(&bank).ok_or("no plan")?;
-    let script = interview_script(&bank, &st.plan, 3, ANSWERS);
-    let server = ScriptedServer::start(Script::new(script.responses)).await;
-    server
-        .route_system_prefix(
-            SUMMARIZER_PREFIX,
-            summary_reply("Earlier: several topics were discussed and probed."),
-        )
-        .await;
+    let st = planned_state(&bank, Mode::FirstRound, &[], 20, 7).map_err(|e| e.to_string())?;
+    let (server, script) = serve_interview(
+        &bank,
+        &st.plan,
+        3,
+        ANSWERS,
+        "Earlier: several topics were discussed and probed.",
+    )
+    .await;
     let inner =
         OpenAiModel::new(fast_config(&server.base_url(), false)).map_err(|e| e.to_string())?;
     let timed = Arc::new(TimedModel {
         inner,
         waited: Mutex::new(Duration::ZERO),
     });
-    let backend = Backend {
-        model: timed.clone(),
-        llm: true,
-        model_name: TEST_MODEL.into(),
-        notice: None,
-    };
-    let args = BackendArgs {
-        judge: Some(JudgeArg::Rubric),
-        context_tokens,
-        ..Default::default()
-    };
-    let mut agent: Agent = setup::agent(
-        &args,
-        &backend,
-        bank,
-        st,
-        Memory::default(),
-        UsageTotals::default(),
-    );
+    let mut agent = wired_agent(timed.clone(), bank, st, false, context_tokens);
 
-    let inputs = std::iter::once(CandidateInput::Begin)
-        .chain(script.answers.into_iter().map(CandidateInput::Answer));
+    let inputs = interview_inputs(script.answers);
     let mut overheads = vec![];
     let mut shown = 0usize;
     for input in inputs {
@@ -176,23 +136,8 @@ fn report(label: &str, unit: &str, mut all: Vec<Duration>) {
 }
 
 fn main() {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return;
-        }
-    };
-    let bank = match load_builtin() {
-        Ok(b) => Arc::new(b),
-        Err(e) => {
-            eprintln!("cannot load the bank: {e}");
-            return;
-        }
+    let Some((runtime, bank)) = bench_runtime_and_bank() else {
+        return;
     };
     println!(
         "agent loop overhead per turn (turn wall time minus model/server time), {RUNS} x (1 + {ANSWERS}) turns"

@@ -10,17 +10,13 @@ mod common;
 
 use std::sync::Arc;
 
+use common::wiring::{
+    bench_runtime_and_bank, interview_inputs, planned_state, serve_interview, wired_agent,
+};
 use common::*;
-use interviewer::agent::CandidateInput;
-use interviewer::agent::memory::Memory;
-use interviewer::agent::plan::{self, PlanRequest};
-use interviewer::agent::state::InterviewState;
 use interviewer::agent::tokens::TokenCounter;
-use interviewer::bank::{Bank, Mode, load_builtin};
-use interviewer::cli::{BackendArgs, JudgeArg};
-use interviewer::interview::setup::{self, Backend};
+use interviewer::bank::{Bank, Mode};
 use interviewer::model::openai::OpenAiModel;
-use interviewer::session::UsageTotals;
 
 const ANSWERS: usize = 60;
 const BOUNDED: usize = 6000;
@@ -33,51 +29,19 @@ struct Series {
 }
 
 async fn run(bank: Arc<Bank>, context_tokens: usize) -> Result<Series, String> {
-    let req = PlanRequest {
-        mode: Mode::FirstRound,
-        questions: Some(20),
-        topics: vec![],
-        seed: 7,
-        focus: vec![],
-    };
-    let plan = plan::build(&bank, &req).map_err(|e| e.to_string())?;
-    let st = InterviewState::new(
-        Mode::FirstRound,
-        7,
-        plan,
-        plan::max_probes(Mode::FirstRound),
-    );
-    let script = interview_script(&bank, &st.plan, 3, ANSWERS);
-    let server = ScriptedServer::start(Script::new(script.responses)).await;
-    server
-        .route_system_prefix(
-            SUMMARIZER_PREFIX,
-            summary_reply("Earlier: the candidate answered several questions; follow-ups probed the reasons behind their claims."),
-        )
-        .await;
+    let st = planned_state(&bank, Mode::FirstRound, &[], 20, 7).map_err(|e| e.to_string())?;
+    let (server, script) = serve_interview(
+        &bank,
+        &st.plan,
+        3,
+        ANSWERS,
+        "Earlier: the candidate answered several questions; follow-ups probed the reasons behind their claims.",
+    )
+    .await;
     let model =
         OpenAiModel::new(fast_config(&server.base_url(), false)).map_err(|e| e.to_string())?;
-    let backend = Backend {
-        model: Arc::new(model),
-        llm: true,
-        model_name: TEST_MODEL.into(),
-        notice: None,
-    };
-    let args = BackendArgs {
-        judge: Some(JudgeArg::Rubric),
-        context_tokens,
-        ..Default::default()
-    };
-    let mut agent = setup::agent(
-        &args,
-        &backend,
-        bank,
-        st,
-        Memory::default(),
-        UsageTotals::default(),
-    );
-    let inputs = std::iter::once(CandidateInput::Begin)
-        .chain(script.answers.into_iter().map(CandidateInput::Answer));
+    let mut agent = wired_agent(Arc::new(model), bank, st, false, context_tokens);
+    let inputs = interview_inputs(script.answers);
     for input in inputs {
         let mut sink = |_: &str| {};
         agent
@@ -132,23 +96,8 @@ fn print_series(label: &str, s: &Series) {
 }
 
 fn main() {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return;
-        }
-    };
-    let bank = match load_builtin() {
-        Ok(b) => Arc::new(b),
-        Err(e) => {
-            eprintln!("cannot load the bank: {e}");
-            return;
-        }
+    let Some((runtime, bank)) = bench_runtime_and_bank() else {
+        return;
     };
     let bounded = runtime.block_on(run(bank.clone(), BOUNDED));
     let unbounded = runtime.block_on(run(bank, UNBOUNDED));

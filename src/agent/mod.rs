@@ -8,6 +8,7 @@ pub mod prompt;
 pub mod react;
 pub mod state;
 pub mod tokens;
+pub mod usage;
 pub mod wrapup;
 
 pub use react::{Agent, AgentConfig, AgentParts, CandidateInput, TurnError, TurnOutput};

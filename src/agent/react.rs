@@ -9,6 +9,7 @@ use super::memory::{self, Memory, Summarizer};
 use super::phrases::{Phrases, fill, pick};
 use super::state::InterviewState;
 use super::tokens::{CachedCounter, TokenCounter};
+use super::usage::UsageMeter;
 use crate::bank::Bank;
 use crate::model::{ChatModel, ChatRequest, Message, ModelError, TextSink, ToolSpec};
 use crate::session::UsageTotals;
@@ -99,7 +100,9 @@ pub struct Agent {
     config: AgentConfig,
     pub state: InterviewState,
     pub memory: Memory,
+    /// Token usage of every model call so far (zero for the offline interviewer).
     pub usage: UsageTotals,
+    meter: Option<Arc<UsageMeter>>,
 }
 
 /// Builder inputs for an [`Agent`].
@@ -113,6 +116,9 @@ pub struct AgentParts {
     pub config: AgentConfig,
     pub state: InterviewState,
     pub memory: Memory,
+    /// Counts the usage of the calls through `model` (and the judge and summariser sharing it).
+    pub meter: Option<Arc<UsageMeter>>,
+    /// The usage so far when there is no meter (a session resumed offline keeps its totals).
     pub usage: UsageTotals,
 }
 
@@ -120,7 +126,6 @@ pub struct AgentParts {
 struct Work {
     state: InterviewState,
     memory: Memory,
-    usage: UsageTotals,
     reply: String,
     notes: Vec<String>,
 }
@@ -144,7 +149,8 @@ impl Agent {
             config: p.config,
             state: p.state,
             memory: p.memory,
-            usage: p.usage,
+            usage: p.meter.as_ref().map(|m| m.totals()).unwrap_or(p.usage),
+            meter: p.meter,
         }
     }
 
@@ -169,13 +175,14 @@ impl Agent {
         let mut w = Work {
             state: self.state.clone(),
             memory: self.memory.clone(),
-            usage: self.usage,
             reply: String::new(),
             notes: vec![],
         };
         let result = self.run_turn(&mut w, input, sink).await;
         // Usage is real spending even when the turn fails.
-        self.usage = w.usage;
+        if let Some(meter) = &self.meter {
+            self.usage = meter.totals();
+        }
         result?;
         self.state = w.state;
         self.memory = w.memory;
@@ -249,16 +256,6 @@ impl Agent {
                 Ok(Err(e)) => return Err(TurnError::Failed(e)),
                 Ok(Ok(t)) => t,
             };
-            w.usage.llm_calls += 1;
-            let prompt_tokens = turn
-                .usage
-                .map(|u| u.prompt_tokens as u64)
-                .filter(|n| *n > 0)
-                .unwrap_or(estimate as u64);
-            w.usage.prompt_tokens += prompt_tokens;
-            w.usage.completion_tokens +=
-                turn.usage.map(|u| u.completion_tokens as u64).unwrap_or(0);
-            w.usage.max_prompt_tokens = w.usage.max_prompt_tokens.max(prompt_tokens);
 
             let text = turn.text().trim().to_string();
             if !text.is_empty() {

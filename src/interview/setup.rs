@@ -3,6 +3,7 @@
 use crate::agent::memory::{Extractive, LlmSummarizer, Memory, Summarizer};
 use crate::agent::state::InterviewState;
 use crate::agent::tokens::TokenCounter;
+use crate::agent::usage::UsageMeter;
 use crate::agent::{Agent, AgentConfig, AgentParts, prompt};
 use crate::bank::Bank;
 use crate::cli::{BackendArgs, JudgeArg, ToolModeArg};
@@ -92,22 +93,19 @@ pub fn agent(
     memory: Memory,
     usage: UsageTotals,
 ) -> Agent {
-    let judge: Option<Arc<dyn Judge>> = use_llm_judge(args, backend)
-        .then(|| Arc::new(LlmJudge::new(backend.model.clone())) as Arc<dyn Judge>);
-    let summarizer: Box<dyn Summarizer> = if backend.llm {
-        Box::new(LlmSummarizer {
-            model: backend.model.clone(),
-        })
-    } else {
-        Box::new(Extractive)
+    let counter = if backend.llm { TokenCounter::for_model(&backend.model_name) } else { TokenCounter::Heuristic };
+    // A real model's calls are metered (interviewer, judge and summariser alike); offline costs nothing.
+    let meter = backend.llm.then(|| Arc::new(UsageMeter::new(backend.model.clone(), counter, usage)));
+    let model: Arc<dyn ChatModel> = match &meter {
+        Some(m) => m.clone(),
+        None => backend.model.clone(),
     };
-    let counter = if backend.llm {
-        TokenCounter::for_model(&backend.model_name)
-    } else {
-        TokenCounter::Heuristic
-    };
+    let judge: Option<Arc<dyn Judge>> =
+        use_llm_judge(args, backend).then(|| Arc::new(LlmJudge::new(model.clone())) as Arc<dyn Judge>);
+    let summarizer: Box<dyn Summarizer> =
+        if backend.llm { Box::new(LlmSummarizer { model: model.clone() }) } else { Box::new(Extractive) };
     Agent::new(AgentParts {
-        model: backend.model.clone(),
+        model,
         bank,
         judge,
         summarizer,
@@ -115,10 +113,13 @@ pub fn agent(
         system_prompt: prompt::interviewer(state.mode),
         config: AgentConfig {
             context_tokens: args.context_tokens.max(1000),
+            // A turn may take a few slow calls (a tool step, the judge, the reply).
+            turn_deadline: Duration::from_secs(args.timeout.max(1) * 3),
             ..AgentConfig::default()
         },
         state,
         memory,
+        meter,
         usage,
     })
 }

@@ -11,6 +11,7 @@ use crate::tools::{Judge, schema_for};
 use rand::RngExt;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -125,14 +126,42 @@ fn normalise(s: &str) -> String {
         .to_lowercase()
 }
 
+/// The reply schema for one question: point ids limited to the rubric's, one entry per point, and
+/// short quotes (servers that enforce the schema keep small models on track).
+pub fn reply_schema(q: &Question) -> Value {
+    let mut schema = schema_for::<JudgeReply>();
+    let ids: Vec<Value> = q.points.iter().map(|p| Value::String(p.id.clone())).collect();
+    if let Some(points) = schema.pointer_mut("/properties/points") {
+        points["minItems"] = ids.len().into();
+        points["maxItems"] = ids.len().into();
+        if let Some(item) = points.pointer_mut("/items/properties") {
+            item["id"]["enum"] = Value::Array(ids);
+            item["evidence"]["maxLength"] = MAX_QUOTE_CHARS.into();
+        }
+    }
+    if let Some(m) = schema.pointer_mut("/properties/misconceptions") {
+        m["maxItems"] = 3.into();
+    }
+    schema
+}
+
+/// The longest evidence quote the judge may give.
+const MAX_QUOTE_CHARS: usize = 200;
+
 /// Turn the judge's reply into a [`Score`]: unknown points ignored, missing ones missed, quotes
 /// checked against the answer, the score computed from the weighted verdicts.
 pub fn to_score(q: &Question, reply: JudgeReply, answers: &str) -> Score {
     let haystack = normalise(answers);
     let mut points = vec![];
     let mut earned = 0.0;
-    for p in &q.points {
-        let given = reply.points.iter().find(|jp| jp.id.trim() == p.id);
+    for (i, p) in q.points.iter().enumerate() {
+        // Weak models sometimes number the points instead of naming them.
+        let by_number = (i + 1).to_string();
+        let given = reply
+            .points
+            .iter()
+            .find(|jp| jp.id.trim() == p.id)
+            .or_else(|| reply.points.iter().find(|jp| jp.id.trim() == by_number));
         let (mut verdict, evidence) = match given {
             Some(jp) => (jp.verdict, jp.evidence.trim().trim_matches('"').to_string()),
             None => (Verdict::Missed, String::new()),
@@ -196,7 +225,7 @@ impl Judge for LlmJudge {
         ];
         let format = ResponseFormat {
             name: "rubric_verdict".into(),
-            schema: schema_for::<JudgeReply>(),
+            schema: reply_schema(q),
         };
         let mut req = ChatRequest::new(&msgs, &[]);
         req.response_format = Some(&format);
@@ -270,6 +299,16 @@ mod tests {
             "computed from verdicts (2+0.5)/4, not the judge's 10"
         );
         assert_eq!(s.scorer, ScorerKind::Llm);
+    }
+
+    #[test]
+    fn numbered_points_map_to_rubric_order_and_the_schema_names_the_ids() {
+        let r = reply(r#"{"points":[{"id":"2","verdict":"covered","evidence":"keys"}]}"#);
+        let s = to_score(&question(), r, "we cache keys");
+        assert_eq!(s.verdict("b"), Some(Verdict::Covered));
+        let schema = reply_schema(&question());
+        assert_eq!(schema.pointer("/properties/points/items/properties/id/enum"), Some(&serde_json::json!(["a", "b", "c"])));
+        assert_eq!(schema.pointer("/properties/points/maxItems"), Some(&serde_json::json!(3)));
     }
 
     #[test]

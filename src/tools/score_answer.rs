@@ -79,15 +79,13 @@ impl Tool for ScoreAnswer {
                 "question \"{id}\" has not been asked yet; call pick_question first"
             ))
         })?;
-        // The recorded, verbatim answers are the truth; the argument only fills in when none exist.
-        if record.answers.is_empty() {
-            let given = args.answer.trim();
-            if given.is_empty() {
-                return Err(ToolError::Rejected(
-                    "the candidate has not answered this question yet".into(),
-                ));
-            }
-            record.answers.push(given.to_string());
+        // The recorded, verbatim answers are the truth: a model cannot score words the candidate
+        // never said (nor a paraphrase of them).
+        tracing::trace!(given_chars = args.answer.len(), "score_answer scores the recorded answers");
+        if record.answers.is_empty() && !record.skipped {
+            return Err(ToolError::Rejected(
+                "the candidate has not answered this question yet; ask it and wait for the answer".into(),
+            ));
         }
         let note = score_latest(q, record, ctx.judge).await;
         let next = probing::decide(mode, q, record, max_probes, remaining);

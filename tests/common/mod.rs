@@ -10,6 +10,9 @@
 //! ```
 #![allow(dead_code)]
 
+pub mod cli;
+pub mod wiring;
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
