@@ -6,19 +6,15 @@ mod common;
 
 use std::sync::Arc;
 
+use common::wiring::{planned_state, serve_interview, wired_agent};
 use common::*;
-use interviewer::agent::memory::Memory;
-use interviewer::agent::plan::{self, PlanRequest};
 use interviewer::agent::state::InterviewState;
 use interviewer::agent::tokens::TokenCounter;
 use interviewer::agent::{Agent, CandidateInput, TurnError, TurnOutput};
 use interviewer::bank::{Bank, Mode, load_builtin};
-use interviewer::cli::{BackendArgs, JudgeArg};
-use interviewer::interview::setup::{self, Backend};
 use interviewer::model::ModelError;
 use interviewer::model::openai::OpenAiModel;
 use interviewer::scoring::{ScorerKind, rubric};
-use interviewer::session::UsageTotals;
 use interviewer::tools::ToolRegistry;
 use serde_json::{Value, json};
 
@@ -37,15 +33,7 @@ fn bank() -> Arc<Bank> {
 
 /// A state whose plan starts with `topics` (then the mode's sweep), `n` questions in all.
 fn state(bank: &Bank, mode: Mode, topics: &[&str], n: usize) -> InterviewState {
-    let req = PlanRequest {
-        mode,
-        questions: Some(n),
-        topics: topics.iter().map(|t| t.to_string()).collect(),
-        seed: SEED,
-        focus: vec![],
-    };
-    let plan = plan::build(bank, &req).expect("a valid plan");
-    InterviewState::new(mode, SEED, plan, plan::max_probes(mode))
+    planned_state(bank, mode, topics, n, SEED).expect("a valid plan")
 }
 
 /// How an agent is wired for a test.
@@ -70,28 +58,16 @@ impl Default for Wiring {
 fn agent(server: &ScriptedServer, bank: Arc<Bank>, state: InterviewState, w: Wiring) -> Agent {
     let model =
         OpenAiModel::new(fast_config(&server.base_url(), w.stream)).expect("a valid test config");
-    let backend = Backend {
-        model: Arc::new(model),
-        llm: true,
-        model_name: TEST_MODEL.into(),
-        notice: None,
-    };
-    let args = BackendArgs {
-        judge: Some(if w.judge {
-            JudgeArg::Llm
-        } else {
-            JudgeArg::Rubric
-        }),
-        context_tokens: w.context_tokens,
-        ..Default::default()
-    };
-    setup::agent(
-        &args,
-        &backend,
-        bank,
-        state,
-        Memory::default(),
-        UsageTotals::default(),
+    wired_agent(Arc::new(model), bank, state, w.judge, w.context_tokens)
+}
+
+/// An agent whose 2-question first-round plan starts with kv-cache.
+fn kv_agent(server: &ScriptedServer, bank: &Arc<Bank>, w: Wiring) -> Agent {
+    agent(
+        server,
+        bank.clone(),
+        state(bank, Mode::FirstRound, &["kv-cache"], 2),
+        w,
     )
 }
 
@@ -272,12 +248,7 @@ async fn tool_loop_streams_split_arguments_and_parallel_calls() {
         stream: true,
         ..Wiring::default()
     };
-    let mut agent = agent(
-        &server,
-        bank.clone(),
-        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
-        wiring,
-    );
+    let mut agent = kv_agent(&server, &bank, wiring);
 
     let (first, shown) = turn(&mut agent, CandidateInput::Begin).await;
     let first = first.expect("the opening turn completes");
@@ -341,12 +312,7 @@ async fn bad_tool_arguments_come_back_as_errors_and_the_model_recovers() {
         json_text(&opening),
     ]))
     .await;
-    let mut agent = agent(
-        &server,
-        bank.clone(),
-        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
-        Wiring::default(),
-    );
+    let mut agent = kv_agent(&server, &bank, Wiring::default());
     let out = ok_turn(&mut agent, CandidateInput::Begin).await;
     assert_eq!(out.reply, opening);
     assert!(out.notes.is_empty(), "{:?}", out.notes);
@@ -381,12 +347,7 @@ async fn unknown_tool_and_unknown_question_errors_guide_the_model() {
         json_text(&opening),
     ]))
     .await;
-    let mut agent = agent(
-        &server,
-        bank.clone(),
-        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
-        Wiring::default(),
-    );
+    let mut agent = kv_agent(&server, &bank, Wiring::default());
     let out = ok_turn(&mut agent, CandidateInput::Begin).await;
     assert_eq!(out.reply, opening);
     assert_eq!(agent.state.questions.len(), 1);
@@ -418,7 +379,6 @@ async fn unknown_tool_and_unknown_question_errors_guide_the_model() {
 #[tokio::test]
 async fn the_same_failing_call_three_times_stops_the_turn_and_the_interview_goes_on() {
     let bank = bank();
-    let st = state(&bank, Mode::FirstRound, &["kv-cache"], 2);
     let bad = args("no-such-question");
     let probe = "Why does the cache dominate memory at long context?";
     let server = ScriptedServer::start(Script::new(vec![
@@ -430,7 +390,7 @@ async fn the_same_failing_call_three_times_stops_the_turn_and_the_interview_goes
         json_text(probe),
     ]))
     .await;
-    let mut agent = agent(&server, bank.clone(), st, Wiring::default());
+    let mut agent = kv_agent(&server, &bank, Wiring::default());
     let out = ok_turn(&mut agent, CandidateInput::Begin).await;
     assert_eq!(
         server.request_count().await,
@@ -467,12 +427,7 @@ async fn a_model_that_calls_tools_forever_stops_at_max_steps() {
     )]));
     steps.push(json_text("Why is that?"));
     let server = ScriptedServer::start(Script::new(steps)).await;
-    let mut agent = agent(
-        &server,
-        bank.clone(),
-        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
-        Wiring::default(),
-    );
+    let mut agent = kv_agent(&server, &bank, Wiring::default());
 
     let out = ok_turn(&mut agent, CandidateInput::Begin).await;
     assert_eq!(
@@ -519,12 +474,7 @@ async fn server_errors_past_retries_fail_the_turn_without_changing_state() {
         json_text(probe),
     ]))
     .await;
-    let mut agent = agent(
-        &server,
-        bank.clone(),
-        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
-        Wiring::default(),
-    );
+    let mut agent = kv_agent(&server, &bank, Wiring::default());
     ok_turn(&mut agent, CandidateInput::Begin).await;
     let (state_before, memory_before) = (agent.state.clone(), agent.memory.clone());
 
@@ -565,12 +515,7 @@ async fn a_rejected_key_is_fatal_and_names_the_variable() {
         Some("invalid_api_key"),
     ))
     .await;
-    let mut agent = agent(
-        &server,
-        bank.clone(),
-        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
-        Wiring::default(),
-    );
+    let mut agent = kv_agent(&server, &bank, Wiring::default());
     let before = agent.state.clone();
     let (result, _) = turn(&mut agent, CandidateInput::Begin).await;
     match result {
@@ -611,12 +556,7 @@ async fn a_context_length_error_folds_memory_and_retries_once() {
     server
         .route_system_prefix(SUMMARIZER_PREFIX, summary_reply(summary))
         .await;
-    let mut agent = agent(
-        &server,
-        bank.clone(),
-        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
-        Wiring::default(),
-    );
+    let mut agent = kv_agent(&server, &bank, Wiring::default());
     ok_turn(&mut agent, CandidateInput::Begin).await;
     ok_turn(&mut agent, answer(KV_ANSWER)).await;
     let out = ok_turn(&mut agent, answer(second_answer)).await;
@@ -666,12 +606,8 @@ async fn a_sixty_answer_interview_stays_within_the_context_budget() {
     let bank = bank();
     let st = state(&bank, Mode::FirstRound, &[], 20);
     assert_eq!(st.plan.len(), 20);
-    let script = interview_script(&bank, &st.plan, 3, 60);
-    let server = ScriptedServer::start(Script::new(script.responses)).await;
     let summary = "Earlier: the candidate answered several questions; follow-ups probed the reasons behind their claims.";
-    server
-        .route_system_prefix(SUMMARIZER_PREFIX, summary_reply(summary))
-        .await;
+    let (server, script) = serve_interview(&bank, &st.plan, 3, 60, summary).await;
     let wiring = Wiring {
         context_tokens: BUDGET,
         ..Wiring::default()
@@ -792,12 +728,7 @@ async fn judged_answer(
         judge: true,
         ..Wiring::default()
     };
-    let mut agent = agent(
-        &server,
-        bank.clone(),
-        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
-        wiring,
-    );
+    let mut agent = kv_agent(&server, &bank, wiring);
     ok_turn(&mut agent, CandidateInput::Begin).await;
     let out = ok_turn(&mut agent, answer(answer_text)).await;
     let requests = server.requests().await;

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::cli::{Home, Live, Prompt, STUCK, Turn, answer, bank};
+use common::cli::{Home, Live, Prompt, Turn, answer, bank};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -100,11 +100,13 @@ fn questions(review: &Value) -> &Vec<Value> {
     review["questions"].as_array().expect("questions array")
 }
 
+/// How many probes a review question records.
+fn probes(q: &Value) -> usize {
+    q["probes"].as_array().map_or(0, Vec::len)
+}
+
 fn total_probes(review: &Value) -> usize {
-    questions(review)
-        .iter()
-        .map(|q| q["probes"].as_array().map_or(0, Vec::len))
-        .sum()
+    questions(review).iter().map(probes).sum()
 }
 
 fn ids(review: &Value) -> Vec<String> {
@@ -157,7 +159,7 @@ fn strong_answers_draw_fewer_probes_than_vague_ones() {
             "seed {seed}: strong answers drew {ps} probes, vague ones {pv}"
         );
         for q in questions(&rs).iter().chain(questions(&rv)) {
-            let n = q["probes"].as_array().map_or(0, Vec::len);
+            let n = probes(q);
             assert!(
                 n <= 1,
                 "first round probes at most once per question, {} got {n}",
@@ -238,24 +240,23 @@ fn a_wrong_answer_is_never_acknowledged_as_right() {
     );
 }
 
+/// A deep dive on three fixed topics.
+const DEEP_DIVE: [&str; 7] = [
+    "--offline",
+    "--mode",
+    "deep-dive",
+    "--topics",
+    "rope,dpo,kv-cache",
+    "--seed",
+    "2",
+];
+
 /// Deep dive on partly-right answers, each probe answered with a full explanation.
 fn chained(home: &Home) -> Run {
-    drive(
-        home,
-        &[
-            "--offline",
-            "--mode",
-            "deep-dive",
-            "--topics",
-            "rope,dpo,kv-cache",
-            "--seed",
-            "2",
-        ],
-        |p, _| match &p.point {
-            None => answer(&p.question, "partial"),
-            Some(_) => answer(&p.question, "strong"),
-        },
-    )
+    drive(home, &DEEP_DIVE, |p, _| match &p.point {
+        None => answer(&p.question, "partial"),
+        Some(_) => answer(&p.question, "strong"),
+    })
 }
 
 #[test]
@@ -265,10 +266,7 @@ fn deep_dive_chains_probes_on_a_partly_right_answer() {
     assert!(run.ok, "{}", run.stderr);
     let review = home.review();
     assert_eq!(review["mode"], "deep-dive");
-    let depths: Vec<usize> = questions(&review)
-        .iter()
-        .map(|q| q["probes"].as_array().map_or(0, Vec::len))
-        .collect();
+    let depths: Vec<usize> = questions(&review).iter().map(probes).collect();
     assert!(
         depths.iter().any(|d| *d >= 2),
         "no chain of two probes: {depths:?}"
@@ -296,22 +294,10 @@ fn deep_dive_stops_early_when_the_candidate_is_lost() {
     let chained_probes = total_probes(&chained_home.review());
 
     let home = Home::new();
-    let run = drive(
-        &home,
-        &[
-            "--offline",
-            "--mode",
-            "deep-dive",
-            "--topics",
-            "rope,dpo,kv-cache",
-            "--seed",
-            "2",
-        ],
-        |p, _| match &p.point {
-            None => answer(&p.question, "vague"),
-            Some(_) => "I don't know.".to_string(),
-        },
-    );
+    let run = drive(&home, &DEEP_DIVE, |p, _| match &p.point {
+        None => answer(&p.question, "vague"),
+        Some(_) => "I don't know.".to_string(),
+    });
     assert!(run.ok, "{}", run.stderr);
     let review = home.review();
     assert_eq!(ids(&review), ["rope", "dpo", "kv-cache"]);
@@ -531,15 +517,22 @@ fn repeat_says_the_last_line_again() {
     let mut live = Live::start(&home, &["--offline", "--seed", "8"]);
     let asked = live.turn();
     assert!(asked.waiting.is_some());
+    // /repeat says the latest line again: the question, without the greeting before it.
     live.send("/repeat");
     let again = live.turn();
-    assert_eq!(again.lines, asked.lines);
+    assert_eq!(
+        again.lines.as_slice(),
+        &asked.lines[asked.lines.len() - 1..]
+    );
     // After an answer, /repeat gives the latest line (here: the follow-up or the next question).
     let q = asked.waiting.unwrap().question;
     live.send(&answer(&q, "partial"));
     let reply = live.turn();
     live.send("/repeat");
-    assert_eq!(live.turn().lines, reply.lines);
+    assert_eq!(
+        live.turn().lines.as_slice(),
+        &reply.lines[reply.lines.len() - 1..]
+    );
     live.send("/end");
     assert!(live.finish().0);
 }
@@ -631,12 +624,7 @@ fn end_of_input_finishes_the_session_cleanly() {
             .any(|l| l.starts_with("Overall you scored"))
     );
     // Nothing is left to resume.
-    let resume = home
-        .cmd(&["resume", "--offline"])
-        .write_stdin("")
-        .timeout(STUCK)
-        .output()
-        .unwrap();
+    let resume = home.run(&["resume", "--offline"], "");
     assert!(!resume.status.success());
 }
 

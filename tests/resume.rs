@@ -147,12 +147,7 @@ fn a_killed_interview_resumes_with_its_scores_intact() {
     );
 
     // Finished now: nothing left to resume.
-    let again = home
-        .cmd(&["resume"])
-        .write_stdin("")
-        .timeout(STUCK)
-        .output()
-        .unwrap();
+    let again = home.run(&["resume"], "");
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("no unfinished session"));
 }
@@ -160,12 +155,7 @@ fn a_killed_interview_resumes_with_its_scores_intact() {
 #[test]
 fn resume_with_nothing_to_resume_fails_clearly() {
     let home = Home::new();
-    let out = home
-        .cmd(&["resume"])
-        .write_stdin("")
-        .timeout(STUCK)
-        .output()
-        .unwrap();
+    let out = home.run(&["resume"], "");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -175,12 +165,7 @@ fn resume_with_nothing_to_resume_fails_clearly() {
     assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
     assert!(out.stdout.is_empty());
 
-    let unknown = home
-        .cmd(&["resume", "20000101-000000-dead"])
-        .write_stdin("")
-        .timeout(STUCK)
-        .output()
-        .unwrap();
+    let unknown = home.run(&["resume", "20000101-000000-dead"], "");
     assert!(!unknown.status.success());
     assert!(!unknown.stderr.is_empty());
 }

@@ -228,6 +228,20 @@ fn write_session(
     (w.id().to_string(), w.path().to_path_buf())
 }
 
+/// A session with one question `qid`, every point covered, scored `score`.
+fn covered_session(
+    store: &SessionStore,
+    id: &str,
+    started: &str,
+    qid: &str,
+    domain: Domain,
+    score: f32,
+    finished: bool,
+) -> (String, PathBuf) {
+    let q = asked(qid, domain, score, [Verdict::Covered; 3]);
+    write_session(store, id, started, &[q], finished)
+}
+
 fn hostile_session(env: &Env) -> String {
     use Verdict::*;
     let q = Asked {
@@ -308,16 +322,13 @@ fn json_review_has_every_contract_key_with_the_right_type() {
 #[test]
 fn json_of_an_unfinished_session_has_null_end_and_unfinished_status() {
     let env = Env::new();
-    let (id, _) = write_session(
+    let (id, _) = covered_session(
         &env.store(),
         "",
         "2026-03-02T09:00:00Z",
-        &[asked(
-            "rope",
-            Domain::Transformer,
-            4.0,
-            [Verdict::Covered; 3],
-        )],
+        "rope",
+        Domain::Transformer,
+        4.0,
         false,
     );
     let (ok, out, err) = env.run(&["review", &id, "--format", "json"]);
@@ -367,16 +378,13 @@ fn text_and_markdown_strip_ansi_escapes() {
 #[test]
 fn truncated_last_line_is_dropped_with_a_warning() {
     let env = Env::new();
-    let (id, path) = write_session(
+    let (id, path) = covered_session(
         &env.store(),
         "",
         "2026-03-03T09:00:00Z",
-        &[asked(
-            "rope",
-            Domain::Transformer,
-            7.0,
-            [Verdict::Covered; 3],
-        )],
+        "rope",
+        Domain::Transformer,
+        7.0,
         false,
     );
     let mut f = std::fs::OpenOptions::new()
@@ -399,28 +407,22 @@ fn truncated_last_line_is_dropped_with_a_warning() {
 fn corrupt_middle_line_is_a_clear_error_and_history_still_lists_the_rest() {
     let env = Env::new();
     let store = env.store();
-    let (good, _) = write_session(
+    let (good, _) = covered_session(
         &store,
         "",
         "2026-03-04T09:00:00Z",
-        &[asked(
-            "rope",
-            Domain::Transformer,
-            5.0,
-            [Verdict::Covered; 3],
-        )],
+        "rope",
+        Domain::Transformer,
+        5.0,
         true,
     );
-    let (bad, path) = write_session(
+    let (bad, path) = covered_session(
         &store,
         "",
         "2026-03-05T09:00:00Z",
-        &[asked(
-            "rope",
-            Domain::Transformer,
-            5.0,
-            [Verdict::Covered; 3],
-        )],
+        "rope",
+        Domain::Transformer,
+        5.0,
         true,
     );
     insert_line(&path, 3, "{\"type\":\"turn\", this is not json");
@@ -468,28 +470,22 @@ fn output_flag_writes_a_file() {
 fn review_defaults_to_the_latest_session() {
     let env = Env::new();
     let store = env.store();
-    write_session(
+    covered_session(
         &store,
         "20260101-090000-0001",
         "2026-01-01T09:00:00Z",
-        &[asked(
-            "rope",
-            Domain::Transformer,
-            5.0,
-            [Verdict::Covered; 3],
-        )],
+        "rope",
+        Domain::Transformer,
+        5.0,
         true,
     );
-    write_session(
+    covered_session(
         &store,
         "20260102-090000-0002",
         "2026-01-02T09:00:00Z",
-        &[asked(
-            "kv-cache",
-            Domain::Inference,
-            5.0,
-            [Verdict::Covered; 3],
-        )],
+        "kv-cache",
+        Domain::Inference,
+        5.0,
         true,
     );
     let (ok, out, err) = env.run(&["review", "--format", "json"]);

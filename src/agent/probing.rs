@@ -3,13 +3,15 @@
 
 use super::state::QuestionRecord;
 use crate::bank::{Mode, Question, RubricPoint};
-use crate::scoring::{Score, Verdict};
+use crate::scoring::{Score, Verdict, rubric};
 use serde::Serialize;
 
 /// First round: a strong answer needs no probe.
 const FIRST_ROUND_GOOD_ENOUGH: f32 = 7.5;
 /// Deep dive: below this on the first answer the candidate starts out lost.
 const DEEP_DIVE_LOST: f32 = 2.5;
+/// Deep dive: a probe answer scoring this much on its own holds up.
+const HOLDS_UP_ALONE: f32 = 3.0;
 /// Deep dive: at or above this, only a derivation can find the edge.
 const DEEP_DIVE_STRONG: f32 = 8.0;
 
@@ -93,8 +95,15 @@ pub fn decide(
         }
         Mode::DeepDive => {
             let probed = record.probed_points.last().map(String::as_str);
-            if !held_up(record, probed) {
-                let hint = probed.and_then(|id| q.point(id)).map(hint_for);
+            if !held_up(q, record, probed) {
+                let hint = probed
+                    .and_then(|id| q.point(id))
+                    .or_else(|| {
+                        q.points
+                            .iter()
+                            .find(|p| score.verdict(&p.id) != Some(Verdict::Covered))
+                    })
+                    .map(hint_for);
                 return move_on(hint, "the candidate is lost on this chain");
             }
             if score.score < DEEP_DIVE_LOST && record.answers.len() >= 2 {
@@ -108,23 +117,29 @@ pub fn decide(
     }
 }
 
-/// Did the answer to the last probe hold up: the probed point is now made, or the score rose?
-fn held_up(record: &QuestionRecord, probed: Option<&str>) -> bool {
+/// Did the answer to the last probe hold up? Judged on that answer alone (the question's running
+/// score can plateau while a deep answer is right): it makes the probed point at least partly, or
+/// says something substantive, without a wrong claim; or the question's score rose.
+fn held_up(q: &Question, record: &QuestionRecord, probed: Option<&str>) -> bool {
+    let Some(latest) = record.answers.last() else {
+        return false;
+    };
+    let alone = rubric::score(q, latest, &[]);
+    if !alone.misconceptions.is_empty() {
+        return false;
+    }
+    let point_made = probed
+        .and_then(|p| alone.verdict(p))
+        .is_some_and(|v| v != Verdict::Missed);
     let n = record.scores.len();
-    let (Some(now), Some(before)) = (
+    let rose = match (
         record.scores.last(),
         n.checked_sub(2).and_then(|i| record.scores.get(i)),
-    ) else {
-        return true;
-    };
-    let point_now = probed.and_then(|p| now.verdict(p));
-    let point_before = probed.and_then(|p| before.verdict(p));
-    let improved_point = match (point_before, point_now) {
-        (Some(b), Some(a)) => a.credit() > b.credit(),
-        (_, Some(Verdict::Covered)) => true,
+    ) {
+        (Some(now), Some(before)) => now.score >= before.score + 1.0,
         _ => false,
     };
-    improved_point || now.score >= before.score + 1.0
+    point_made || rose || alone.score >= HOLDS_UP_ALONE
 }
 
 /// A why-probe on the most important point not yet made (and not yet probed with that text).

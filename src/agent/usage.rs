@@ -16,7 +16,11 @@ pub struct UsageMeter {
 impl UsageMeter {
     /// Start counting from `start` (a resumed session's totals).
     pub fn new(inner: Arc<dyn ChatModel>, counter: TokenCounter, start: UsageTotals) -> Self {
-        Self { inner, counter, totals: Mutex::new(start) }
+        Self {
+            inner,
+            counter,
+            totals: Mutex::new(start),
+        }
     }
 
     pub fn totals(&self) -> UsageTotals {
@@ -32,11 +36,20 @@ impl UsageMeter {
         let completion = match reported {
             Some(u) => u64::from(u.completion_tokens),
             None => {
-                let calls: usize = turn.tool_calls.iter().map(|c| self.counter.text(&c.arguments)).sum();
+                let calls: usize = turn
+                    .tool_calls
+                    .iter()
+                    .map(|c| self.counter.text(&c.arguments))
+                    .sum();
                 (self.counter.text(turn.text()) + calls) as u64
             }
         };
-        tracing::debug!(prompt, completion, reported = reported.is_some(), "model call usage");
+        tracing::debug!(
+            prompt,
+            completion,
+            reported = reported.is_some(),
+            "model call usage"
+        );
         if let Ok(mut t) = self.totals.lock() {
             t.llm_calls += 1;
             t.prompt_tokens += prompt;
@@ -56,7 +69,11 @@ impl ChatModel for UsageMeter {
         self.inner.native_tools()
     }
 
-    async fn complete(&self, req: ChatRequest<'_>, on_text: TextSink<'_>) -> Result<AssistantTurn, ModelError> {
+    async fn complete(
+        &self,
+        req: ChatRequest<'_>,
+        on_text: TextSink<'_>,
+    ) -> Result<AssistantTurn, ModelError> {
         let turn = self.inner.complete(req, on_text).await?;
         self.record(&req, &turn);
         Ok(turn)
@@ -75,28 +92,62 @@ mod tests {
         fn name(&self) -> String {
             "fixed".into()
         }
-        async fn complete(&self, _: ChatRequest<'_>, _: TextSink<'_>) -> Result<AssistantTurn, ModelError> {
-            Ok(AssistantTurn { content: Some("hello there".into()), usage: self.0, ..Default::default() })
+        async fn complete(
+            &self,
+            _: ChatRequest<'_>,
+            _: TextSink<'_>,
+        ) -> Result<AssistantTurn, ModelError> {
+            Ok(AssistantTurn {
+                content: Some("hello there".into()),
+                usage: self.0,
+                ..Default::default()
+            })
         }
     }
 
     #[tokio::test]
     async fn reported_usage_is_added_up_and_missing_usage_estimated() {
         let reported = UsageMeter::new(
-            Arc::new(Fixed(Some(Usage { prompt_tokens: 100, completion_tokens: 7 }))),
+            Arc::new(Fixed(Some(Usage {
+                prompt_tokens: 100,
+                completion_tokens: 7,
+            }))),
             TokenCounter::Heuristic,
-            UsageTotals { llm_calls: 1, prompt_tokens: 50, completion_tokens: 5, max_prompt_tokens: 50 },
+            UsageTotals {
+                llm_calls: 1,
+                prompt_tokens: 50,
+                completion_tokens: 5,
+                max_prompt_tokens: 50,
+            },
         );
         let msgs = [Message::user("a question about attention")];
         let mut sink = |_: &str| {};
         for _ in 0..2 {
-            reported.complete(ChatRequest::new(&msgs, &[]), &mut sink).await.expect("ok");
+            reported
+                .complete(ChatRequest::new(&msgs, &[]), &mut sink)
+                .await
+                .expect("ok");
         }
         let t = reported.totals();
-        assert_eq!((t.llm_calls, t.prompt_tokens, t.completion_tokens, t.max_prompt_tokens), (3, 250, 19, 100));
+        assert_eq!(
+            (
+                t.llm_calls,
+                t.prompt_tokens,
+                t.completion_tokens,
+                t.max_prompt_tokens
+            ),
+            (3, 250, 19, 100)
+        );
 
-        let estimated = UsageMeter::new(Arc::new(Fixed(None)), TokenCounter::Heuristic, UsageTotals::default());
-        estimated.complete(ChatRequest::new(&msgs, &[]), &mut sink).await.expect("ok");
+        let estimated = UsageMeter::new(
+            Arc::new(Fixed(None)),
+            TokenCounter::Heuristic,
+            UsageTotals::default(),
+        );
+        estimated
+            .complete(ChatRequest::new(&msgs, &[]), &mut sink)
+            .await
+            .expect("ok");
         let t = estimated.totals();
         assert_eq!(t.llm_calls, 1);
         assert!(t.prompt_tokens > 0 && t.completion_tokens > 0);

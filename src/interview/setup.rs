@@ -93,17 +93,28 @@ pub fn agent(
     memory: Memory,
     usage: UsageTotals,
 ) -> Agent {
-    let counter = if backend.llm { TokenCounter::for_model(&backend.model_name) } else { TokenCounter::Heuristic };
+    let counter = if backend.llm {
+        TokenCounter::for_model(&backend.model_name)
+    } else {
+        TokenCounter::Heuristic
+    };
     // A real model's calls are metered (interviewer, judge and summariser alike); offline costs nothing.
-    let meter = backend.llm.then(|| Arc::new(UsageMeter::new(backend.model.clone(), counter, usage)));
+    let meter = backend
+        .llm
+        .then(|| Arc::new(UsageMeter::new(backend.model.clone(), counter, usage)));
     let model: Arc<dyn ChatModel> = match &meter {
         Some(m) => m.clone(),
         None => backend.model.clone(),
     };
-    let judge: Option<Arc<dyn Judge>> =
-        use_llm_judge(args, backend).then(|| Arc::new(LlmJudge::new(model.clone())) as Arc<dyn Judge>);
-    let summarizer: Box<dyn Summarizer> =
-        if backend.llm { Box::new(LlmSummarizer { model: model.clone() }) } else { Box::new(Extractive) };
+    let judge: Option<Arc<dyn Judge>> = use_llm_judge(args, backend)
+        .then(|| Arc::new(LlmJudge::new(model.clone())) as Arc<dyn Judge>);
+    let summarizer: Box<dyn Summarizer> = if backend.llm {
+        Box::new(LlmSummarizer {
+            model: model.clone(),
+        })
+    } else {
+        Box::new(Extractive)
+    };
     Agent::new(AgentParts {
         model,
         bank,

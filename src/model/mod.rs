@@ -10,6 +10,7 @@ use std::time::Duration;
 
 /// Who said a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     System,
     User,
@@ -227,4 +228,21 @@ pub trait ChatModel: Send + Sync {
         req: ChatRequest<'_>,
         on_text: TextSink<'_>,
     ) -> Result<AssistantTurn, ModelError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_serialise_in_the_openai_shape_session_files_rely_on() {
+        let m = Message::tool("call_1", "{}");
+        let v = serde_json::to_value(&m).expect("serialise");
+        assert_eq!(v["role"], "tool");
+        assert_eq!(v["tool_call_id"], "call_1");
+        let back: Message = serde_json::from_str(r#"{"role":"assistant","content":null,"tool_calls":[{"id":"c","name":"pick_question","arguments":"{}"}]}"#)
+            .expect("deserialise");
+        assert_eq!(back.role, Role::Assistant);
+        assert_eq!(back.tool_calls[0].name, "pick_question");
+    }
 }

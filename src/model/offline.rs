@@ -202,7 +202,15 @@ impl Policy<'_> {
                     .get("probe")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                let lead = pick(&p.probe_lead, self.key(8));
+                let deeper = acknowledged_score(result) >= 6.0;
+                let lead = pick(
+                    if deeper {
+                        &p.probe_deeper
+                    } else {
+                        &p.probe_lead
+                    },
+                    self.key(8),
+                );
                 say(format!("{ack} {lead} {probe}"))
             }
             action => {
@@ -228,24 +236,28 @@ impl Policy<'_> {
         }
     }
 
-    /// An acknowledgement that matches the score: never praise a wrong answer.
+    /// An acknowledgement that matches the score: never praise a wrong answer. A probe answer is
+    /// acknowledged on its own merit, not on the question's running score.
     fn acknowledge(&self, result: &Value) -> String {
         let p = Phrases::get();
-        let score = result.get("score").and_then(Value::as_f64).unwrap_or(0.0);
+        let score = acknowledged_score(result);
         let claims: Vec<&str> = result
             .get("misconceptions")
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        let answer = self.last_candidate_text();
         if let Some(claim) = claims.first() {
             return fill(
                 pick(&p.ack_wrong, self.key(11)),
                 &[("claim", &inline_claim(claim))],
             );
         }
-        let list = if answer.split_whitespace().count() < 3 && score < 1.0 {
+        let answer = self.last_candidate_text();
+        let words = answer.split_whitespace().count();
+        let list = if words < 3 && score < 1.0 {
             &p.ack_empty
+        } else if words < 12 && score < 1.0 && is_unsure(answer) {
+            &p.ack_unsure
         } else if score >= 8.0 {
             &p.ack_strong
         } else if score >= 6.0 {
@@ -317,6 +329,33 @@ impl Policy<'_> {
                 (is_tool && v.get("error").is_none()).then_some(v)
             })
     }
+}
+
+/// The score an acknowledgement reflects: the latest reply's own for a probe answer, else the question's.
+fn acknowledged_score(result: &Value) -> f64 {
+    let num = |k: &str| result.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+    if num("answers") > 1.0 {
+        num("latest_answer_score")
+    } else {
+        num("score")
+    }
+}
+
+/// "I don't know", "not sure", "no idea"...
+fn is_unsure(answer: &str) -> bool {
+    let a = answer.to_lowercase().replace('’', "'");
+    [
+        "don't know",
+        "dont know",
+        "not sure",
+        "no idea",
+        "no clue",
+        "can't remember",
+        "cannot remember",
+        "forgot",
+    ]
+    .iter()
+    .any(|p| a.contains(p))
 }
 
 fn say(text: String) -> AssistantTurn {

@@ -130,7 +130,11 @@ fn normalise(s: &str) -> String {
 /// short quotes (servers that enforce the schema keep small models on track).
 pub fn reply_schema(q: &Question) -> Value {
     let mut schema = schema_for::<JudgeReply>();
-    let ids: Vec<Value> = q.points.iter().map(|p| Value::String(p.id.clone())).collect();
+    let ids: Vec<Value> = q
+        .points
+        .iter()
+        .map(|p| Value::String(p.id.clone()))
+        .collect();
     if let Some(points) = schema.pointer_mut("/properties/points") {
         points["minItems"] = ids.len().into();
         points["maxItems"] = ids.len().into();
@@ -307,8 +311,14 @@ mod tests {
         let s = to_score(&question(), r, "we cache keys");
         assert_eq!(s.verdict("b"), Some(Verdict::Covered));
         let schema = reply_schema(&question());
-        assert_eq!(schema.pointer("/properties/points/items/properties/id/enum"), Some(&serde_json::json!(["a", "b", "c"])));
-        assert_eq!(schema.pointer("/properties/points/maxItems"), Some(&serde_json::json!(3)));
+        assert_eq!(
+            schema.pointer("/properties/points/items/properties/id/enum"),
+            Some(&serde_json::json!(["a", "b", "c"]))
+        );
+        assert_eq!(
+            schema.pointer("/properties/points/maxItems"),
+            Some(&serde_json::json!(3))
+        );
     }
 
     #[test]

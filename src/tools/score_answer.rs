@@ -41,7 +41,12 @@ pub struct ScoreArgs {
 #[derive(Debug, Serialize)]
 pub struct ScoreReport {
     pub question_id: String,
+    /// The question's score over all its answers so far.
     pub score: f32,
+    /// How many answers (first answer and probe answers) the score covers.
+    pub answers: usize,
+    /// The latest answer on its own, by the rubric (how the last reply went).
+    pub latest_answer_score: f32,
     pub points: Vec<PointVerdict>,
     pub misconceptions: Vec<String>,
     pub feedback: String,
@@ -81,10 +86,14 @@ impl Tool for ScoreAnswer {
         })?;
         // The recorded, verbatim answers are the truth: a model cannot score words the candidate
         // never said (nor a paraphrase of them).
-        tracing::trace!(given_chars = args.answer.len(), "score_answer scores the recorded answers");
+        tracing::trace!(
+            given_chars = args.answer.len(),
+            "score_answer scores the recorded answers"
+        );
         if record.answers.is_empty() && !record.skipped {
             return Err(ToolError::Rejected(
-                "the candidate has not answered this question yet; ask it and wait for the answer".into(),
+                "the candidate has not answered this question yet; ask it and wait for the answer"
+                    .into(),
             ));
         }
         let note = score_latest(q, record, ctx.judge).await;
@@ -92,9 +101,12 @@ impl Tool for ScoreAnswer {
         let Some(score) = record.score() else {
             return Err(ToolError::Rejected("nothing to score".into()));
         };
+        let latest_answer_score = latest_answer_score(q, record);
         Ok(ScoreReport {
             question_id: q.id.clone(),
             score: score.score,
+            answers: record.answers.len(),
+            latest_answer_score,
             points: score.points.clone(),
             misconceptions: score.misconceptions.clone(),
             feedback: score.feedback.clone(),
@@ -105,6 +117,28 @@ impl Tool for ScoreAnswer {
             next,
             note,
         })
+    }
+}
+
+/// How the latest reply went on its own: its rubric score, or for a probe answer the credit of the
+/// probed point if that is higher (a probe asks about one point, not the whole question).
+fn latest_answer_score(q: &Question, record: &QuestionRecord) -> f32 {
+    let Some(latest) = record.answers.last() else {
+        return 0.0;
+    };
+    let alone = rubric::score(q, latest, &[]);
+    let probed = record
+        .probed_points
+        .last()
+        .filter(|_| record.answers.len() > 1);
+    let point = probed
+        .and_then(|p| alone.verdict(p))
+        .map(|v| 10.0 * v.credit())
+        .unwrap_or(0.0);
+    if alone.misconceptions.is_empty() {
+        alone.score.max(point)
+    } else {
+        alone.score
     }
 }
 
