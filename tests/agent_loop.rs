@@ -604,8 +604,10 @@ async fn a_context_length_error_folds_memory_and_retries_once() {
 async fn a_sixty_answer_interview_stays_within_the_context_budget() {
     const BUDGET: usize = 6000;
     let bank = bank();
-    let st = state(&bank, Mode::FirstRound, &[], 20);
+    let mut st = state(&bank, Mode::FirstRound, &[], 20);
     assert_eq!(st.plan.len(), 20);
+    // The script asks two follow-ups per question.
+    st.max_probes = 2;
     let summary = "Earlier: the candidate answered several questions; follow-ups probed the reasons behind their claims.";
     let (server, script) = serve_interview(&bank, &st.plan, 3, 60, summary).await;
     let wiring = Wiring {
@@ -841,4 +843,72 @@ async fn judge_and_rubric_disagreeing_by_more_than_four_uses_the_rubric_score() 
     let score = rec.score().expect("scored");
     assert_eq!(score.scorer, ScorerKind::Rubric);
     assert_eq!(score.score, by_rubric);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress guarantees with a model that never uses its tools
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_model_that_never_calls_tools_still_gets_every_answer_scored_and_moves_on() {
+    let bank = bank();
+    let st = state(&bank, Mode::FirstRound, &["kv-cache", "rope"], 2);
+    let server = ScriptedServer::always(json_text("Interesting, tell me more.")).await;
+    let mut agent = agent(&server, bank.clone(), st, Wiring::default());
+
+    // The model greets but asks nothing: the loop puts the first planned question on the table.
+    let out = ok_turn(&mut agent, CandidateInput::Begin).await;
+    assert_eq!(agent.state.questions.len(), 1);
+    assert!(
+        out.reply
+            .ends_with(&bank.get("kv-cache").expect("kv-cache").ask),
+        "{}",
+        out.reply
+    );
+
+    // Every answer is scored even though score_answer is never called; after the probe budget
+    // (one follow-up in a first round) plus one turn of slack, the loop moves on.
+    for n in 1..=3 {
+        let out = ok_turn(&mut agent, answer(KV_ANSWER)).await;
+        assert_eq!(
+            agent.state.questions[0].scores.len(),
+            n,
+            "answer {n} scored"
+        );
+        if n < 3 {
+            assert_eq!(
+                agent.state.questions.len(),
+                1,
+                "still on the first question after answer {n}"
+            );
+        } else {
+            assert_eq!(agent.state.questions.len(), 2, "moved on after answer {n}");
+            assert!(
+                out.notes
+                    .iter()
+                    .any(|note| note.contains("did not move on")),
+                "{:?}",
+                out.notes
+            );
+        }
+    }
+    let first = agent.state.questions[0].score().expect("scored");
+    assert!(
+        first.score > 2.0 && first.scorer == ScorerKind::Rubric,
+        "{first:?}"
+    );
+
+    // The last question runs out the same way, and the interview ends.
+    for _ in 0..3 {
+        ok_turn(
+            &mut agent,
+            answer("Rotary embeddings rotate queries and keys by position."),
+        )
+        .await;
+    }
+    assert!(
+        agent.state.is_over(),
+        "no questions left: the interview ends"
+    );
+    assert!(agent.state.questions.iter().all(|q| q.score().is_some()));
 }

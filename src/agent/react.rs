@@ -13,7 +13,9 @@ use super::usage::UsageMeter;
 use crate::bank::Bank;
 use crate::model::{ChatModel, ChatRequest, Message, ModelError, TextSink, ToolSpec};
 use crate::session::UsageTotals;
-use crate::tools::{Judge, PickQuestion, ScoreAnswer, Tool, ToolContext, ToolRegistry};
+use crate::tools::{
+    EndInterview, Judge, PickQuestion, ScoreAnswer, Tool, ToolContext, ToolRegistry, score_latest,
+};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -206,6 +208,8 @@ impl Agent {
         let mut suggested_probe: Option<Option<String>> = None;
         let mut context_retry_used = false;
         let mut completed = false;
+        // Whether the model moved the interview on (picked a question or ended) this turn.
+        let mut moved = false;
         let mut step = 0;
         loop {
             if step >= self.config.max_steps {
@@ -306,6 +310,10 @@ impl Agent {
                                     w.notes.push(note.to_string());
                                 }
                             }
+                            PickQuestion::NAME | EndInterview::NAME => {
+                                moved = true;
+                                suggested_probe = None;
+                            }
                             _ => suggested_probe = None,
                         }
                         value.to_string()
@@ -330,8 +338,63 @@ impl Agent {
         }
         if !completed {
             self.fallback(w, sink).await;
+        } else {
+            self.ensure_progress(w, moved, sink).await;
         }
         Ok(())
+    }
+
+    /// Progress guarantees that hold whatever the model does: every answer is scored, a question
+    /// is on the table, and the interview moves on once a question's probes are used up.
+    async fn ensure_progress(&self, w: &mut Work, moved: bool, sink: TextSink<'_>) {
+        if w.state.is_over() {
+            return;
+        }
+        if let Some(cur) = w.state.current_mut()
+            && let Some(q) = self.bank.get(&cur.id)
+            && let Some(note) = score_latest(q, cur, self.judge.as_deref()).await
+        {
+            w.notes.push(note);
+        }
+        let max_probes = w.state.max_probes;
+        let stuck = match w.state.current() {
+            None => true,
+            // One turn of slack past the probe budget before the loop steps in.
+            Some(cur) => !moved && (cur.skipped || cur.answers.len() > max_probes + 1),
+        };
+        if stuck {
+            w.notes.push(
+                "the model did not move on; the interviewer moved to the next question".into(),
+            );
+            let line = self.next_question_line(w).await;
+            say(w, sink, line);
+        }
+    }
+
+    /// Move to the next planned question and return the line that asks it (or the closing line
+    /// when none is left, ending the interview).
+    async fn next_question_line(&self, w: &mut Work) -> String {
+        let p = Phrases::get();
+        let key = w.state.seed ^ w.memory.recent.len() as u64;
+        let first = w.state.questions.is_empty();
+        let mut ctx = ToolContext {
+            bank: &self.bank,
+            state: &mut w.state,
+            judge: self.judge.as_deref(),
+        };
+        match PickQuestion
+            .call(crate::tools::PickArgs::default(), &mut ctx)
+            .await
+        {
+            Ok(next) if first => next.ask,
+            Ok(next) => format!("{} {}", pick(&p.move_on, key), next.ask),
+            Err(_) => {
+                w.state
+                    .ended
+                    .get_or_insert_with(|| "all planned questions asked".into());
+                pick(&p.closing, key).to_string()
+            }
+        }
     }
 
     fn apply_input(&self, w: &mut Work, input: CandidateInput) {
@@ -441,32 +504,25 @@ impl Agent {
         {
             fill(&p.fallback_repeat, &[("ask", &q.ask)])
         } else {
-            let mut ctx = ToolContext {
-                bank: &self.bank,
-                state: &mut w.state,
-                judge: None,
-            };
-            match PickQuestion
-                .call(crate::tools::PickArgs::default(), &mut ctx)
-                .await
-            {
-                Ok(next) => format!("{} {}", p.fallback_continue, next.ask),
-                Err(_) => {
-                    w.state
-                        .ended
-                        .get_or_insert_with(|| "all planned questions asked".into());
-                    pick(&p.closing, key).to_string()
-                }
-            }
+            format!(
+                "{} {}",
+                p.fallback_continue,
+                self.next_question_line(w).await
+            )
         };
-        sink(&line);
-        sink("\n");
-        if !w.reply.is_empty() {
-            w.reply.push('\n');
-        }
-        w.reply.push_str(&line);
-        w.memory.push(Message::assistant(line));
+        say(w, sink, line);
     }
+}
+
+/// Speak a line the loop itself adds: shown, part of the reply, remembered.
+fn say(w: &mut Work, sink: TextSink<'_>, line: String) {
+    sink(&line);
+    sink("\n");
+    if !w.reply.is_empty() {
+        w.reply.push('\n');
+    }
+    w.reply.push_str(&line);
+    w.memory.push(Message::assistant(line));
 }
 
 /// The rubric point a score_answer result suggests probing, if any.

@@ -10,7 +10,7 @@ mod score_answer;
 pub use end_interview::EndInterview;
 pub use lookup_rubric::LookupRubric;
 pub use pick_question::{PickArgs, PickQuestion};
-pub use score_answer::{Judge, ScoreAnswer};
+pub use score_answer::{Judge, ScoreAnswer, score_latest};
 
 use crate::agent::state::InterviewState;
 use crate::bank::Bank;
