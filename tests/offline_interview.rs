@@ -663,3 +663,23 @@ fn wrap_up_names_the_overall_score_and_study_items() {
         "no missed point named in: {last}"
     );
 }
+
+#[test]
+fn focus_weak_plans_around_the_points_missed_before() {
+    let home = Home::new();
+    // A past session where DPO went badly.
+    let out = home.run(
+        &["--offline", "--topics", "dpo", "--questions", "1", "--seed", "4"],
+        "It makes the model better aligned somehow.\nNot sure.\n",
+    );
+    assert!(out.status.success());
+    let past = home.review();
+    assert_eq!(ids(&past), vec!["dpo".to_string()]);
+    assert!(score(&questions(&past)[0]) < 4.0);
+
+    // The next interview with --focus weak starts from it.
+    let out = home.run(&["start", "--offline", "--focus", "weak", "--questions", "3", "--seed", "9"], "/end\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let next = home.review();
+    assert_eq!(ids(&next).first().map(String::as_str), Some("dpo"), "{next}");
+}
