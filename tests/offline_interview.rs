@@ -669,7 +669,15 @@ fn focus_weak_plans_around_the_points_missed_before() {
     let home = Home::new();
     // A past session where DPO went badly.
     let out = home.run(
-        &["--offline", "--topics", "dpo", "--questions", "1", "--seed", "4"],
+        &[
+            "--offline",
+            "--topics",
+            "dpo",
+            "--questions",
+            "1",
+            "--seed",
+            "4",
+        ],
         "It makes the model better aligned somehow.\nNot sure.\n",
     );
     assert!(out.status.success());
@@ -678,8 +686,28 @@ fn focus_weak_plans_around_the_points_missed_before() {
     assert!(score(&questions(&past)[0]) < 4.0);
 
     // The next interview with --focus weak starts from it.
-    let out = home.run(&["start", "--offline", "--focus", "weak", "--questions", "3", "--seed", "9"], "/end\n");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = home.run(
+        &[
+            "start",
+            "--offline",
+            "--focus",
+            "weak",
+            "--questions",
+            "3",
+            "--seed",
+            "9",
+        ],
+        "/end\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let next = home.review();
-    assert_eq!(ids(&next).first().map(String::as_str), Some("dpo"), "{next}");
+    assert_eq!(
+        ids(&next).first().map(String::as_str),
+        Some("dpo"),
+        "{next}"
+    );
 }

@@ -873,9 +873,28 @@ async fn auto_mode_parses_a_tool_call_written_as_content() {
     assert!(pieces.is_empty(), "the JSON was held back: {pieces:?}");
     assert_eq!(turn.tool_calls.len(), 1);
     assert_eq!(turn.tool_calls[0].arguments, r#"{"question_id":"dpo"}"#);
-    assert!(m.is_text_mode());
+    // One slip does not give up native tools: the next request still carries them.
+    assert!(!m.is_text_mode());
+    let (next, _) = ok_turn(&m, &tools()).await;
+    assert_eq!(next.text(), "Plain words.");
     let requests = server.requests().await;
     assert!(requests[0].get("tools").is_some());
+    assert!(requests[1].get("tools").is_some());
+}
+
+#[tokio::test]
+async fn auto_mode_never_shows_a_broken_tool_call() {
+    let content = r#"{"name": "ask_question", "arguments": {"question_id": "What is"#;
+    let server = ScriptedServer::start(Script::new(vec![sse_text(&[
+        &content[..12],
+        &content[12..],
+    ])]))
+    .await;
+    let m = AutoToolModel::new(model(fast_config(&server.base_url(), true)));
+    let (turn, pieces) = ok_turn(&m, &tools()).await;
+    assert!(pieces.is_empty(), "nothing was shown: {pieces:?}");
+    assert!(turn.tool_calls.is_empty());
+    assert_eq!(turn.content, None);
 }
 
 #[tokio::test]

@@ -152,10 +152,16 @@ impl<M: ChatModel> ChatModel for AutoToolModel<M> {
             Ok(mut turn) => {
                 let parsed = parse_reply(turn.text(), req.tools);
                 if parsed.calls.is_empty() {
+                    if parsed.spoken.is_none() && guard.held() {
+                        // A broken tool call: never shown; the loop treats the turn as empty.
+                        turn.content = None;
+                        return Ok(turn);
+                    }
                     guard.flush_held();
                     return Ok(turn);
                 }
-                self.switch_to_text("the model wrote a tool call as text");
+                // A tool call written as text: take it as a call this time, and stay native (one
+                // slip is not a reason to give up the server's tool support).
                 if guard.held()
                     && let Some(spoken) = &parsed.spoken
                 {
@@ -423,10 +429,48 @@ pub fn parse_reply(text: &str, tools: &[ToolSpec]) -> ParsedReply {
             calls: with_ids(calls),
         };
     }
+    // Small models often drop the closing braces of a JSON tool call.
+    if let Some(repaired) = close_braces(text)
+        && let Some((calls, rest)) = parse_bare_json(&repaired, &known)
+    {
+        return ParsedReply {
+            spoken: spoken_text(&rest),
+            calls: with_ids(calls),
+        };
+    }
+    // A broken tool call is never read out to the candidate.
+    if looks_like_tool_json(text) {
+        return ParsedReply::default();
+    }
     ParsedReply {
         spoken: spoken_text(text),
         calls: Vec::new(),
     }
+}
+
+/// `text` with the braces left open after its first `{` closed (at most three).
+fn close_braces(text: &str) -> Option<String> {
+    let start = text.find('{')?;
+    let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
+    for c in text[start..].chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_str => escaped = true,
+            '"' => in_str = !in_str,
+            '{' if !in_str => depth += 1,
+            '}' if !in_str => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    (!in_str && (1..=3).contains(&depth))
+        .then(|| format!("{}{}", text.trim_end(), "}".repeat(depth)))
+}
+
+/// Text that is a (possibly broken) JSON tool call rather than words for the candidate.
+fn looks_like_tool_json(text: &str) -> bool {
+    let t = strip_tags(text);
+    t.starts_with('{')
+        && (t.contains("\"name\"") || t.contains("\"arguments\"") || t.contains("\"tool\""))
 }
 
 fn with_ids(calls: Vec<ToolCall>) -> Vec<ToolCall> {
@@ -707,6 +751,45 @@ fn json_call(v: &Value) -> Option<(String, String)> {
         Some(other) => other.to_string(),
     };
     Some((name, args))
+}
+
+#[cfg(test)]
+mod repair_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tools() -> Vec<ToolSpec> {
+        ["pick_question", "score_answer"]
+            .iter()
+            .map(|n| ToolSpec {
+                name: n.to_string(),
+                description: String::new(),
+                parameters: json!({"type": "object"}),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_tool_call_missing_its_closing_brace_is_repaired() {
+        let r = parse_reply(
+            r#"{"name": "pick_question", "arguments": {"domain": "inference"}"#,
+            &tools(),
+        );
+        assert_eq!(r.calls.len(), 1, "{r:?}");
+        assert_eq!(r.calls[0].name, "pick_question");
+        assert_eq!(r.spoken, None);
+    }
+
+    #[test]
+    fn broken_tool_json_is_never_spoken() {
+        let r = parse_reply(
+            r#"{"name": "pick_question", "arguments": {"question_id": "x"#,
+            &tools(),
+        );
+        assert_eq!(r, ParsedReply::default());
+        let plain = parse_reply("What is a KV cache?", &tools());
+        assert_eq!(plain.spoken.as_deref(), Some("What is a KV cache?"));
+    }
 }
 
 #[cfg(test)]
