@@ -48,7 +48,7 @@ impl Default for AgentConfig {
             turn_deadline: Duration::from_secs(300),
             context_tokens: 6000,
             max_same_failure: 3,
-            max_reply_tokens: 1024,
+            max_reply_tokens: 512,
         }
     }
 }

@@ -922,11 +922,14 @@ fn addressed_to_grader(toks: &[Token], raw: &str) -> bool {
     // 2. Spoken to the grader: "note to the evaluator", "dear grader", "if you are an AI".
     let greeted = words.iter().enumerate().any(|(i, w)| {
         let next = &words[i + 1..words.len().min(i + 4)];
+        // "Note to the model: ..." opens a sentence; "we pass the error message to the model" does not.
         let opener = matches!(*w, "dear" | "attention" | "hey" | "hello")
-            || (matches!(
-                *w,
-                "note" | "message" | "instruction" | "instructions" | "memo" | "reminder"
-            ) && next.first().is_some_and(|n| *n == "to" || *n == "for"));
+            || (i <= 1
+                && matches!(
+                    *w,
+                    "note" | "message" | "instruction" | "instructions" | "memo" | "reminder"
+                )
+                && next.first().is_some_and(|n| *n == "to" || *n == "for"));
         opener
             && next
                 .iter()
@@ -1048,6 +1051,7 @@ mod tests {
             "The reward model scores each response and PPO maximises that score.",
             "An LLM judge rates answers out of 10 against a rubric.",
             "The causal mask makes the model ignore future tokens.",
+            "When a tool fails we return the error message to the model so it can retry.",
         ] {
             assert!(!Doc::new(s).has_injection(), "{s}");
         }
