@@ -261,7 +261,8 @@ impl Agent {
                 Ok(Ok(t)) => t,
             };
 
-            let text = turn.text().trim().to_string();
+            // Only words are spoken and remembered: JSON lines a weak model writes are dropped.
+            let text = crate::model::speakable(turn.text());
             if !text.is_empty() {
                 if !streamed {
                     sink(&text);
@@ -423,6 +424,7 @@ impl Agent {
                 ));
             }
             CandidateInput::End => {
+                w.state.end_requested = true;
                 w.memory.push(Message::user(
                     "[The candidate wants to end the interview now. Call end_interview.]",
                 ));

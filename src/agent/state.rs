@@ -95,6 +95,9 @@ pub struct InterviewState {
     /// Set when the interview is over, with the reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended: Option<String>,
+    /// The candidate asked to stop (`/end`, end of input): the interviewer may end early.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub end_requested: bool,
 }
 
 impl InterviewState {
@@ -106,6 +109,7 @@ impl InterviewState {
             questions: vec![],
             max_probes,
             ended: None,
+            end_requested: false,
         }
     }
 

@@ -150,6 +150,25 @@ impl AssistantTurn {
     }
 }
 
+/// The words of a model reply that can be read out: lines that are JSON (tool calls written as
+/// text, echoes of tool results) and tool-call tags are dropped. Spoken lines never look like data.
+pub fn speakable(text: &str) -> String {
+    text.lines()
+        .map(str::trim_end)
+        .filter(|l| {
+            let t = l.trim();
+            !(t.starts_with('{')
+                || t.starts_with('[')
+                || t.ends_with('}')
+                || t.starts_with("<tool_call")
+                || t.starts_with("</tool_call"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
 /// Receives the model's text as it streams in.
 pub type TextSink<'a> = &'a mut (dyn FnMut(&str) + Send);
 
@@ -233,6 +252,15 @@ pub trait ChatModel: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_lines_are_not_speakable() {
+        let text = "Good answer.\n{\"number\":2,\"question_id\":\"rope\"}\n[1, 2]\nWhy does it extrapolate?\n<tool_call>";
+        assert_eq!(speakable(text), "Good answer.\nWhy does it extrapolate?");
+        assert_eq!(speakable("{\"name\": \"pick_question\""), "");
+        assert_eq!(speakable("Attention costs O(n^2) {roughly}"), "");
+        assert_eq!(speakable("Plain words."), "Plain words.");
+    }
 
     #[test]
     fn messages_serialise_in_the_openai_shape_session_files_rely_on() {

@@ -466,11 +466,10 @@ fn close_braces(text: &str) -> Option<String> {
         .then(|| format!("{}{}", text.trim_end(), "}".repeat(depth)))
 }
 
-/// Text that is a (possibly broken) JSON tool call rather than words for the candidate.
+/// Text that is data (a broken tool call, an echo of a tool result) rather than words.
 fn looks_like_tool_json(text: &str) -> bool {
     let t = strip_tags(text);
-    t.starts_with('{')
-        && (t.contains("\"name\"") || t.contains("\"arguments\"") || t.contains("\"tool\""))
+    !t.is_empty() && super::speakable(&t).is_empty()
 }
 
 fn with_ids(calls: Vec<ToolCall>) -> Vec<ToolCall> {
@@ -486,7 +485,8 @@ fn with_ids(calls: Vec<ToolCall>) -> Vec<ToolCall> {
 
 /// Plain words for the candidate: trimmed, a `Final Answer:` label or leading `Thought:` removed.
 fn spoken_text(text: &str) -> Option<String> {
-    let mut t = text.trim();
+    let cleaned = super::speakable(text);
+    let mut t = cleaned.trim();
     if let Some(i) = find_ci(t, "final answer:") {
         t = t[i + "final answer:".len()..].trim();
     } else if starts_with_ci(t, "thought:") && t.lines().count() > 1 {
@@ -683,6 +683,9 @@ fn parse_bare_json(
     text: &str,
     known: &dyn Fn(&str) -> Option<String>,
 ) -> Option<(Vec<ToolCall>, String)> {
+    let mut calls: Vec<ToolCall> = Vec::new();
+    let mut rest = String::new();
+    let mut last = 0;
     for (start, end) in json_spans(text) {
         let Ok(value) = serde_json::from_str::<Value>(&text[start..end]) else {
             continue;
@@ -695,7 +698,7 @@ fn parse_bare_json(
             },
             _ => continue,
         };
-        let calls: Vec<ToolCall> = items
+        let found: Vec<ToolCall> = items
             .into_iter()
             .filter_map(json_call)
             .filter_map(|(name, args)| {
@@ -706,15 +709,36 @@ fn parse_bare_json(
                 })
             })
             .collect();
-        if calls.is_empty() {
+        if found.is_empty() {
             continue;
         }
-        let rest = format!("{}\n{}", &text[..start], &text[end..]);
-        let rest = strip_tags(&rest);
-        return Some((calls, rest));
+        // Every tool-call object is taken out of the words; a model that repeats the same call
+        // over and over gets it run once, and at most a few calls per reply.
+        rest.push_str(&text[last..start]);
+        rest.push('\n');
+        last = end;
+        for call in found {
+            let repeat = calls
+                .iter()
+                .any(|c| c.name == call.name && c.arguments == call.arguments);
+            if !repeat && calls.len() < MAX_TEXT_CALLS {
+                calls.push(call);
+            }
+        }
     }
-    None
+    if calls.is_empty() {
+        return None;
+    }
+    let tail = &text[last..];
+    // A call cut off at the end of the reply (the token limit) is not words either.
+    if !looks_like_tool_json(tail) {
+        rest.push_str(tail);
+    }
+    Some((calls, strip_tags(&rest)))
 }
+
+/// Tool calls taken from one text reply at most.
+const MAX_TEXT_CALLS: usize = 4;
 
 /// Removes `<tool_call>` tags and empty code fences left around an extracted JSON object.
 fn strip_tags(text: &str) -> String {
@@ -730,6 +754,12 @@ fn json_call(v: &Value) -> Option<(String, String)> {
     let obj = v.as_object()?;
     if let Some(f) = obj.get("function").filter(|f| f.is_object()) {
         return json_call(f);
+    }
+    // `{"end_interview": {"reason": "..."}}`: the tool's name as the only key.
+    if obj.len() == 1
+        && let Some((name, args)) = obj.iter().next().filter(|(_, v)| v.is_object())
+    {
+        return Some((name.clone(), args.to_string()));
     }
     let name = ["name", "tool", "tool_name", "action"]
         .iter()
@@ -778,6 +808,28 @@ mod repair_tests {
         assert_eq!(r.calls.len(), 1, "{r:?}");
         assert_eq!(r.calls[0].name, "pick_question");
         assert_eq!(r.spoken, None);
+    }
+
+    #[test]
+    fn repeated_calls_run_once_and_no_json_is_spoken() {
+        let text = concat!(
+            "{\"name\": \"pick_question\", \"arguments\": {}}\n",
+            "{\"name\": \"score_answer\", \"arguments\": {\"question_id\": \"rope\"}}\n",
+            "{\"name\": \"score_answer\", \"arguments\": {\"question_id\": \"rope\"}}\n",
+            "{\"name\": \"sc"
+        );
+        let r = parse_reply(text, &tools());
+        let names: Vec<&str> = r.calls.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["pick_question", "score_answer"]);
+        assert_eq!(r.spoken, None, "{r:?}");
+    }
+
+    #[test]
+    fn a_tool_name_as_the_only_key_is_a_call() {
+        let r = parse_reply(r#"{"pick_question": {"domain": "inference"}}"#, &tools());
+        assert_eq!(r.calls.len(), 1);
+        assert_eq!(r.calls[0].arguments, r#"{"domain":"inference"}"#);
+        assert!(parse_reply(r#"{"weight": 2.5}"#, &tools()).calls.is_empty());
     }
 
     #[test]
@@ -889,16 +941,17 @@ mod tests {
     }
 
     #[test]
-    fn plain_text_and_non_tool_json_are_spoken() {
+    fn plain_text_is_spoken_and_non_tool_json_is_not() {
         let r = parse_reply("  Why does RoPE extrapolate poorly?  ", &tools());
         assert_eq!(
             r.spoken.as_deref(),
             Some("Why does RoPE extrapolate poorly?")
         );
         assert!(r.calls.is_empty());
+        // JSON that is not a tool call is not words for the candidate either.
         let r = parse_reply(r#"{"score": 3, "missed": []}"#, &tools());
         assert!(r.calls.is_empty());
-        assert!(r.spoken.is_some());
+        assert!(r.spoken.is_none());
         let r = parse_reply(
             "Thought: easy one.\nFinal Answer: Tell me about DPO.",
             &tools(),
