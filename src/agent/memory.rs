@@ -121,6 +121,14 @@ pub fn cap_lines(text: &str, max_chars: usize) -> String {
     let mut used = 0;
     for line in text.lines().rev().filter(|l| !l.trim().is_empty()) {
         if used + line.len() + 1 > max_chars {
+            if kept.is_empty() {
+                // One long paragraph: keep its end, cut at a character boundary.
+                let mut start = line.len().saturating_sub(max_chars);
+                while !line.is_char_boundary(start) {
+                    start += 1;
+                }
+                return line[start..].trim_start().to_string();
+            }
             break;
         }
         used += line.len() + 1;
@@ -181,10 +189,26 @@ impl Summarizer for LlmSummarizer {
         let mut req = ChatRequest::new(&msgs, &[]);
         req.max_tokens = Some((max_chars / 3).clamp(64, 600) as u32);
         match self.model.complete(req, &mut sink).await {
-            Ok(turn) if !turn.text().trim().is_empty() => cap_lines(turn.text().trim(), max_chars),
+            Ok(turn) if is_summary(turn.text()) => cap_lines(turn.text().trim(), max_chars),
             _ => Extractive.fold(summary, evicted, max_chars).await,
         }
     }
+}
+
+/// Whether a model's reply reads like a summary (not empty, not an echo of the prompt's labels,
+/// not data); otherwise the extractive summary is used.
+fn is_summary(text: &str) -> bool {
+    let t = crate::model::speakable(text);
+    let lower = t.to_lowercase();
+    t.split_whitespace().count() >= 8
+        && ![
+            "current summary",
+            "(none",
+            "new turns",
+            "write the updated summary",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
 
 /// The pinned state block: plan, questions asked with scores, the current question's rubric
@@ -309,6 +333,24 @@ mod tests {
             m.evict_oldest(1).is_none(),
             "the newest exchange always stays"
         );
+    }
+
+    #[test]
+    fn a_single_long_summary_line_is_cut_not_dropped() {
+        let long = "word ".repeat(100);
+        let capped = cap_lines(&long, 50);
+        assert!(!capped.is_empty() && capped.len() <= 50);
+        assert_eq!(cap_lines("a\nb\nc", 4), "b\nc");
+    }
+
+    #[test]
+    fn echoes_and_fragments_are_not_summaries() {
+        assert!(!is_summary("Current summary:"));
+        assert!(!is_summary("(none yet)"));
+        assert!(!is_summary("{\"summary\": \"x\"}"));
+        assert!(is_summary(
+            "The candidate explained self-attention well and was probed on why RoPE extrapolates."
+        ));
     }
 
     #[tokio::test]
