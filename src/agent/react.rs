@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 
 /// Message framing of a request beyond its texts (roles, separators).
 const FRAMING_TOKENS: usize = 8;
+/// Empty replies in one turn before the loop stops asking.
+const MAX_EMPTY_REPLIES: usize = 2;
 /// Characters per token, for sizing the summary in characters.
 const CHARS_PER_TOKEN: f32 = 3.5;
 
@@ -210,6 +212,7 @@ impl Agent {
         let mut completed = false;
         // Whether the model moved the interview on (picked a question or ended) this turn.
         let mut moved = false;
+        let mut empty_replies = 0;
         let mut step = 0;
         loop {
             if step >= self.config.max_steps {
@@ -275,7 +278,12 @@ impl Agent {
             }
             if turn.tool_calls.is_empty() {
                 if text.is_empty() {
-                    // An empty turn is garbage: ask again (it costs a step).
+                    // An empty (or data-only) reply is garbage: ask again, but not forever.
+                    empty_replies += 1;
+                    if empty_replies >= MAX_EMPTY_REPLIES {
+                        w.notes.push("the model gave no usable reply; moving on".into());
+                        break;
+                    }
                     continue;
                 }
                 w.memory.push(Message::assistant(text.clone()));

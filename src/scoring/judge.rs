@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// Enough for a verdict per point with short quotes.
-const JUDGE_MAX_TOKENS: u32 = 450;
+const JUDGE_MAX_TOKENS: u32 = 800;
 const JUDGE_PROMPT: &str = include_str!("../../prompts/judge.md");
 /// A misconception caps the judged score, as it does the rubric scorer's.
 const MISCONCEPTION_CAP: f32 = super::rubric::MISCONCEPTION_CAP;
@@ -150,7 +150,7 @@ pub fn reply_schema(q: &Question) -> Value {
 }
 
 /// The longest evidence quote the judge may give.
-const MAX_QUOTE_CHARS: usize = 200;
+const MAX_QUOTE_CHARS: usize = 160;
 
 /// Turn the judge's reply into a [`Score`]: unknown points ignored, missing ones missed, quotes
 /// checked against the answer, the score computed from the weighted verdicts.
