@@ -281,7 +281,8 @@ impl Agent {
                     // An empty (or data-only) reply is garbage: ask again, but not forever.
                     empty_replies += 1;
                     if empty_replies >= MAX_EMPTY_REPLIES {
-                        w.notes.push("the model gave no usable reply; moving on".into());
+                        w.notes
+                            .push("the model gave no usable reply; moving on".into());
                         break;
                     }
                     continue;
@@ -375,17 +376,17 @@ impl Agent {
             w.notes.push(
                 "the model did not move on; the interviewer moved to the next question".into(),
             );
-            let line = self.next_question_line(w).await;
+            let line = self.next_question_line(w, true).await;
             say(w, sink, line);
         }
     }
 
     /// Move to the next planned question and return the line that asks it (or the closing line
     /// when none is left, ending the interview).
-    async fn next_question_line(&self, w: &mut Work) -> String {
+    async fn next_question_line(&self, w: &mut Work, lead: bool) -> String {
         let p = Phrases::get();
         let key = w.state.seed ^ w.memory.recent.len() as u64;
-        let first = w.state.questions.is_empty();
+        let first = w.state.questions.is_empty() || !lead;
         let mut ctx = ToolContext {
             bank: &self.bank,
             state: &mut w.state,
@@ -514,11 +515,12 @@ impl Agent {
         {
             fill(&p.fallback_repeat, &[("ask", &q.ask)])
         } else {
-            format!(
-                "{} {}",
-                p.fallback_continue,
-                self.next_question_line(w).await
-            )
+            let next = self.next_question_line(w, false).await;
+            if w.state.is_over() {
+                next
+            } else {
+                format!("{} {}", p.fallback_continue, next)
+            }
         };
         say(w, sink, line);
     }

@@ -163,6 +163,14 @@ pub fn speakable(text: &str) -> String {
                 || t.starts_with("<tool_call")
                 || t.starts_with("</tool_call"))
         })
+        .map(|l| {
+            // A whole line in quotes is a quoted reply, not a quotation.
+            let t = l.trim();
+            match t.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+                Some(inner) if !inner.contains('"') => inner.to_string(),
+                _ => l.to_string(),
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
         .trim()
@@ -260,6 +268,8 @@ mod tests {
         assert_eq!(speakable("{\"name\": \"pick_question\""), "");
         assert_eq!(speakable("Attention costs O(n^2) {roughly}"), "");
         assert_eq!(speakable("Plain words."), "Plain words.");
+        assert_eq!(speakable("\"Good to see you!\""), "Good to see you!");
+        assert_eq!(speakable("He said \"hi\" twice."), "He said \"hi\" twice.");
     }
 
     #[test]
