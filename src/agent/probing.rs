@@ -3,7 +3,7 @@
 
 use super::state::QuestionRecord;
 use crate::bank::{Mode, Question, RubricPoint};
-use crate::scoring::{Score, Verdict, rubric};
+use crate::scoring::{Score, Verdict};
 use serde::Serialize;
 
 /// First round: a strong answer needs no probe.
@@ -40,11 +40,13 @@ pub enum NextStep {
     },
 }
 
-/// Decide the next step for `record` (whose latest score is the answer just given).
+/// Decide the next step for `record` (whose latest score is the answer just given); `latest_alone`
+/// is the rubric score of that latest answer on its own.
 pub fn decide(
     mode: Mode,
     q: &Question,
     record: &QuestionRecord,
+    latest_alone: &Score,
     max_probes: usize,
     remaining: usize,
 ) -> NextStep {
@@ -95,7 +97,7 @@ pub fn decide(
         }
         Mode::DeepDive => {
             let probed = record.probed_points.last().map(String::as_str);
-            if !held_up(q, record, probed) {
+            if !held_up(record, latest_alone, probed) {
                 let hint = probed
                     .and_then(|id| q.point(id))
                     .or_else(|| {
@@ -120,12 +122,8 @@ pub fn decide(
 /// Did the answer to the last probe hold up? Judged on that answer alone (the question's running
 /// score can plateau while a deep answer is right): it makes the probed point at least partly, or
 /// says something substantive, without a wrong claim; or the question's score rose.
-fn held_up(q: &Question, record: &QuestionRecord, probed: Option<&str>) -> bool {
-    let Some(latest) = record.answers.last() else {
-        return false;
-    };
-    let alone = rubric::score(q, latest, &[]);
-    if !alone.misconceptions.is_empty() {
+fn held_up(record: &QuestionRecord, alone: &Score, probed: Option<&str>) -> bool {
+    if record.answers.is_empty() || !alone.misconceptions.is_empty() {
         return false;
     }
     let point_made = probed

@@ -105,26 +105,34 @@ impl CachedCounter {
         }
     }
 
+    /// Tokens of a text (the state block and the summary repeat across requests).
     pub fn text(&self, text: &str) -> usize {
-        self.counter.text(text)
+        let mut h = DefaultHasher::new();
+        0u8.hash(&mut h);
+        text.hash(&mut h);
+        self.cached(h.finish(), || self.counter.text(text))
     }
 
     pub fn message(&self, m: &Message) -> usize {
         let mut h = DefaultHasher::new();
+        1u8.hash(&mut h);
         m.role.hash(&mut h);
         m.text().hash(&mut h);
         m.tool_call_id.hash(&mut h);
         for c in &m.tool_calls {
             (&c.id, &c.name, &c.arguments).hash(&mut h);
         }
-        let key = h.finish();
+        self.cached(h.finish(), || self.counter.message(m))
+    }
+
+    fn cached(&self, key: u64, count: impl FnOnce() -> usize) -> usize {
         let Ok(mut cache) = self.cache.lock() else {
-            return self.counter.message(m);
+            return count();
         };
         if let Some(n) = cache.get(&key) {
             return *n;
         }
-        let n = self.counter.message(m);
+        let n = count();
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
         }

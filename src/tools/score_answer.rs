@@ -97,11 +97,14 @@ impl Tool for ScoreAnswer {
             ));
         }
         let note = score_latest(q, record, ctx.judge).await;
-        let next = probing::decide(mode, q, record, max_probes, remaining);
+        // The latest answer on its own: how the reply went, and whether a probe chain holds up.
+        let alone = record.answers.last().map(|a| rubric::score(q, a, &[]));
+        let alone = alone.unwrap_or_else(|| rubric::score(q, "", &[]));
+        let next = probing::decide(mode, q, record, &alone, max_probes, remaining);
         let Some(score) = record.score() else {
             return Err(ToolError::Rejected("nothing to score".into()));
         };
-        let latest_answer_score = latest_answer_score(q, record);
+        let latest_answer_score = latest_answer_score(record, &alone);
         Ok(ScoreReport {
             question_id: q.id.clone(),
             score: score.score,
@@ -122,11 +125,7 @@ impl Tool for ScoreAnswer {
 
 /// How the latest reply went on its own: its rubric score, or for a probe answer the credit of the
 /// probed point if that is higher (a probe asks about one point, not the whole question).
-fn latest_answer_score(q: &Question, record: &QuestionRecord) -> f32 {
-    let Some(latest) = record.answers.last() else {
-        return 0.0;
-    };
-    let alone = rubric::score(q, latest, &[]);
+fn latest_answer_score(record: &QuestionRecord, alone: &Score) -> f32 {
     let probed = record
         .probed_points
         .last()
