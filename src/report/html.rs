@@ -134,13 +134,7 @@ pub fn render(review: &Review) -> String {
 }
 
 fn question(out: &mut String, n: usize, q: &QuestionReview) {
-    let score = if q.skipped {
-        "skipped · 0.0/10".to_string()
-    } else if q.scored {
-        format!("{}/10", fmt_score(q.score))
-    } else {
-        "not scored".to_string()
-    };
+    let score = q.score_label();
     let _ = writeln!(
         out,
         "<section class=\"q\">\n<span class=\"score\">{}</span>",

@@ -44,13 +44,7 @@ pub fn render(review: &Review) -> String {
         let _ = writeln!(out, "\n## Questions");
     }
     for (i, q) in review.questions.iter().enumerate() {
-        let score = if q.skipped {
-            "skipped (0.0/10)".to_string()
-        } else if q.scored {
-            format!("{}/10", fmt_score(q.score))
-        } else {
-            "not scored".to_string()
-        };
+        let score = q.score_label();
         let _ = writeln!(
             out,
             "\n### {}. {} — {} — {score}\n",

@@ -99,6 +99,19 @@ pub struct StudyItem {
     pub expect: String,
 }
 
+impl QuestionReview {
+    /// "7.5/10", "skipped (0.0/10)" or "not scored": the same label in every format.
+    pub fn score_label(&self) -> String {
+        if self.skipped {
+            "skipped (0.0/10)".to_string()
+        } else if self.scored {
+            format!("{}/10", fmt_score(self.score))
+        } else {
+            "not scored".to_string()
+        }
+    }
+}
+
 impl Review {
     /// Build the review of a session; questions missing from the bank are shown without
     /// reference material.

@@ -83,13 +83,7 @@ pub fn render(review: &Review, color: bool) -> String {
     for (i, q) in review.questions.iter().enumerate() {
         line(&mut out, "");
         let mut title = format!("{}. {} [{}]  ", i + 1, one_line(&q.id), q.domain.as_str());
-        title.push_str(&if q.skipped {
-            "skipped (0.0/10)".to_string()
-        } else if q.scored {
-            format!("{}/10", fmt_score(q.score))
-        } else {
-            "not scored".to_string()
-        });
+        title.push_str(&q.score_label());
         title.push_str(&format!("  ·  why-depth {}", q.why_depth));
         if q.hints > 0 {
             title.push_str(&format!("  ·  hints {}", q.hints));
