@@ -39,6 +39,9 @@ pub struct QuestionRecord {
 pub struct JudgeRecord {
     /// The judge's score when it succeeded.
     pub score: Option<Score>,
+    /// The rubric scorer's score of the same answer (both are always kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rubric: Option<Score>,
     /// Which score the interview used: "llm" or "rubric".
     pub used: String,
     /// Why the rubric score was used instead (judge failed, or the two disagreed by > 4).

@@ -423,6 +423,7 @@ pub(crate) mod tests {
         });
         q.judge = Some(JudgeRecord {
             score: None,
+            rubric: None,
             used: "rubric".into(),
             note: Some("judge timed out".into()),
         });

@@ -6,7 +6,7 @@
 use super::text::Doc;
 use super::{PointVerdict, Score, ScorerKind, Verdict, round_score};
 use crate::bank::Question;
-use crate::model::{ChatModel, ChatRequest, Message, ResponseFormat};
+use crate::model::{ChatModel, ChatRequest, Message, ModelError, ResponseFormat};
 use crate::tools::{Judge, schema_for};
 use rand::RngExt;
 use schemars::JsonSchema;
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Enough for a verdict per point with short quotes.
 const JUDGE_MAX_TOKENS: u32 = 800;
@@ -47,11 +48,16 @@ pub struct JudgePoint {
 /// The judge, over any chat model.
 pub struct LlmJudge {
     model: Arc<dyn ChatModel>,
+    /// Set once the server rejected `response_format`: later calls ask for JSON in the prompt only.
+    no_schema: AtomicBool,
 }
 
 impl LlmJudge {
     pub fn new(model: Arc<dyn ChatModel>) -> Self {
-        Self { model }
+        Self {
+            model,
+            no_schema: AtomicBool::new(false),
+        }
     }
 }
 
@@ -232,15 +238,22 @@ impl Judge for LlmJudge {
             schema: reply_schema(q),
         };
         let mut req = ChatRequest::new(&msgs, &[]);
-        req.response_format = Some(&format);
+        if !self.no_schema.load(Ordering::Relaxed) {
+            req.response_format = Some(&format);
+        }
         req.temperature = Some(0.0);
         req.max_tokens = Some(JUDGE_MAX_TOKENS);
         let mut sink = |_: &str| {};
-        let turn = self
-            .model
-            .complete(req, &mut sink)
-            .await
-            .map_err(|e| e.to_string())?;
+        let turn = match self.model.complete(req, &mut sink).await {
+            // A server without structured output: the prompt asks for JSON; parse it from the text.
+            Err(ModelError::BadRequest { .. }) if req.response_format.is_some() => {
+                self.no_schema.store(true, Ordering::Relaxed);
+                req.response_format = None;
+                self.model.complete(req, &mut sink).await
+            }
+            other => other,
+        }
+        .map_err(|e| e.to_string())?;
         let text = turn.text();
         let json = extract_json(text).ok_or_else(|| {
             format!(
@@ -318,6 +331,61 @@ mod tests {
         assert_eq!(
             schema.pointer("/properties/points/maxItems"),
             Some(&serde_json::json!(3))
+        );
+    }
+
+    /// Rejects `response_format` with a 400, answers JSON in text otherwise.
+    struct NoSchemaServer {
+        calls: std::sync::Mutex<Vec<bool>>,
+    }
+
+    #[async_trait::async_trait]
+    impl ChatModel for NoSchemaServer {
+        fn name(&self) -> String {
+            "no-schema".into()
+        }
+        async fn complete(
+            &self,
+            req: ChatRequest<'_>,
+            _: crate::model::TextSink<'_>,
+        ) -> Result<crate::model::AssistantTurn, ModelError> {
+            let with_schema = req.response_format.is_some();
+            if let Ok(mut c) = self.calls.lock() {
+                c.push(with_schema);
+            }
+            if with_schema {
+                return Err(ModelError::BadRequest {
+                    detail: ": response_format is not supported".into(),
+                });
+            }
+            let text = r#"Here you go: {"points": [{"id": "a", "verdict": "covered", "evidence": "cache keys"}]}"#;
+            Ok(crate::model::AssistantTurn {
+                content: Some(text.into()),
+                ..Default::default()
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_server_without_structured_output_gets_json_parsed_from_text() {
+        let server = Arc::new(NoSchemaServer {
+            calls: Default::default(),
+        });
+        let judge = LlmJudge::new(server.clone());
+        let s = judge
+            .judge(&question(), "We cache keys and values.", &[])
+            .await
+            .expect("judged");
+        assert_eq!(s.verdict("a"), Some(Verdict::Covered));
+        judge
+            .judge(&question(), "We cache keys.", &[])
+            .await
+            .expect("judged again");
+        let calls = server.calls.lock().map(|c| c.clone()).unwrap_or_default();
+        assert_eq!(
+            calls,
+            vec![true, false, false],
+            "the schema is dropped once, then not sent again"
         );
     }
 

@@ -184,11 +184,13 @@ pub async fn score_latest(
 
 /// Choose between the judge's and the rubric scorer's verdicts; say why in the record.
 pub fn reconcile(by_rubric: Score, by_judge: Result<Score, String>) -> (Score, JudgeRecord) {
+    let rubric = Some(by_rubric.clone());
     match by_judge {
         Err(err) => (
             by_rubric,
             JudgeRecord {
                 score: None,
+                rubric,
                 used: "rubric".into(),
                 note: Some(format!("LLM judge failed ({err}); rubric score used")),
             },
@@ -202,6 +204,7 @@ pub fn reconcile(by_rubric: Score, by_judge: Result<Score, String>) -> (Score, J
                 by_rubric,
                 JudgeRecord {
                     score: Some(judged),
+                    rubric,
                     used: "rubric".into(),
                     note: Some(note),
                 },
@@ -210,6 +213,7 @@ pub fn reconcile(by_rubric: Score, by_judge: Result<Score, String>) -> (Score, J
         Ok(judged) => {
             let rec = JudgeRecord {
                 score: Some(judged.clone()),
+                rubric,
                 used: "llm".into(),
                 note: None,
             };
