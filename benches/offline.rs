@@ -127,24 +127,17 @@ fn script() -> (String, String) {
 }
 
 fn strong_answers() -> HashMap<String, String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graded_parts");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graded_answers.jsonl");
     let mut map = HashMap::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return map;
-    };
-    for entry in entries.flatten() {
-        let Ok(text) = std::fs::read_to_string(entry.path()) else {
-            continue;
-        };
-        for line in text.lines() {
-            let Ok(v) = serde_json::from_str::<Value>(line) else {
-                continue;
-            };
-            if v["kind"] == "strong"
-                && let (Some(q), Some(a)) = (v["question"].as_str(), v["answer"].as_str())
-            {
-                map.entry(q.to_string()).or_insert_with(|| a.to_string());
-            }
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    for v in text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    {
+        if v["kind"] == "strong"
+            && let (Some(q), Some(a)) = (v["question"].as_str(), v["answer"].as_str())
+        {
+            map.entry(q.to_string()).or_insert_with(|| a.to_string());
         }
     }
     map

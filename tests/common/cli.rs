@@ -90,30 +90,23 @@ pub fn classify(line: &str) -> Option<Prompt> {
         .map(|(_, p)| p.clone())
 }
 
-/// Graded answers (`tests/fixtures/graded_parts/*.jsonl`, files in name order):
+/// Graded answers (`tests/fixtures/graded_answers.jsonl`, in file order):
 /// (question id, kind) -> the first fixture answer of that kind.
 fn fixtures() -> &'static HashMap<(String, String), String> {
     static FIX: OnceLock<HashMap<(String, String), String>> = OnceLock::new();
     FIX.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graded_parts");
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graded_answers.jsonl");
+        let text = std::fs::read_to_string(&path).expect("fixture file");
         let mut map = HashMap::new();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .expect("fixture directory")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-            .collect();
-        files.sort();
-        for f in files {
-            let text = std::fs::read_to_string(&f).expect("fixture file");
-            for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                let v: Value = serde_json::from_str(line).expect("fixture line is JSON");
-                let key = (
-                    v["question"].as_str().unwrap().to_string(),
-                    v["kind"].as_str().unwrap().to_string(),
-                );
-                map.entry(key)
-                    .or_insert_with(|| v["answer"].as_str().unwrap().to_string());
-            }
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let v: Value = serde_json::from_str(line).expect("fixture line is JSON");
+            let key = (
+                v["question"].as_str().unwrap().to_string(),
+                v["kind"].as_str().unwrap().to_string(),
+            );
+            map.entry(key)
+                .or_insert_with(|| v["answer"].as_str().unwrap().to_string());
         }
         map
     })
