@@ -5,36 +5,55 @@ use super::state::InterviewState;
 use crate::bank::Bank;
 use crate::scoring::Verdict;
 
-/// The highest-weight points missed or only partly made, as study items (at most `n`).
-pub fn study_items(state: &InterviewState, bank: &Bank, n: usize) -> Vec<String> {
-    let mut gaps: Vec<(f32, String)> = vec![];
-    for rec in &state.questions {
+/// A rubric point the candidate missed or only partly made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudyGap {
+    pub question: String,
+    pub point: String,
+    pub verdict: Verdict,
+    /// What a good answer says.
+    pub expect: String,
+}
+
+/// What to study next, shared by the spoken wrap-up and the review: the heaviest points missed or
+/// partly made (missed before partial at equal weight, then in interview order), one per distinct
+/// expectation, at most `n`.
+pub fn study_gaps(state: &InterviewState, bank: &Bank, n: usize) -> Vec<StudyGap> {
+    let mut gaps: Vec<(f32, u8, usize, StudyGap)> = vec![];
+    for (order, rec) in state.questions.iter().enumerate() {
         let Some(q) = bank.get(&rec.id) else { continue };
         for p in &q.points {
-            let v = rec
+            let verdict = rec
                 .score()
                 .and_then(|s| s.verdict(&p.id))
                 .unwrap_or(Verdict::Missed);
-            if v != Verdict::Covered {
-                let missing = 1.0 - v.credit();
-                gaps.push((
-                    p.weight * missing,
-                    p.expect.trim().trim_end_matches('.').to_string(),
-                ));
+            let rank = match verdict {
+                Verdict::Missed => 0,
+                Verdict::Partial => 1,
+                Verdict::Covered => continue,
+            };
+            if gaps.iter().any(|(_, _, _, g)| g.expect == p.expect) {
+                continue;
             }
+            let gap = StudyGap {
+                question: rec.id.clone(),
+                point: p.id.clone(),
+                verdict,
+                expect: p.expect.clone(),
+            };
+            gaps.push((p.weight, rank, order, gap));
         }
     }
-    gaps.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut items: Vec<String> = vec![];
-    for (_, e) in gaps {
-        if items.len() >= n {
-            break;
-        }
-        if !items.contains(&e) {
-            items.push(e);
-        }
-    }
-    items
+    gaps.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    gaps.into_iter().take(n).map(|(_, _, _, g)| g).collect()
+}
+
+/// The study items as short phrases for the spoken wrap-up.
+pub fn study_items(state: &InterviewState, bank: &Bank, n: usize) -> Vec<String> {
+    study_gaps(state, bank, n)
+        .into_iter()
+        .map(|g| g.expect.trim().trim_end_matches('.').to_string())
+        .collect()
 }
 
 /// The wrap-up, spoken in a few short sentences.

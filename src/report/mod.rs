@@ -12,6 +12,7 @@ pub mod sanitize;
 pub mod text;
 
 use crate::agent::state::QuestionRecord;
+use crate::agent::wrapup;
 use crate::bank::{Bank, Domain, Mode};
 use crate::cli::ReviewFormat;
 use crate::scoring::{ScorerKind, Verdict};
@@ -125,7 +126,19 @@ impl Review {
                     .collect()
             })
             .unwrap_or_default();
-        let study_next = study_next(&questions);
+        let study_next = state
+            .map(|s| {
+                wrapup::study_gaps(s, bank, STUDY_ITEMS)
+                    .into_iter()
+                    .map(|g| StudyItem {
+                        question: g.question,
+                        point: g.point,
+                        verdict: g.verdict,
+                        expect: g.expect,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Review {
             id: session.id().to_string(),
             mode: session.header.mode,
@@ -246,39 +259,6 @@ fn judge_note(q: &QuestionRecord) -> Option<String> {
     }
     note.push('.');
     Some(note)
-}
-
-/// The highest-weight missed or partial points (missed before partial on equal weight).
-fn study_next(questions: &[QuestionReview]) -> Vec<StudyItem> {
-    let mut items: Vec<(f32, u8, usize, StudyItem)> = vec![];
-    for (order, q) in questions.iter().enumerate() {
-        for p in &q.points {
-            let (Some(expect), Some(weight)) = (&p.expect, p.weight) else {
-                continue;
-            };
-            let rank = match p.verdict {
-                Verdict::Missed => 0,
-                Verdict::Partial => 1,
-                Verdict::Covered => continue,
-            };
-            if items.iter().any(|(_, _, _, i)| i.expect == *expect) {
-                continue;
-            }
-            let item = StudyItem {
-                question: q.id.clone(),
-                point: p.id.clone(),
-                verdict: p.verdict,
-                expect: expect.clone(),
-            };
-            items.push((weight, rank, order, item));
-        }
-    }
-    items.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    items
-        .into_iter()
-        .take(STUDY_ITEMS)
-        .map(|(_, _, _, i)| i)
-        .collect()
 }
 
 /// A score with one decimal.
