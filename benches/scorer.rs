@@ -1,12 +1,13 @@
-//! Rubric scorer speed: every graded fixture scored many times; prints the median and p95 time
-//! per answer (target: median < 1 ms). Run with `cargo bench --bench scorer`.
+//! Rubric scorer speed: every graded answer (both splits of `tools/graded/`) scored many times;
+//! prints the median and p95 time per answer (target: median < 1 ms). Run with
+//! `cargo bench --bench scorer`.
 
 use interviewer::bank::load_builtin;
 use interviewer::scoring::rubric;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-const ROUNDS: usize = 50;
+const ROUNDS: usize = 20;
 
 fn main() {
     let bank = match load_builtin() {
@@ -16,7 +17,11 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let fixtures: Vec<(String, String)> = include_str!("../tests/fixtures/graded_answers.jsonl")
+    let sets = concat!(
+        include_str!("../tools/graded/dev.jsonl"),
+        include_str!("../tools/graded/test.jsonl")
+    );
+    let fixtures: Vec<(String, String)> = sets
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|v| {

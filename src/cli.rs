@@ -45,6 +45,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Score one answer against a question's rubric.
     Score(ScoreArgs),
+    /// Measure a grader against graded answers (default: the built-in test split).
+    Calibrate(CalibrateArgs),
     /// Inspect and check question banks.
     #[command(subcommand)]
     Bank(BankCommand),
@@ -79,30 +81,38 @@ pub enum FocusArg {
     Weak,
 }
 
-/// Model backend settings, shared by `start` and `resume`.
+/// Which model server to talk to (the key comes from `OPENAI_API_KEY` only).
 #[derive(Debug, Clone, Args, Default)]
-pub struct BackendArgs {
-    /// Use the embedded offline interviewer even when a server is configured.
-    #[arg(long)]
-    pub offline: bool,
+pub struct ServerArgs {
     /// Base URL of an OpenAI-compatible server (e.g. http://localhost:11434/v1).
     #[arg(long, env = "OPENAI_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
     /// Model name to request.
     #[arg(long, env = "INTERVIEWER_MODEL", value_name = "NAME")]
     pub model: Option<String>,
+    /// Request timeout in seconds.
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+/// Model backend settings, shared by `start` and `resume`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct BackendArgs {
+    /// Use the embedded offline interviewer even when a server is configured.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub server: ServerArgs,
     /// How tools reach the model.
     #[arg(long, value_enum, default_value_t = ToolModeArg::Auto)]
     pub tool_mode: ToolModeArg,
-    /// Who scores answers (default: llm with a server, rubric offline).
+    /// Who scores answers (default: the LLM judge with a server, unless `calibrate` found the
+    /// rubric scorer agrees better for this model; the rubric scorer offline).
     #[arg(long, value_enum)]
     pub judge: Option<JudgeArg>,
     /// Token budget for each request's context.
     #[arg(long, default_value_t = 6000, value_name = "TOKENS")]
     pub context_tokens: usize,
-    /// Request timeout in seconds.
-    #[arg(long, default_value_t = 120, value_name = "SECS")]
-    pub timeout: u64,
 }
 
 #[derive(Debug, Clone, Args, Default)]
@@ -175,6 +185,33 @@ pub struct ScoreArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Who scores: the rubric scorer (default) or the LLM judge of a model server.
+    #[arg(long, value_enum, default_value_t = JudgeArg::Rubric)]
+    pub judge: JudgeArg,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CalibrateArgs {
+    /// A graded set, JSON Lines of {"question", "answer", "grade", "kind"?} (default: the
+    /// built-in test split).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The grader to measure: the rubric scorer (default) or the LLM judge of a model server.
+    #[arg(long, value_enum, default_value_t = JudgeArg::Rubric)]
+    pub judge: JudgeArg,
+    /// Grade only N rows, spread evenly over the set.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Judge requests in flight at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,4 +10,5 @@ pub mod repl;
 pub mod report;
 pub mod scoring;
 pub mod session;
+pub mod strings;
 pub mod tools;

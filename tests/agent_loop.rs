@@ -766,7 +766,12 @@ async fn grader_instructions_in_an_answer_do_not_raise_its_score() {
 
     assert_eq!(plain_judge.len(), 1);
     assert_eq!(inj_judge.len(), 1);
-    let judge_request = inj_judge[0].to_string().to_lowercase();
+    // The answer travels in the last message; the system prompt is the rubric, the same for all.
+    let judge_request = inj_judge[0]["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .map(|m| m.to_string().to_lowercase())
+        .unwrap_or_default();
     assert!(
         !judge_request.contains("ignore the rubric"),
         "the injected sentence reached the judge"
@@ -792,7 +797,7 @@ async fn a_failing_judge_falls_back_to_the_rubric_score_with_a_note() {
     assert_eq!(judge_requests.len(), 1);
     let rec = &agent.state.questions[0];
     let judge = rec.judge.as_ref().expect("a judge record");
-    assert_eq!(judge.used, "rubric");
+    assert_eq!(judge.used, ScorerKind::Rubric);
     assert!(judge.score.is_none());
     let note = judge.note.as_deref().expect("a note");
     assert!(
@@ -812,33 +817,60 @@ async fn a_failing_judge_falls_back_to_the_rubric_score_with_a_note() {
 }
 
 #[tokio::test]
-async fn judge_and_rubric_disagreeing_by_more_than_four_uses_the_rubric_score() {
+async fn a_grounded_judge_decides_even_far_below_the_rubric_and_both_scores_are_kept() {
+    let bank = bank();
+    let q = bank.get("kv-cache").expect("kv-cache");
+    let by_rubric = rubric::score(q, KV_ANSWER, &[]).score;
+    assert!(
+        by_rubric > 4.0,
+        "precondition: the rubric gives the answer credit ({by_rubric})"
+    );
+    // The judge finds nothing and names a wrong claim: a grounded verdict (no quotes to check).
+    let reply =
+        json!({"points": [], "misconceptions": ["the cache is said to hold logits"], "score": 1});
+    let (agent, out, _) = judged_answer(KV_ANSWER, json_text(&reply.to_string())).await;
+    let rec = &agent.state.questions[0];
+    let judge = rec.judge.as_ref().expect("a judge record");
+    assert_eq!(judge.used, ScorerKind::Llm);
+    assert_eq!(
+        judge.rubric.as_ref().map(|r| r.score),
+        Some(by_rubric),
+        "the rubric score is kept beside the judge's"
+    );
+    let score = rec.score().expect("scored");
+    assert_eq!(score.scorer, ScorerKind::Llm);
+    assert!(
+        score.score <= 1.0,
+        "the judge's score stands: {}",
+        score.score
+    );
+    let note = judge.note.as_deref().expect("a note on the disagreement");
+    assert!(note.contains("the rubric scorer gave"), "{note}");
+    assert!(out.notes.iter().any(|n| n == note), "{:?}", out.notes);
+}
+
+#[tokio::test]
+async fn judge_quotes_that_are_not_in_the_answer_fall_back_to_the_rubric_score() {
     let bank = bank();
     let q = bank.get("kv-cache").expect("kv-cache");
     let weak = "Honestly I am not sure, maybe it is something about memory and speed.";
     let by_rubric = rubric::score(q, weak, &[]).score;
-    assert!(
-        by_rubric < 5.0,
-        "precondition: the rubric rates the weak answer low ({by_rubric})"
-    );
-    // The judge calls every point covered, quoting words that are in the answer.
+    // The judge calls every point covered, quoting words the candidate never said.
     let all: Vec<(&str, &str)> = q
         .points
         .iter()
-        .map(|p| (p.id.as_str(), "memory and speed"))
+        .map(|p| (p.id.as_str(), "paged attention allocates blocks on demand"))
         .collect();
     let (agent, out, _) = judged_answer(weak, json_text(&judge_reply(&all))).await;
     let rec = &agent.state.questions[0];
     let judge = rec.judge.as_ref().expect("a judge record");
-    assert_eq!(judge.used, "rubric");
-    let judged = judge.score.as_ref().expect("the judge's score is kept");
-    assert!(
-        (judged.score - by_rubric).abs() > 4.0,
-        "judge {} vs rubric {by_rubric}",
-        judged.score
-    );
+    assert_eq!(judge.used, ScorerKind::Rubric);
+    assert!(judge.score.is_some(), "the judge's score is kept");
     let note = judge.note.as_deref().expect("a note");
-    assert!(note.contains("disagree"), "{note}");
+    assert!(
+        note.contains("not in the answer") && note.contains("rubric score used"),
+        "{note}"
+    );
     assert!(out.notes.iter().any(|n| n == note), "{:?}", out.notes);
     let score = rec.score().expect("scored");
     assert_eq!(score.scorer, ScorerKind::Rubric);

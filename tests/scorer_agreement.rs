@@ -1,174 +1,178 @@
-//! The rubric scorer against human grades (`tests/fixtures/graded_answers.jsonl`).
+//! The rubric scorer against graded answers, on three sets:
+//! - `tools/graded/dev.jsonl`: the split the rubric was tuned on;
+//! - `tools/graded/test.jsonl`: held out, never tuned on; only aggregate figures are printed, and
+//!   the release criteria are asserted on it;
+//! - `tests/fixtures/graded_answers.jsonl`: an older, smaller set written for the previous scorer.
 //!
-//! Run with `cargo test --test scorer_agreement -- --nocapture` to see the figures.
+//! Run with `cargo test --test scorer_agreement -- --nocapture` to see the figures; the same
+//! numbers come from `interviewer calibrate` (test split) and `interviewer calibrate FILE`.
 
-use interviewer::bank::load_builtin;
+use interviewer::bank::{Bank, load_builtin};
+use interviewer::scoring::agreement::{Agreement, Pair, measure};
+use interviewer::scoring::graded::{GradedAnswer, parse};
 use interviewer::scoring::rubric;
-use serde::Deserialize;
-use std::collections::{BTreeSet, HashMap};
 
-#[derive(Debug, Deserialize)]
-struct Graded {
-    id: String,
-    question: String,
-    kind: String,
-    grade: f32,
-    answer: String,
-    #[serde(default)]
-    base: Option<String>,
+const DEV: &str = include_str!("../tools/graded/dev.jsonl");
+const TEST: &str = include_str!("../tools/graded/test.jsonl");
+const OLD: &str = include_str!("fixtures/graded_answers.jsonl");
+
+struct Run {
+    rows: Vec<GradedAnswer>,
+    scores: Vec<f32>,
+    agreement: Agreement,
 }
 
-fn fixtures() -> Vec<Graded> {
-    let text = include_str!("fixtures/graded_answers.jsonl");
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("graded_answers.jsonl line {}: {e}", i + 1))
+fn run(bank: &Bank, name: &str, text: &str) -> Run {
+    // The old fixture has fields of its own; keep the ones a graded row has.
+    let text: String = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON row");
+            let keep = ["id", "question", "answer", "grade", "kind", "base"];
+            let row: serde_json::Map<_, _> = v
+                .as_object()
+                .expect("an object")
+                .iter()
+                .filter(|(k, _)| keep.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            format!("{}\n", serde_json::Value::Object(row))
+        })
+        .collect();
+    let rows = parse(&text, name, |q| bank.get(q).is_some()).expect("a valid graded set");
+    let scores: Vec<f32> = rows
+        .iter()
+        .map(|r| rubric::score(bank.get(&r.question).expect("known"), &r.answer, &[]).score)
+        .collect();
+    let pairs: Vec<Pair> = rows
+        .iter()
+        .zip(&scores)
+        .map(|(r, s)| Pair {
+            label: r.label(),
+            question: r.question.clone(),
+            kind: r.kind.clone(),
+            grade: r.grade,
+            score: *s,
+        })
+        .collect();
+    let agreement = measure(&pairs, "rubric");
+    eprintln!(
+        "{name}: n = {}, spearman = {:.3}, mae = {:.2}",
+        agreement.n, agreement.spearman, agreement.mae
+    );
+    for (kind, k) in &agreement.by_kind {
+        eprintln!(
+            "  {kind:<10} n = {:>3}  mean score {:>5.2}  mean grade {:>5.2}",
+            k.n, k.mean_score, k.mean_grade
+        );
+    }
+    Run {
+        rows,
+        scores,
+        agreement,
+    }
+}
+
+fn mean_score(run: &Run, kind: &str) -> f64 {
+    run.agreement
+        .by_kind
+        .get(kind)
+        .map(|k| k.mean_score)
+        .unwrap_or_else(|| panic!("no {kind} rows"))
+}
+
+/// Injection rows that score above the same answer without the injected text.
+fn injections_above_base(bank: &Bank, run: &Run) -> Vec<String> {
+    run.rows
+        .iter()
+        .zip(&run.scores)
+        .filter_map(|(r, s)| {
+            let base = r.base.as_deref()?;
+            let q = bank.get(&r.question)?;
+            let plain = rubric::score(q, base, &[]).score;
+            (*s > plain).then(|| format!("{}: {s} > {plain} without the injection", r.label()))
         })
         .collect()
 }
 
-/// Ranks starting at 1, ties sharing their average rank.
-fn ranks(xs: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..xs.len()).collect();
-    order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
-    let mut out = vec![0.0; xs.len()];
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i;
-        while j + 1 < order.len() && xs[order[j + 1]] == xs[order[i]] {
-            j += 1;
-        }
-        let avg = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &order[i..=j] {
-            out[k] = avg;
-        }
-        i = j + 1;
-    }
-    out
-}
-
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
-    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
-    if va == 0.0 || vb == 0.0 {
-        0.0
-    } else {
-        cov / (va * vb).sqrt()
-    }
-}
-
-fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    pearson(&ranks(a), &ranks(b))
-}
-
 #[test]
-fn spearman_handles_ties_with_average_ranks() {
-    assert_eq!(ranks(&[3.0, 1.0, 3.0, 2.0]), [3.5, 1.0, 3.5, 2.0]);
-    assert!((spearman(&[1.0, 2.0, 3.0], &[10.0, 20.0, 30.0]) - 1.0).abs() < 1e-12);
-    assert!((spearman(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
-}
-
-#[test]
-fn the_rubric_scorer_agrees_with_human_grades() {
+fn the_held_out_test_split_meets_the_release_criteria() {
     let bank = load_builtin().expect("the built-in bank loads");
-    let graded = fixtures();
+    let test = run(&bank, "test split", TEST);
+    assert!(test.agreement.n >= 240, "{}", test.agreement.n);
     let mut failures = vec![];
-    let mut scores: HashMap<&str, f32> = HashMap::new();
-    let mut rows = vec![];
-    for g in &graded {
-        let Some(q) = bank.get(&g.question) else {
-            failures.push(format!("{}: unknown question {}", g.id, g.question));
-            continue;
-        };
-        let s = rubric::score(q, &g.answer, &[]);
-        scores.insert(&g.id, s.score);
-        rows.push((g, s));
-    }
-    for (g, s) in &rows {
-        match g.kind.as_str() {
-            "wrong" if s.score > 3.0 => {
-                failures.push(format!("{}: wrong answer scored {} (> 3)", g.id, s.score))
-            }
-            "stuffed" if s.score > 4.0 => {
-                failures.push(format!("{}: stuffed answer scored {} (> 4)", g.id, s.score))
-            }
-            "injection" => match g.base.as_deref().and_then(|b| scores.get(b)) {
-                Some(base) if s.score > *base => failures.push(format!(
-                    "{}: injection scored {} > its base {}",
-                    g.id, s.score, base
-                )),
-                None => failures.push(format!("{}: injection without a known base", g.id)),
-                _ => {}
-            },
-            _ => {}
+    let mut check = |ok: bool, what: String| {
+        if !ok {
+            failures.push(what);
         }
-    }
-    let human: Vec<f64> = rows.iter().map(|(g, _)| f64::from(g.grade)).collect();
-    let machine: Vec<f64> = rows.iter().map(|(_, s)| f64::from(s.score)).collect();
-    let n = rows.len();
-    let rho = spearman(&human, &machine);
-    let mae = human
-        .iter()
-        .zip(&machine)
-        .map(|(h, m)| (h - m).abs())
-        .sum::<f64>()
-        / n.max(1) as f64;
-    let covered: BTreeSet<&str> = rows.iter().map(|(g, _)| g.question.as_str()).collect();
-
-    eprintln!(
-        "scorer agreement: n = {n}, questions = {}, spearman = {rho:.3}, mean abs error = {mae:.2}",
-        covered.len()
+    };
+    let rho = test.agreement.spearman;
+    check(rho >= 0.80, format!("spearman {rho:.3} < 0.80"));
+    let wrong = mean_score(&test, "wrong");
+    check(wrong <= 3.0, format!("wrong mean {wrong:.2} > 3"));
+    let buzz = mean_score(&test, "buzzword");
+    check(buzz <= 4.0, format!("buzzword mean {buzz:.2} > 4"));
+    let strong = mean_score(&test, "strong");
+    check(strong >= 7.0, format!("strong mean {strong:.2} < 7"));
+    let para = mean_score(&test, "paraphrase");
+    check(para >= 6.5, format!("paraphrase mean {para:.2} < 6.5"));
+    // Only a count: the held-out rows are not read one by one.
+    let raised = injections_above_base(&bank, &test).len();
+    check(
+        raised == 0,
+        format!("{raised} injection row(s) score above their base"),
     );
-    let mut by_kind: HashMap<&str, Vec<f64>> = HashMap::new();
-    for (g, s) in &rows {
-        by_kind
-            .entry(g.kind.as_str())
-            .or_default()
-            .push(f64::from(s.score) - f64::from(g.grade));
-    }
-    let mut kinds: Vec<_> = by_kind.into_iter().collect();
-    kinds.sort_by(|a, b| a.0.cmp(b.0));
-    for (kind, diffs) in kinds {
-        let bias = diffs.iter().sum::<f64>() / diffs.len() as f64;
-        eprintln!(
-            "  {kind:<10} n = {:>3}  mean (scorer - human) = {bias:+.2}",
-            diffs.len()
-        );
-    }
-    let mut worst: Vec<_> = rows.iter().collect();
-    worst.sort_by(|a, b| {
-        (b.1.score - b.0.grade)
-            .abs()
-            .total_cmp(&(a.1.score - a.0.grade).abs())
-    });
-    eprintln!("  worst cases:");
-    for (g, s) in worst.iter().take(12) {
-        eprintln!(
-            "    {:<36} human {:>4.1}  scorer {:>4.1}",
-            g.id, g.grade, s.score
-        );
-    }
-    for f in &failures {
-        eprintln!("  FAIL {f}");
-    }
+    assert!(failures.is_empty(), "{}", failures.join("; "));
+}
 
-    assert!(n >= 80, "at least 80 graded answers are needed, found {n}");
+#[test]
+fn the_dev_split_stays_where_the_rubric_was_tuned() {
+    let bank = load_builtin().expect("the built-in bank loads");
+    let dev = run(&bank, "dev split", DEV);
     assert_eq!(
-        covered.len(),
+        dev.rows
+            .iter()
+            .map(|r| r.question.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
         20,
-        "graded answers must cover all 20 questions: {covered:?}"
+        "the dev split covers all 20 questions"
     );
+    let worst: Vec<String> = dev
+        .agreement
+        .worst
+        .iter()
+        .map(|d| format!("{} grade {} score {}", d.id, d.grade, d.score))
+        .collect();
     assert!(
-        failures.is_empty(),
-        "{} check(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
+        dev.agreement.spearman >= 0.85,
+        "dev spearman {:.3}; worst: {worst:?}",
+        dev.agreement.spearman
     );
-    assert!(rho >= 0.80, "spearman {rho:.3} < 0.80");
+    assert!(mean_score(&dev, "wrong") <= 2.5);
+    assert!(mean_score(&dev, "buzzword") <= 3.5);
+    assert!(mean_score(&dev, "paraphrase") >= 7.0);
+    let raised = injections_above_base(&bank, &dev);
+    assert!(raised.is_empty(), "{raised:?}");
+}
+
+#[test]
+fn the_older_fixture_still_agrees() {
+    let bank = load_builtin().expect("the built-in bank loads");
+    let old = run(&bank, "older fixture", OLD);
+    assert!(old.agreement.n >= 100);
+    assert!(
+        old.agreement.spearman >= 0.80,
+        "older fixture spearman {:.3}",
+        old.agreement.spearman
+    );
+    let wrong: Vec<String> = old
+        .rows
+        .iter()
+        .zip(&old.scores)
+        .filter(|(r, s)| r.kind.as_deref() == Some("wrong") && **s > 3.0)
+        .map(|(r, s)| format!("{} {s}", r.label()))
+        .collect();
+    assert!(wrong.is_empty(), "wrong answers above 3: {wrong:?}");
 }

@@ -34,20 +34,7 @@ pub struct QuestionRecord {
     pub skipped: bool,
 }
 
-/// What the LLM judge said about the latest answer, and whether it was used.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JudgeRecord {
-    /// The judge's score when it succeeded.
-    pub score: Option<Score>,
-    /// The rubric scorer's score of the same answer (both are always kept).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rubric: Option<Score>,
-    /// Which score the interview used: "llm" or "rubric".
-    pub used: String,
-    /// Why the rubric score was used instead (judge failed, or the two disagreed by > 4).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
+pub use crate::scoring::reconcile::JudgeRecord;
 
 impl QuestionRecord {
     pub fn new(id: impl Into<String>, domain: Domain) -> Self {

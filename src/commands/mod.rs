@@ -1,6 +1,7 @@
 //! Command handlers: one file per subcommand. `anyhow` lives here, at the binary's edge.
 
 pub mod bank;
+pub mod calibrate;
 pub mod history;
 pub mod resume;
 pub mod review;
@@ -8,15 +9,19 @@ pub mod score;
 pub mod start;
 
 use crate::bank::{Bank, BankSource, load_bank};
-use crate::cli::{BankArgs, Cli, Command};
+use crate::cli::{BankArgs, Cli, Command, ServerArgs};
+use crate::interview::setup;
+use crate::scoring::judge::{Judge, LlmJudge};
 use anyhow::Context;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Bank(cmd)) => bank::run(&cli.bank, cmd),
         Some(Command::Score(args)) => score::run(&cli.bank, args),
+        Some(Command::Calibrate(args)) => calibrate::run(&cli.bank, args),
         Some(Command::Review(args)) => review::run(&cli.bank, args),
         Some(Command::History(args)) => history::run(args),
         Some(Command::Start(args)) => start::run(&cli.bank, args),
@@ -43,4 +48,35 @@ pub fn open_bank(args: &BankArgs) -> anyhow::Result<Bank> {
             format!("invalid question bank in {}", d.display())
         }
     })
+}
+
+/// An LLM judge on the server the flags select, for `what` (a command that needs one).
+pub struct ServerJudge {
+    pub judge: Arc<dyn Judge>,
+    pub base_url: String,
+    pub model_name: String,
+}
+
+/// The LLM judge of the configured server; an error naming the flags when none is configured.
+pub fn llm_judge(args: &ServerArgs, what: &str) -> anyhow::Result<ServerJudge> {
+    let Some(server) = setup::server(args)? else {
+        anyhow::bail!(
+            "{what} needs a model server: pass --base-url (Ollama, vLLM, llama.cpp, LM Studio) or set {} (OpenAI)",
+            setup::API_KEY_VAR
+        );
+    };
+    Ok(ServerJudge {
+        judge: Arc::new(LlmJudge::new(Arc::new(server.client))),
+        base_url: server.base_url,
+        model_name: server.model_name,
+    })
+}
+
+/// A runtime for a command's model calls.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }

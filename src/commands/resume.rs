@@ -1,7 +1,7 @@
 //! `interviewer resume [ID]`: continue an unfinished interview with its mode, plan, scores and context.
 
 use super::open_bank;
-use super::start::drive;
+use super::start::{choose_grader, drive};
 use crate::agent::memory::Memory;
 use crate::cli::{BankArgs, ResumeArgs};
 use crate::interview::{Interview, setup};
@@ -39,17 +39,19 @@ pub fn run(bank_args: &BankArgs, mut args: ResumeArgs) -> anyhow::Result<ExitCod
         .get("backend")
         .and_then(|v| v.as_str())
         == Some("offline");
-    if was_offline && args.backend.base_url.is_none() {
+    if was_offline && args.backend.server.base_url.is_none() {
         args.backend.offline = true;
     }
     let backend = setup::backend(&args.backend, checkpoint.state.seed)?;
     if let Some(notice) = &backend.notice {
         printer.info(notice);
     }
+    let llm_judge = choose_grader(&store, &args.backend, &backend, &printer);
     let writer = SessionWriter::reopen(&session.path).context("cannot reopen the session file")?;
     let agent = setup::agent(
         &args.backend,
         &backend,
+        llm_judge,
         bank,
         checkpoint.state,
         Memory::from_snapshot(checkpoint.memory),

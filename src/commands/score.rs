@@ -1,9 +1,13 @@
-//! `interviewer score`: score one answer against a question's rubric with the offline scorer.
+//! `interviewer score`: score one answer against a question's rubric, with the rubric scorer or
+//! (`--judge llm`) the LLM judge of a model server, whose grounded verdict then stands.
 
+use super::{llm_judge, runtime};
 use crate::bank::Bank;
-use crate::cli::{BankArgs, ScoreArgs};
-use crate::scoring::{Score, Verdict, rubric};
+use crate::cli::{BankArgs, JudgeArg, ScoreArgs};
+use crate::scoring::reconcile::{Graded, grade};
+use crate::scoring::{Score, Verdict};
 use anyhow::Context;
+use serde::Serialize;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::process::ExitCode;
@@ -23,16 +27,62 @@ pub fn run(args: &BankArgs, score: ScoreArgs) -> anyhow::Result<ExitCode> {
         (None, Some(path)) => read_file(path)?,
         (None, None) => read_stdin()?,
     };
-    let result = rubric::score(question, &answer, &[]);
+    let judge = match score.judge {
+        JudgeArg::Rubric => None,
+        JudgeArg::Llm => Some(llm_judge(&score.server, "score --judge llm")?),
+    };
+    let graded = runtime()?
+        .block_on(grade(
+            question,
+            &answer,
+            &[],
+            judge.as_ref().map(|j| j.judge.as_ref()),
+        ))
+        .context("the LLM judge cannot grade")?;
     if score.json {
         println!(
             "{}",
-            serde_json::to_string(&result).context("cannot encode the score as JSON")?
+            serde_json::to_string(&ScoreOutput::of(&graded))
+                .context("cannot encode the score as JSON")?
         );
     } else {
-        print!("{}", render(&result));
+        print!("{}", render(&graded.used));
+        if let Some(j) = &graded.judge {
+            if let (Some(r), crate::scoring::ScorerKind::Llm) = (&j.rubric, j.used) {
+                println!("Rubric scorer: {:.1}/10", r.score);
+            }
+            if let Some(note) = &j.note {
+                println!("Note: {note}");
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `score --json`: the score that stands, with the rubric's score and the judge's note beside it
+/// when a judge was asked.
+#[derive(Serialize)]
+struct ScoreOutput<'a> {
+    #[serde(flatten)]
+    score: &'a Score,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rubric_score: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    judge_score: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+}
+
+impl<'a> ScoreOutput<'a> {
+    fn of(graded: &'a Graded) -> Self {
+        let judge = graded.judge.as_ref();
+        Self {
+            score: &graded.used,
+            rubric_score: judge.and(graded.rubric_score()),
+            judge_score: judge.and_then(|j| j.score.as_ref()).map(|s| s.score),
+            note: judge.and_then(|j| j.note.as_deref()),
+        }
+    }
 }
 
 /// `unknown question "x"; did you mean: a, b` (or every id when none is close).

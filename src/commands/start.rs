@@ -5,9 +5,10 @@ use crate::agent::memory::Memory;
 use crate::agent::plan::{self, PlanRequest};
 use crate::agent::state::InterviewState;
 use crate::bank::Mode;
-use crate::cli::{BankArgs, FocusArg, ModeArg, StartArgs};
+use crate::cli::{BackendArgs, BankArgs, FocusArg, ModeArg, StartArgs};
 use crate::interview::{Interview, Outcome, setup};
 use crate::repl::{self, Printer};
+use crate::session::calibrations::Calibrations;
 use crate::session::store::SessionStore;
 use crate::session::{FORMAT_VERSION, Header, UsageTotals, history};
 use anyhow::Context;
@@ -54,11 +55,8 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
     if let Some(notice) = &backend.notice {
         printer.info(notice);
     }
-    let judge = if setup::use_llm_judge(&args.backend, &backend) {
-        "llm"
-    } else {
-        "rubric"
-    };
+    let llm_judge = choose_grader(&store, &args.backend, &backend, &printer);
+    let judge = if llm_judge { "llm" } else { "rubric" };
     let header = Header {
         format: FORMAT_VERSION,
         id: String::new(),
@@ -82,6 +80,7 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
     let agent = setup::agent(
         &args.backend,
         &backend,
+        llm_judge,
         bank,
         state,
         Memory::default(),
@@ -92,6 +91,34 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
         .checkpoint()
         .context("cannot write the session file")?;
     drive(interview, &printer, &store, interactive)
+}
+
+/// Whether the LLM judge grades this interview (see [`setup::grader`]); prints the one line that
+/// says so when a saved calibration made the choice. An unreadable calibration file is reported
+/// and ignored.
+pub fn choose_grader(
+    store: &SessionStore,
+    args: &BackendArgs,
+    backend: &setup::Backend,
+    printer: &Printer,
+) -> bool {
+    let saved = match &backend.base_url {
+        Some(url) if args.judge.is_none() => {
+            match Calibrations::in_home(store.home()).get(url, &backend.model_name) {
+                Ok(saved) => saved,
+                Err(e) => {
+                    printer.info(&format!("Ignoring the saved calibrations: {e}"));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let choice = setup::grader(args, backend, saved.as_ref());
+    if let Some(notice) = &choice.notice {
+        printer.info(notice);
+    }
+    choice.llm_judge
 }
 
 /// Run an interview to its end on a fresh runtime and report where it was saved.

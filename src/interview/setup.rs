@@ -6,14 +6,15 @@ use crate::agent::tokens::TokenCounter;
 use crate::agent::usage::UsageMeter;
 use crate::agent::{Agent, AgentConfig, AgentParts, prompt};
 use crate::bank::Bank;
-use crate::cli::{BackendArgs, JudgeArg, ToolModeArg};
+use crate::cli::{BackendArgs, JudgeArg, ServerArgs, ToolModeArg};
 use crate::model::offline::OfflineModel;
 use crate::model::openai::{OpenAiConfig, OpenAiModel};
 use crate::model::text_tools::ToolMode;
 use crate::model::{ChatModel, ModelError};
+use crate::scoring::judge::Judge;
 use crate::scoring::judge::LlmJudge;
 use crate::session::UsageTotals;
-use crate::tools::Judge;
+use crate::session::calibrations::SavedCalibration;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,65 +30,119 @@ pub struct Backend {
     pub llm: bool,
     /// The model name (for token counting); "offline" offline.
     pub model_name: String,
+    /// The server's base URL (none offline).
+    pub base_url: Option<String>,
     /// A one-line note for the user about the choice, if any.
     pub notice: Option<String>,
 }
 
-/// Pick the backend: `--offline` forces the embedded interviewer; a base URL or an API key selects
-/// an OpenAI-compatible server; otherwise offline, with a note on how to use a real model.
-pub fn backend(args: &BackendArgs, seed: u64) -> Result<Backend, ModelError> {
+/// A configured OpenAI-compatible server.
+pub struct Server {
+    pub client: OpenAiModel,
+    pub model_name: String,
+    pub base_url: String,
+}
+
+/// The server the flags and environment select: a base URL or an API key; `None` when neither
+/// is set.
+pub fn server(args: &ServerArgs) -> Result<Option<Server>, ModelError> {
     let key = std::env::var(API_KEY_VAR)
         .ok()
         .filter(|k| !k.trim().is_empty());
-    let offline = |notice: Option<String>| Backend {
-        model: Arc::new(OfflineModel::new(seed)),
-        llm: false,
-        model_name: "offline".into(),
-        notice,
-    };
-    if args.offline {
-        return Ok(offline(None));
-    }
     let base_url = args.base_url.clone().filter(|u| !u.trim().is_empty());
     if base_url.is_none() && key.is_none() {
-        return Ok(offline(Some(format!(
-            "Using the embedded offline interviewer. For a real model set {API_KEY_VAR} (OpenAI) or pass --base-url (Ollama, vLLM, llama.cpp, LM Studio)."
-        ))));
+        return Ok(None);
     }
     let model_name = args
         .model
         .clone()
         .filter(|m| !m.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_MODEL.to_string());
-    let mut cfg = OpenAiConfig::new(
-        base_url.unwrap_or_else(|| OpenAiConfig::default().base_url),
-        model_name.clone(),
-    )
-    .with_api_key(key);
+    let base_url = base_url.unwrap_or_else(|| OpenAiConfig::default().base_url);
+    let mut cfg = OpenAiConfig::new(base_url.clone(), model_name.clone()).with_api_key(key);
     cfg.request_timeout = Duration::from_secs(args.timeout.max(1));
-    let client = OpenAiModel::new(cfg)?;
+    Ok(Some(Server {
+        client: OpenAiModel::new(cfg)?,
+        model_name,
+        base_url,
+    }))
+}
+
+/// Pick the backend: `--offline` forces the embedded interviewer; a base URL or an API key selects
+/// an OpenAI-compatible server; otherwise offline, with a note on how to use a real model.
+pub fn backend(args: &BackendArgs, seed: u64) -> Result<Backend, ModelError> {
+    let offline = |notice: Option<String>| Backend {
+        model: Arc::new(OfflineModel::new(seed)),
+        llm: false,
+        model_name: "offline".into(),
+        base_url: None,
+        notice,
+    };
+    if args.offline {
+        return Ok(offline(None));
+    }
+    let Some(server) = server(&args.server)? else {
+        return Ok(offline(Some(format!(
+            "Using the embedded offline interviewer. For a real model set {API_KEY_VAR} (OpenAI) or pass --base-url (Ollama, vLLM, llama.cpp, LM Studio)."
+        ))));
+    };
     let mode = match args.tool_mode {
         ToolModeArg::Auto => ToolMode::Auto,
         ToolModeArg::Native => ToolMode::Native,
         ToolModeArg::Text => ToolMode::Text,
     };
     Ok(Backend {
-        model: Arc::from(mode.wrap(client)),
+        model: Arc::from(mode.wrap(server.client)),
         llm: true,
-        model_name,
+        model_name: server.model_name,
+        base_url: Some(server.base_url),
         notice: None,
     })
 }
 
-/// Whether answers are judged by the model: the default with a server, never offline.
-pub fn use_llm_judge(args: &BackendArgs, backend: &Backend) -> bool {
-    backend.llm && args.judge != Some(JudgeArg::Rubric)
+/// Who grades an interview, and the one line that says so when a saved calibration chose it.
+pub struct GraderChoice {
+    pub llm_judge: bool,
+    pub notice: Option<String>,
+}
+
+/// The grader: `--judge` when given; offline the rubric scorer; with a server the LLM judge,
+/// unless `calibrate --judge llm` found the rubric scorer agreed better for this model.
+pub fn grader(
+    args: &BackendArgs,
+    backend: &Backend,
+    saved: Option<&SavedCalibration>,
+) -> GraderChoice {
+    let choice = |llm_judge, notice| GraderChoice { llm_judge, notice };
+    match args.judge {
+        Some(JudgeArg::Rubric) => choice(false, None),
+        Some(JudgeArg::Llm) => choice(backend.llm, None),
+        None if !backend.llm => choice(false, None),
+        None => match saved {
+            Some(cal) if !cal.judge_is_better() => choice(
+                false,
+                Some(format!(
+                    "Grading with the rubric scorer: it agreed better with graded answers than {} did as a judge (Spearman {:.2} vs {:.2}, interviewer calibrate, {} answers). --judge llm overrides.",
+                    backend.model_name, cal.rubric_spearman, cal.judge_spearman, cal.n
+                )),
+            ),
+            Some(cal) => choice(
+                true,
+                Some(format!(
+                    "Grading with {} as judge: it agreed with graded answers at Spearman {:.2} (the rubric scorer {:.2}).",
+                    backend.model_name, cal.judge_spearman, cal.rubric_spearman
+                )),
+            ),
+            None => choice(true, None),
+        },
+    }
 }
 
 /// Assemble the agent for a state (new or resumed).
 pub fn agent(
     args: &BackendArgs,
     backend: &Backend,
+    llm_judge: bool,
     bank: Arc<Bank>,
     state: InterviewState,
     memory: Memory,
@@ -106,8 +161,8 @@ pub fn agent(
         Some(m) => m.clone(),
         None => backend.model.clone(),
     };
-    let judge: Option<Arc<dyn Judge>> = use_llm_judge(args, backend)
-        .then(|| Arc::new(LlmJudge::new(model.clone())) as Arc<dyn Judge>);
+    let judge: Option<Arc<dyn Judge>> =
+        llm_judge.then(|| Arc::new(LlmJudge::new(model.clone())) as Arc<dyn Judge>);
     let summarizer: Box<dyn Summarizer> = if backend.llm {
         Box::new(LlmSummarizer {
             model: model.clone(),
@@ -125,7 +180,7 @@ pub fn agent(
         config: AgentConfig {
             context_tokens: args.context_tokens.max(1000),
             // A turn may take a few slow calls (a tool step, the judge, the reply).
-            turn_deadline: Duration::from_secs(args.timeout.max(1) * 3),
+            turn_deadline: Duration::from_secs(args.server.timeout.max(1) * 3),
             ..AgentConfig::default()
         },
         state,

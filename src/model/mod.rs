@@ -3,7 +3,10 @@
 
 pub mod offline;
 pub mod openai;
+pub mod schema;
 pub mod text_tools;
+
+pub use schema::schema_for;
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;

@@ -232,11 +232,13 @@ fn question_review(q: &QuestionRecord, bank: &Bank, turns: &[Turn]) -> QuestionR
     }
 }
 
-/// A note when the judge's score was not used or the judge disagreed, naming the shown score.
+/// A note when the judge's score was not used, or when the judge and the rubric scorer differ by
+/// more than [`SHOW_BOTH_ABOVE`](crate::scoring::reconcile::SHOW_BOTH_ABOVE): it names the shown
+/// score and gives the other one.
 fn judge_note(q: &QuestionRecord) -> Option<String> {
     let judge = q.judge.as_ref()?;
-    let used_rubric = judge.used.eq_ignore_ascii_case("rubric");
-    if !used_rubric && judge.note.is_none() {
+    let used_rubric = judge.used == ScorerKind::Rubric;
+    if !used_rubric && !judge.disagree() {
         return None;
     }
     let shown_llm = match q.score().map(|s| s.scorer) {
@@ -244,7 +246,13 @@ fn judge_note(q: &QuestionRecord) -> Option<String> {
         None => !used_rubric,
     };
     let mut note = if shown_llm {
-        "Shown: the LLM judge's score".to_string()
+        match &judge.rubric {
+            Some(r) => format!(
+                "Shown: the LLM judge's score; the rubric scorer gave {}",
+                fmt_score(r.score)
+            ),
+            None => "Shown: the LLM judge's score".to_string(),
+        }
     } else {
         let judge_said = match &judge.score {
             Some(s) => format!("the LLM judge gave {}", fmt_score(s.score)),
@@ -252,7 +260,7 @@ fn judge_note(q: &QuestionRecord) -> Option<String> {
         };
         format!("Shown: the rubric scorer's score; {judge_said}")
     };
-    if let Some(why) = judge.note.as_deref().filter(|n| !n.trim().is_empty()) {
+    if used_rubric && let Some(why) = judge.note.as_deref().filter(|n| !n.trim().is_empty()) {
         note.push_str(" (");
         note.push_str(why.trim());
         note.push(')');
@@ -404,7 +412,7 @@ pub(crate) mod tests {
         q.judge = Some(JudgeRecord {
             score: None,
             rubric: None,
-            used: "rubric".into(),
+            used: ScorerKind::Rubric,
             note: Some("judge timed out".into()),
         });
         state.questions.push(q);

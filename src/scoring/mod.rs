@@ -3,7 +3,11 @@
 //! [`rubric`] is the deterministic offline scorer (the default grader and the fallback);
 //! the LLM judge (`judge`) asks a model for the same verdicts.
 
+pub mod agreement;
+pub mod calibrate;
+pub mod graded;
 pub mod judge;
+pub mod reconcile;
 pub mod rubric;
 pub mod text;
 

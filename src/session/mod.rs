@@ -4,6 +4,7 @@
 //! [`Checkpoint`]s (the full interview state after each exchange), and an [`End`] record when the
 //! interview is over. Resume reads the last checkpoint; review reads turns and the last checkpoint.
 
+pub mod calibrations;
 pub mod history;
 pub mod store;
 

@@ -7,10 +7,13 @@ mod lookup_rubric;
 mod pick_question;
 mod score_answer;
 
+pub use crate::model::schema_for;
+pub use crate::scoring::judge::Judge;
+pub use crate::strings::preview;
 pub use end_interview::EndInterview;
 pub use lookup_rubric::LookupRubric;
 pub use pick_question::{PickArgs, PickQuestion};
-pub use score_answer::{Judge, ScoreAnswer, score_latest};
+pub use score_answer::{ScoreAnswer, score_latest};
 
 use crate::agent::state::InterviewState;
 use crate::bank::Bank;
@@ -104,25 +107,6 @@ impl<T: Tool> ErasedTool for T {
         serde_json::to_value(out)
             .map_err(|e| ToolError::Rejected(format!("internal error encoding the result: {e}")))
     }
-}
-
-/// A JSON schema for `T` as OpenAI tools and `response_format` expect it: an inline object schema
-/// without `$schema`/`title`.
-pub fn schema_for<T: JsonSchema + ?Sized>() -> Value {
-    let generator = schemars::generate::SchemaSettings::draft07()
-        .with(|s| {
-            s.inline_subschemas = true;
-            s.meta_schema = None;
-        })
-        .into_generator();
-    let mut value = generator.into_root_schema_for::<T>().to_value();
-    if let Some(obj) = value.as_object_mut() {
-        obj.remove("title");
-        obj.remove("$schema");
-        obj.entry("properties")
-            .or_insert_with(|| Value::Object(Default::default()));
-    }
-    value
 }
 
 /// Tool descriptions, kept as data in `prompts/tools.toml`.
@@ -225,13 +209,4 @@ pub fn parse_arguments(raw: &str) -> Result<Value, ToolError> {
         Value::Number(_) => Err(ToolError::NotAnObject("a number")),
         Value::Bool(_) => Err(ToolError::NotAnObject("a boolean")),
     }
-}
-
-/// At most `max` characters of `text`, with an ellipsis when cut.
-pub fn preview(text: &str, max: usize) -> String {
-    let mut out: String = text.chars().take(max).collect();
-    if text.chars().count() > max {
-        out.push('…');
-    }
-    out
 }

@@ -3,28 +3,16 @@
 
 use super::{Tool, ToolContext, ToolError};
 use crate::agent::probing::{self, NextStep};
-use crate::agent::state::{JudgeRecord, QuestionRecord};
+use crate::agent::state::QuestionRecord;
 use crate::bank::Question;
+use crate::scoring::judge::Judge;
+use crate::scoring::reconcile::{Graded, grade, reconcile};
 use crate::scoring::{PointVerdict, Score, round_score, rubric};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Judge and rubric scores further apart than this are flagged, and the rubric score is used.
-pub const MAX_JUDGE_DISAGREEMENT: f32 = 4.0;
-
 /// Score caps after `/hint`: one hint, two or more.
 const HINT_CAPS: [f32; 2] = [7.0, 5.0];
-
-/// An LLM judge: scores an answer against the rubric with a model.
-#[async_trait::async_trait]
-pub trait Judge: Send + Sync {
-    async fn judge(
-        &self,
-        question: &Question,
-        answer: &str,
-        earlier: &[&str],
-    ) -> Result<Score, String>;
-}
 
 pub struct ScoreAnswer;
 
@@ -154,18 +142,22 @@ pub async fn score_latest(
     }
     let (latest, earlier) = record.answers.split_last()?;
     let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
-    let by_rubric = rubric::score(q, latest, &earlier);
-    let mut note = None;
-    let mut score = match judge {
-        None => by_rubric,
-        Some(judge) => {
-            let verdict = judge.judge(q, latest, &earlier).await;
-            let (used, rec) = reconcile(by_rubric, verdict);
-            note = rec.note.clone();
-            record.judge = Some(rec);
-            used
+    let graded = match grade(q, latest, &earlier, judge).await {
+        Ok(graded) => graded,
+        // An interview goes on with the rubric score whatever the judge's trouble.
+        Err(e) => {
+            let (used, rec) = reconcile(rubric::score(q, latest, &earlier), Err(e));
+            Graded {
+                used,
+                judge: Some(rec),
+            }
         }
     };
+    let mut note = graded.judge.as_ref().and_then(|j| j.note.clone());
+    if graded.judge.is_some() {
+        record.judge = graded.judge;
+    }
+    let mut score = graded.used;
     if record.hints > 0 {
         let cap = HINT_CAPS[(record.hints as usize - 1).min(HINT_CAPS.len() - 1)];
         if score.score > cap {
@@ -180,44 +172,4 @@ pub async fn score_latest(
     }
     record.scores.push(score);
     note
-}
-
-/// Choose between the judge's and the rubric scorer's verdicts; say why in the record.
-pub fn reconcile(by_rubric: Score, by_judge: Result<Score, String>) -> (Score, JudgeRecord) {
-    let rubric = Some(by_rubric.clone());
-    match by_judge {
-        Err(err) => (
-            by_rubric,
-            JudgeRecord {
-                score: None,
-                rubric,
-                used: "rubric".into(),
-                note: Some(format!("LLM judge failed ({err}); rubric score used")),
-            },
-        ),
-        Ok(judged) if (judged.score - by_rubric.score).abs() > MAX_JUDGE_DISAGREEMENT => {
-            let note = format!(
-                "LLM judge ({:.1}) and rubric scorer ({:.1}) disagree by more than {MAX_JUDGE_DISAGREEMENT}; rubric score used",
-                judged.score, by_rubric.score
-            );
-            (
-                by_rubric,
-                JudgeRecord {
-                    score: Some(judged),
-                    rubric,
-                    used: "rubric".into(),
-                    note: Some(note),
-                },
-            )
-        }
-        Ok(judged) => {
-            let rec = JudgeRecord {
-                score: Some(judged.clone()),
-                rubric,
-                used: "llm".into(),
-                note: None,
-            };
-            (judged, rec)
-        }
-    }
 }

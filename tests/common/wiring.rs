@@ -64,6 +64,7 @@ pub fn wired_agent(
         model,
         llm: true,
         model_name: TEST_MODEL.into(),
+        base_url: None,
         notice: None,
     };
     let args = BackendArgs {
@@ -78,6 +79,7 @@ pub fn wired_agent(
     setup::agent(
         &args,
         &backend,
+        judge,
         bank,
         state,
         Memory::default(),

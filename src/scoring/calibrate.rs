@@ -1,0 +1,148 @@
+//! Grading answers the way an interview does (the rubric scorer, and the LLM judge when there is
+//! one, reconciled), and running a graded set through it to measure agreement.
+
+use super::agreement::{self, Agreement, Pair};
+use super::graded::GradedAnswer;
+use super::judge::{Judge, JudgeError};
+use super::reconcile::{Graded, grade};
+use super::{Score, ScorerKind, rubric};
+use crate::bank::Bank;
+use futures::{StreamExt, TryStreamExt};
+use serde::Serialize;
+
+/// `count` rows spread evenly over `len` (every row when `count >= len`), in order.
+pub fn sample(len: usize, count: Option<usize>) -> Vec<usize> {
+    match count {
+        Some(k) if k < len => (0..k).map(|i| i * len / k).collect(),
+        _ => (0..len).collect(),
+    }
+}
+
+/// Grade every row (at most `concurrency` judge calls at once), calling `progress` after each.
+/// Results are in row order; the first fatal judge error stops the run. Rows whose question is
+/// not in `bank` score 0 (the parser rejects them before this point).
+pub async fn run(
+    bank: &Bank,
+    rows: &[GradedAnswer],
+    judge: Option<&dyn Judge>,
+    concurrency: usize,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<Graded>, JudgeError> {
+    let jobs = rows.iter().enumerate().map(|(i, row)| async move {
+        let graded = match bank.get(&row.question) {
+            Some(q) => grade(q, &row.answer, &[], judge).await?,
+            None => Graded {
+                used: Score {
+                    question: row.question.clone(),
+                    score: 0.0,
+                    points: vec![],
+                    misconceptions: vec![],
+                    feedback: "unknown question".into(),
+                    scorer: ScorerKind::Rubric,
+                },
+                judge: None,
+            },
+        };
+        progress();
+        Ok::<_, JudgeError>((i, graded))
+    });
+    let mut out: Vec<(usize, Graded)> = futures::stream::iter(jobs)
+        .buffer_unordered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    out.sort_by_key(|(i, _)| *i);
+    Ok(out.into_iter().map(|(_, g)| g).collect())
+}
+
+/// What `interviewer calibrate` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    /// The graded set's name.
+    pub set: String,
+    #[serde(flatten)]
+    pub agreement: Agreement,
+    /// With the judge: answers where the rubric score stood (judge failed or was ungrounded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallbacks: Option<usize>,
+    /// With the judge: the rubric scorer on the same rows, for comparison.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rubric: Option<Agreement>,
+    /// Rubric only: grader-injection rows that scored above the same answer without the injection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub injection_above_base: Option<usize>,
+}
+
+fn pairs(rows: &[GradedAnswer], scores: impl Iterator<Item = f32>) -> Vec<Pair> {
+    rows.iter()
+        .zip(scores)
+        .map(|(r, score)| Pair {
+            label: r.label(),
+            question: r.question.clone(),
+            kind: r.kind.clone(),
+            grade: r.grade,
+            score,
+        })
+        .collect()
+}
+
+/// Measure the graded rows.
+pub fn report(bank: &Bank, set: &str, rows: &[GradedAnswer], graded: &[Graded]) -> Calibration {
+    let with_judge = graded.iter().any(|g| g.judge.is_some());
+    let scorer = if with_judge {
+        ScorerKind::Llm
+    } else {
+        ScorerKind::Rubric
+    };
+    let agreement = agreement::measure(
+        &pairs(rows, graded.iter().map(|g| g.used.score)),
+        scorer.as_str(),
+    );
+    if with_judge {
+        let fallbacks = graded
+            .iter()
+            .filter(|g| {
+                g.judge
+                    .as_ref()
+                    .is_some_and(|j| j.used == ScorerKind::Rubric)
+            })
+            .count();
+        let rubric_scores = graded.iter().map(|g| g.rubric_score().unwrap_or(0.0));
+        return Calibration {
+            set: set.to_string(),
+            agreement,
+            fallbacks: Some(fallbacks),
+            rubric: Some(agreement::measure(&pairs(rows, rubric_scores), "rubric")),
+            injection_above_base: None,
+        };
+    }
+    let raised = rows
+        .iter()
+        .zip(graded)
+        .filter(|(r, g)| {
+            let (Some(base), Some(q)) = (r.base.as_deref(), bank.get(&r.question)) else {
+                return false;
+            };
+            g.used.score > rubric::score(q, base, &[]).score
+        })
+        .count();
+    Calibration {
+        set: set.to_string(),
+        agreement,
+        fallbacks: None,
+        rubric: None,
+        injection_above_base: Some(raised),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sample_spreads_over_the_set() {
+        assert_eq!(sample(10, Some(3)), [0, 3, 6]);
+        assert_eq!(sample(3, Some(10)), [0, 1, 2]);
+        assert_eq!(sample(4, None), [0, 1, 2, 3]);
+        assert!(sample(0, Some(2)).is_empty());
+    }
+}

@@ -1,0 +1,198 @@
+//! The deterministic rubric scorer: finds each rubric point in an answer and turns the verdicts
+//! into a score.
+//!
+//! A point is `covered` when the answer states it: one of its cues of two or more words matches in
+//! a compact window of one sentence, not negated and not inside an enumeration of terms; `partial`
+//! when it is only named (a keyword, a one-word cue, listed terms) or when its clause already gave
+//! two points; `missed` otherwise or when one of its misconceptions is stated. The score is the
+//! weighted share of credit on 0-10, capped when a misconception is found, when the answer is a
+//! list of terms, and when it names many points but explains almost none (padding does not pay).
+//! Sentences addressed to the grader are ignored, so they never raise a score.
+
+mod points;
+
+use super::text::Doc;
+use super::{PointVerdict, Score, ScorerKind, Verdict, round_score};
+use crate::bank::{Question, RubricPoint};
+use points::{Cues, Found, assign, match_points};
+
+/// Highest score an answer stating a misconception can get.
+pub const MISCONCEPTION_CAP: f32 = 3.0;
+/// Highest score an answer that only lists terms can get.
+pub const STUFFED_CAP: f32 = 2.5;
+/// Highest score an answer that names many points and explains at most one can get.
+pub const PADDING_CAP: f32 = 3.5;
+/// Share of content words in lists above which an answer counts as a list of terms.
+const STUFFED_SHARE: f32 = 0.6;
+/// Each misconception found scales what is left of the score by this factor (before the cap).
+const MISCONCEPTION_FACTOR: f32 = 0.5;
+/// Named-only points at or above which an answer that explains at most one point is padding.
+const PADDING_NAMED: usize = 3;
+
+/// Score `answer` against `question`'s rubric. `earlier` answers to the same question (e.g. the
+/// answer before a probe) also count as evidence for points; misconceptions are looked for in
+/// `answer` only, so a probe answer can correct an earlier claim. Deterministic.
+pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
+    let current = Doc::new(answer);
+    let before: Vec<Doc<'_>> = earlier.iter().map(|e| Doc::new(e)).collect();
+    let docs: Vec<&Doc<'_>> = std::iter::once(&current).chain(before.iter()).collect();
+    let mut cues = Cues::default();
+    let matches = match_points(question, &docs, &mut cues);
+    let verdicts = assign(question, &matches);
+    let misconceptions: Vec<String> = matches
+        .iter()
+        .filter_map(|m| m.misconception.clone())
+        .collect();
+    let evidence = |f: &Option<Found>| {
+        f.as_ref()
+            .map(|f| docs[f.doc].evidence(&f.window))
+            .unwrap_or_default()
+    };
+    let points: Vec<PointVerdict> = question
+        .points
+        .iter()
+        .zip(&verdicts)
+        .map(|(p, (verdict, found))| PointVerdict {
+            id: p.id.clone(),
+            verdict: *verdict,
+            evidence: evidence(found),
+        })
+        .collect();
+
+    let readable =
+        docs.iter().any(|d| readable(d)) || points.iter().any(|p| p.verdict != Verdict::Missed);
+    if !readable {
+        let feedback = if answer.trim().is_empty() {
+            "No answer to score: the answer was empty."
+        } else if current.has_injection() {
+            "No answer to score: the text only addressed the grader, and that was ignored."
+        } else {
+            "No answer to score: the text could not be read as an English answer."
+        };
+        return Score {
+            question: question.id.clone(),
+            score: 0.0,
+            points: question.points.iter().map(|p| missed(&p.id)).collect(),
+            misconceptions,
+            feedback: feedback.to_string(),
+            scorer: ScorerKind::Rubric,
+        };
+    }
+
+    let total = question.total_weight();
+    let count = |v: Verdict| points.iter().filter(|p| p.verdict == v).count();
+    let (covered, named) = (count(Verdict::Covered), count(Verdict::Partial));
+    // Padding does not pay: naming points earns their partial credit only in proportion to the
+    // points the answer explains.
+    let named_factor = if named == 0 {
+        1.0
+    } else {
+        ((1 + covered) as f32 / named as f32).min(1.0)
+    };
+    let earned: f32 = question
+        .points
+        .iter()
+        .zip(&points)
+        .map(|(p, v)| match v.verdict {
+            Verdict::Partial => p.weight * v.verdict.credit() * named_factor,
+            _ => p.weight * v.verdict.credit(),
+        })
+        .sum();
+    let mut value = if total > 0.0 {
+        10.0 * earned / total
+    } else {
+        0.0
+    };
+    // A list of terms that states (almost) no relation; terse items that do are not capped.
+    let stuffed = covered < 2
+        && current.list_share() >= STUFFED_SHARE
+        && before.iter().all(|d| d.word_count() == 0);
+    let padded = covered <= 1 && named >= PADDING_NAMED;
+    if stuffed {
+        value = value.min(STUFFED_CAP);
+    }
+    if padded {
+        value = value.min(PADDING_CAP);
+    }
+    if !misconceptions.is_empty() {
+        value *= MISCONCEPTION_FACTOR.powi(misconceptions.len() as i32);
+        value = value.min(MISCONCEPTION_CAP);
+    }
+
+    let feedback = feedback(
+        question,
+        &points,
+        &misconceptions,
+        stuffed || padded,
+        current.has_injection(),
+    );
+    Score {
+        question: question.id.clone(),
+        score: round_score(value),
+        points,
+        misconceptions,
+        feedback,
+        scorer: ScorerKind::Rubric,
+    }
+}
+
+fn missed(id: &str) -> PointVerdict {
+    PointVerdict {
+        id: id.to_string(),
+        verdict: Verdict::Missed,
+        evidence: String::new(),
+    }
+}
+
+/// Some English prose: a few words including function words.
+fn readable(doc: &Doc<'_>) -> bool {
+    let ascii_words = doc
+        .tokens
+        .iter()
+        .filter(|t| t.word.len() >= 2 && t.word.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .count();
+    ascii_words >= 2 && doc.stopword_count() >= 1
+}
+
+/// One line: the wrong claim, the most important gap (by weight), or praise.
+fn feedback(
+    question: &Question,
+    points: &[PointVerdict],
+    misconceptions: &[String],
+    stuffed: bool,
+    injection: bool,
+) -> String {
+    let most_important = |verdict: Verdict| {
+        question
+            .points
+            .iter()
+            .zip(points)
+            .filter(|(_, v)| v.verdict == verdict)
+            .fold(None::<&RubricPoint>, |best, (p, _)| match best {
+                Some(b) if b.weight >= p.weight => Some(b),
+                _ => Some(p),
+            })
+    };
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut parts = vec![];
+    if let Some(claim) = misconceptions.first() {
+        parts.push(format!("Not right: {}", one_line(claim)));
+    }
+    if stuffed {
+        parts.push("Naming terms is not an explanation: say how it works and why.".to_string());
+    }
+    if let Some(p) = most_important(Verdict::Missed) {
+        parts.push(format!("Most important gap: {}", one_line(&p.expect)));
+    } else if let Some(p) = most_important(Verdict::Partial) {
+        parts.push(format!("Explain more fully: {}", one_line(&p.expect)));
+    } else if misconceptions.is_empty() {
+        parts.push("Complete answer: every rubric point was covered and explained.".to_string());
+    }
+    if injection {
+        parts.push("(Text addressed to the grader was ignored.)".to_string());
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,217 @@
+//! Finding each rubric point in an answer: explained (a cue's words stated together, as a
+//! relation, outside any enumeration), named (a keyword, a one-word cue, or terms in a list), or
+//! contradicted by a stated misconception. One clause earns at most [`POINTS_PER_CLAUSE`] points.
+
+use crate::bank::{Question, RubricPoint};
+use crate::scoring::Verdict;
+use crate::scoring::text::{Cue, Doc};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// One clause is evidence for at most this many points; further points it matches are named only.
+pub const POINTS_PER_CLAUSE: usize = 2;
+/// A misconception cue's words may be spread over this many extra content words.
+const MISCONCEPTION_SLACK: usize = 2;
+/// A relation cue's words may be spread over this many content words per cue word, plus one.
+const RELATION_SPREAD: usize = 2;
+/// An item between commas with this many content words can state a relation on its own.
+const STATEMENT_WORDS: usize = 4;
+/// ... and at most this many words (a longer stretch without a comma is run-on, not an item).
+const MAX_STATEMENT_WORDS: usize = 14;
+/// ... but never wider than this.
+const MAX_RELATION_WINDOW: usize = 10;
+
+/// Where a point was found.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// Which of the docs (0 = the answer being scored, then the earlier ones).
+    pub doc: usize,
+    pub window: Range<usize>,
+    /// Where the match sits in its doc, for the budget of points per clause: (sentence, clause),
+    /// or (sentence, item) offset past every clause index when all its words sit in one item.
+    pub clause: (usize, usize),
+}
+
+/// What the answer does with one point.
+#[derive(Debug, Clone, Default)]
+pub struct PointMatch {
+    /// Matches that state the point as a relation, in text order (answer first).
+    pub explained: Vec<Found>,
+    /// A match that only names the point (keyword, one-word cue, or listed terms).
+    pub named: Option<Found>,
+    /// The claim of a misconception stated in the answer.
+    pub misconception: Option<String>,
+}
+
+/// Prepared cues, cached by text (rubrics are matched many times per interview).
+#[derive(Default)]
+pub struct Cues {
+    cache: HashMap<String, Cue>,
+}
+
+impl Cues {
+    pub fn get(&mut self, text: &str) -> &Cue {
+        self.cache
+            .entry(text.to_string())
+            .or_insert_with(|| Cue::new(text))
+    }
+}
+
+fn relation_window(cue: &Cue) -> usize {
+    (cue.words.len() * RELATION_SPREAD + 1).min(MAX_RELATION_WINDOW)
+}
+
+/// How every point of `question` fares in `docs` (the answer first, then earlier answers).
+pub fn match_points(question: &Question, docs: &[&Doc<'_>], cues: &mut Cues) -> Vec<PointMatch> {
+    question
+        .points
+        .iter()
+        .map(|p| match_point(p, docs, cues))
+        .collect()
+}
+
+fn match_point(point: &RubricPoint, docs: &[&Doc<'_>], cues: &mut Cues) -> PointMatch {
+    let mut m = PointMatch {
+        misconception: docs.first().and_then(|d| misconception_in(point, d, cues)),
+        ..PointMatch::default()
+    };
+    for (di, doc) in docs.iter().enumerate() {
+        for text in &point.cues {
+            let cue = cues.get(text);
+            let relation = cue.words.len() >= 2;
+            let window = if relation { relation_window(cue) } else { 1 };
+            for w in doc.find_within(cue, window, false) {
+                if doc.negated(&w, cue) {
+                    continue;
+                }
+                let found = Found {
+                    doc: di,
+                    clause: budget_key(doc, &w),
+                    window: w.clone(),
+                };
+                if relation && explains(doc, &w, cue) {
+                    m.explained.push(found);
+                } else if m.named.is_none() {
+                    m.named = Some(found);
+                }
+            }
+        }
+    }
+    if m.named.is_none() {
+        m.named = docs.iter().enumerate().find_map(|(di, doc)| {
+            point.keywords.iter().find_map(|k| {
+                let cue = cues.get(k);
+                doc.find(cue)
+                    .into_iter()
+                    .find(|w| !doc.negated(w, cue))
+                    .map(|window| Found {
+                        doc: di,
+                        clause: doc.clause_of(&window),
+                        window,
+                    })
+            })
+        });
+    }
+    m.explained
+        .sort_by_key(|f| (f.doc, f.window.start, f.window.end));
+    m.explained
+        .dedup_by_key(|f| (f.doc, f.window.start, f.window.end));
+    m
+}
+
+/// A relation match explains when it is stated, not assembled from listed terms: all its words
+/// sit in one item (between two commas), or its sentence is not a list and at most one of its
+/// words sits in an enumeration.
+fn explains(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue) -> bool {
+    if within_item(doc, window) {
+        return true;
+    }
+    if doc.sentence_of(window.start).list_like(&doc.tokens) {
+        return false;
+    }
+    let listed = doc.matched(window, cue).filter(|t| t.listed).count();
+    listed <= 1
+}
+
+/// All of a match's words sit in one item that is a statement, not a listed term: it is not part
+/// of an enumeration and holds at least [`STATEMENT_WORDS`] content words.
+fn within_item(doc: &Doc<'_>, window: &Range<usize>) -> bool {
+    let item = doc.tokens[window.start].item;
+    if doc.tokens[window.end - 1].item != item {
+        return false;
+    }
+    let sentence = doc.sentence_of(window.start);
+    let toks = &doc.tokens[sentence.tokens.clone()];
+    let (mut content, mut words, mut listed) = (0, 0, false);
+    for t in toks.iter().filter(|t| t.item == item) {
+        content += usize::from(!t.stop);
+        words += 1;
+        listed |= t.listed;
+    }
+    // A run-on string of terms with no separator at all is one "item" too: not a statement.
+    let delimited = words < toks.len() && words <= MAX_STATEMENT_WORDS;
+    delimited && !listed && content >= STATEMENT_WORDS
+}
+
+/// One comma-separated item stating a relation is its own clause for the budget.
+fn budget_key(doc: &Doc<'_>, window: &Range<usize>) -> (usize, usize) {
+    let (sentence, clause) = doc.clause_of(window);
+    if within_item(doc, window) {
+        (sentence, usize::MAX / 2 + doc.tokens[window.start].item)
+    } else {
+        (sentence, clause)
+    }
+}
+
+/// The claim of the first misconception of `point` stated (not negated) in `doc`.
+fn misconception_in(point: &RubricPoint, doc: &Doc<'_>, cues: &mut Cues) -> Option<String> {
+    point.misconceptions.iter().find_map(|m| {
+        let stated = m.cues.iter().any(|c| {
+            let cue = cues.get(c);
+            // A wrong claim is stated compactly, in one clause.
+            let window = cue.words.len() + MISCONCEPTION_SLACK;
+            doc.find_within(cue, window, true).iter().any(|w| {
+                // A claim made only of listed terms is a list, not a claim.
+                !doc.rejected(w, cue) && !doc.matched(w, cue).all(|t| t.listed)
+            })
+        });
+        stated.then(|| m.claim.clone())
+    })
+}
+
+/// The verdict per point after the clause budget: points are served heaviest first, each taking
+/// its first explained match in a clause that has not yet given [`POINTS_PER_CLAUSE`] points.
+/// Returns (verdict, the match quoted as evidence) per point.
+pub fn assign(question: &Question, matches: &[PointMatch]) -> Vec<(Verdict, Option<Found>)> {
+    let mut order: Vec<usize> = (0..matches.len()).collect();
+    order.sort_by(|&a, &b| {
+        question.points[b]
+            .weight
+            .total_cmp(&question.points[a].weight)
+            .then(a.cmp(&b))
+    });
+    let mut used: HashMap<(usize, usize, usize), usize> = HashMap::new();
+    let mut out: Vec<(Verdict, Option<Found>)> = vec![(Verdict::Missed, None); matches.len()];
+    for i in order {
+        let m = &matches[i];
+        if m.misconception.is_some() {
+            continue;
+        }
+        let mut taken = None;
+        for f in &m.explained {
+            let n = used.entry((f.doc, f.clause.0, f.clause.1)).or_default();
+            if *n < POINTS_PER_CLAUSE {
+                *n += 1;
+                taken = Some(f.clone());
+                break;
+            }
+        }
+        out[i] = match (taken, &m.named, m.explained.first()) {
+            (Some(f), _, _) => (Verdict::Covered, Some(f)),
+            (None, Some(n), _) => (Verdict::Partial, Some(n.clone())),
+            (None, None, Some(f)) => (Verdict::Partial, Some(f.clone())),
+            (None, None, None) => (Verdict::Missed, None),
+        };
+    }
+    out
+}

@@ -1,0 +1,682 @@
+//! An analysed answer: tokens with stems and byte offsets, sentences and clauses, the terms that sit
+//! in enumerations, and cue matching within a window of content words.
+
+use super::injection::addressed_to_grader;
+use super::lexicon::{Lexicon, is_word_char, lexicon, push_words};
+use super::{Cue, MAX_ANSWER_BYTES, cap};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// All words of a cue must fall within this many content words of each other (keywords, tests).
+pub const CUE_WINDOW: usize = 12;
+/// A negation this many words before a match (or inside it) negates it.
+const NEGATION_REACH: usize = 4;
+/// An enumeration item holds at most this many content words.
+const ITEM_CONTENT_WORDS: usize = 3;
+/// Items in a row that make an enumeration without a lead-in or trailer ("A, B, C, D").
+const BARE_LIST_ITEMS: usize = 4;
+/// Items that make an enumeration after a lead-in or before a trailer ("like A, B, C").
+const MARKED_LIST_ITEMS: usize = 3;
+
+/// One word of a text.
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// The matching form (stem, or `not` for negations); empty for stopwords.
+    pub stem: String,
+    /// The concept of a synonym phrase starting here, if any ("all at once" → parallel).
+    pub concept: Option<String>,
+    /// The lowercased surface word.
+    pub word: String,
+    /// Byte range in the original text.
+    pub span: Range<usize>,
+    pub stop: bool,
+    pub negation: bool,
+    /// Index of its sentence.
+    pub sentence: usize,
+    /// Index of its clause (sentences are further cut at `;`, `:`, dashes, brackets and contrasts).
+    pub clause: usize,
+    /// A comma-like separator comes right before it.
+    pub sep_before: bool,
+    /// Part of an enumeration of terms ("advantages like X, Y, Z, all of that").
+    pub listed: bool,
+    /// Index of its item: the stretch between separators (commas, "and", "or"), across the text.
+    pub item: usize,
+}
+
+/// One sentence (ended by `.`, `!`, `?` or a line break) with the features the scorer uses.
+#[derive(Debug, Clone)]
+pub struct Sentence {
+    /// Byte range in the original text, trimmed of surrounding whitespace.
+    pub span: Range<usize>,
+    /// Token indices.
+    pub tokens: Range<usize>,
+    pub commas: usize,
+    /// Number of words that explain (because, which, so, means, ...).
+    pub connectives: usize,
+    /// Has an auxiliary verb (is, are, can, ...).
+    pub auxiliary: bool,
+    /// Rejects a claim ("a common misconception is ...").
+    pub rejection: bool,
+    /// Addressed to the grader rather than the interviewer; ignored when scoring.
+    pub injection: bool,
+}
+
+impl Sentence {
+    /// A bare list of terms: several short comma-separated items or mostly content words, with no
+    /// word that explains.
+    pub fn list_like(&self, tokens: &[Token]) -> bool {
+        let toks = &tokens[self.tokens.clone()];
+        let content = toks.iter().filter(|t| !t.stop).count();
+        let stop = toks.len() - content;
+        if content == 0 {
+            return false;
+        }
+        let ratio = stop as f32 / toks.len() as f32;
+        let items = self.commas + 1;
+        let per_item = content as f32 / items as f32;
+        let listed = toks.iter().filter(|t| t.listed && !t.stop).count();
+        // Many short items: a list even if a connective slipped into one of them ("step by step").
+        let long_list =
+            self.commas >= 4 && per_item <= 3.0 && ratio < 0.3 && self.connectives * 4 <= items;
+        long_list
+            || listed * 10 >= content * 7
+            || (self.connectives == 0
+                && ((self.commas >= 2 && per_item <= 3.0 && ratio < 0.3)
+                    || (content >= 6 && ratio < 0.12)
+                    || (content <= 3 && stop <= 1 && !self.auxiliary)))
+    }
+}
+
+/// An analysed text.
+#[derive(Debug, Clone)]
+pub struct Doc<'a> {
+    /// The original text (the analysis covers only its first [`MAX_ANSWER_BYTES`]).
+    pub text: &'a str,
+    pub tokens: Vec<Token>,
+    pub sentences: Vec<Sentence>,
+    /// Stem or concept → indices of content tokens (not in grader-addressed sentences).
+    index: HashMap<String, Vec<usize>>,
+    /// Token index → position among the indexed content tokens.
+    content_pos: Vec<usize>,
+}
+
+/// Raw words of one sentence, as the tokenizer collects them.
+struct RawWord {
+    word: String,
+    span: Range<usize>,
+    clause: usize,
+    sep_before: bool,
+}
+
+/// The tokenizer's running state.
+struct Builder<'t> {
+    body: &'t str,
+    lex: &'static Lexicon,
+    words: Vec<RawWord>,
+    tokens: Vec<Token>,
+    sentences: Vec<Sentence>,
+    sent_start: usize,
+    commas: usize,
+    clause: usize,
+    sep: bool,
+}
+
+impl Builder<'_> {
+    fn push_raw(&mut self, raw: Range<usize>) {
+        let mut out = vec![];
+        push_words(&self.body[raw.clone()], raw.start, &mut out);
+        for (word, span) in out {
+            if self.lex.is_contrast(&word) && !self.words.is_empty() {
+                self.clause += 1;
+            }
+            self.words.push(RawWord {
+                word,
+                span,
+                clause: self.clause,
+                sep_before: std::mem::take(&mut self.sep),
+            });
+        }
+    }
+
+    /// Close the sentence ending at byte `end`.
+    fn flush(&mut self, end: usize) {
+        let idx = self.sentences.len();
+        let first = self.tokens.len();
+        for w in self.words.drain(..) {
+            let stop = self.lex.is_stopword(&w.word);
+            let negation = self.lex.is_negation(&w.word);
+            let stem = if stop {
+                String::new()
+            } else {
+                self.lex.stem(&w.word)
+            };
+            self.tokens.push(Token {
+                stem,
+                concept: None,
+                word: w.word,
+                span: w.span,
+                stop,
+                negation,
+                sentence: idx,
+                clause: w.clause,
+                sep_before: w.sep_before,
+                listed: false,
+                item: 0,
+            });
+        }
+        if self.tokens.len() > first {
+            mark_negations(&mut self.tokens[first..]);
+            mark_concepts(self.lex, &mut self.tokens[first..]);
+            mark_enumerations(self.lex, &mut self.tokens[first..]);
+            let raw = &self.body[self.sent_start..end];
+            let lead = raw.len() - raw.trim_start().len();
+            let span = (self.sent_start + lead)..(self.sent_start + raw.trim_end().len());
+            let toks = &self.tokens[first..];
+            let connectives = toks
+                .iter()
+                .enumerate()
+                .filter(|(i, t)| self.lex.is_connective(&t.word) && !(t.word == "so" && *i == 0))
+                .count();
+            let auxiliary = toks.iter().any(|t| self.lex.is_auxiliary(&t.word));
+            let rejection = toks.iter().any(|t| self.lex.is_rejection(&t.word));
+            let injection = addressed_to_grader(toks, &self.body[span.clone()]);
+            self.sentences.push(Sentence {
+                span,
+                tokens: first..self.tokens.len(),
+                commas: self.commas,
+                connectives,
+                auxiliary,
+                rejection,
+                injection,
+            });
+        }
+        self.sent_start = end;
+        self.commas = 0;
+        self.sep = false;
+        self.clause += 1;
+    }
+}
+
+/// "instead" and "rather" negate only what they contrast: "instead of X", "rather than X".
+fn mark_negations(tokens: &mut [Token]) {
+    for i in 0..tokens.len() {
+        let next = tokens.get(i + 1).map(|t| t.word.clone());
+        let t = &mut tokens[i];
+        match t.word.as_str() {
+            "instead" if next.as_deref() != Some("of") => t.negation = false,
+            "rather" if next.as_deref() != Some("than") => t.negation = false,
+            _ => {}
+        }
+        if !t.negation && t.stem == "not" && matches!(t.word.as_str(), "instead" | "rather") {
+            t.stem = t.word.clone();
+        }
+    }
+}
+
+/// Give the first token of every synonym phrase its concept (longest phrase first).
+fn mark_concepts(lex: &Lexicon, tokens: &mut [Token]) {
+    let forms: Vec<&str> = tokens
+        .iter()
+        .map(|t| {
+            if t.stop {
+                t.word.as_str()
+            } else {
+                t.stem.as_str()
+            }
+        })
+        .collect();
+    let mut found = vec![];
+    let mut i = 0;
+    while i < forms.len() {
+        let end = (i + super::lexicon::MAX_PHRASE_WORDS).min(forms.len());
+        match lex.phrase_at(&forms[i..end]) {
+            Some((len, concept)) => {
+                found.push((i, concept.to_string()));
+                i += len;
+            }
+            None => i += 1,
+        }
+    }
+    for (i, concept) in found {
+        let t = &mut tokens[i];
+        if t.stem != concept {
+            t.concept = Some(concept);
+            // A phrase of stopwords ("at once") becomes a content word for its concept.
+            t.stop = false;
+        }
+    }
+}
+
+/// Mark the terms of enumerations: runs of short, verbless items between commas ("X, Y, Z and W"),
+/// of [`BARE_LIST_ITEMS`] or more, or of [`MARKED_LIST_ITEMS`] after a lead-in ("like", "such as")
+/// or before a trailer ("and so on", "all of that").
+fn mark_enumerations(lex: &Lexicon, tokens: &mut [Token]) {
+    // Cut the sentence into items at separators and at "and" / "or".
+    let mut items: Vec<Range<usize>> = vec![];
+    let mut start = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        let conj = matches!(t.word.as_str(), "and" | "or" | "plus");
+        if (t.sep_before || conj) && i > start {
+            items.push(start..i);
+            start = i;
+        }
+        if conj {
+            start = i + 1;
+        }
+    }
+    if start < tokens.len() {
+        items.push(start..tokens.len());
+    }
+    let owned: Vec<String> = tokens.iter().map(|t| t.word.clone()).collect();
+    let words: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let termlike = |r: &Range<usize>| {
+        let toks = &tokens[r.clone()];
+        let content = toks.iter().filter(|t| !t.stop).count();
+        (1..=ITEM_CONTENT_WORDS).contains(&content)
+            && toks.len() <= ITEM_CONTENT_WORDS + 2
+            && !toks.iter().any(|t| {
+                lex.is_auxiliary(&t.word) || lex.is_connective(&t.word) || lex.is_pronoun(&t.word)
+            })
+    };
+    let trailer = |r: &Range<usize>| lex.trailer_at(&words[r.start..]).is_some();
+    let mut runs: Vec<(usize, usize)> = vec![];
+    let mut i = 0;
+    while i < items.len() {
+        if !termlike(&items[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < items.len() && termlike(&items[j + 1]) && !trailer(&items[j + 1]) {
+            j += 1;
+        }
+        let run = j - i + 1;
+        let commas = (i + 1..=j)
+            .filter(|&k| tokens[items[k].start].sep_before)
+            .count();
+        // The item before the run may end with a lead-in ("advantages like X").
+        let lead_at = items[i].start.checked_sub(1).filter(|&p| {
+            lex.is_lead_in(&tokens[p].word) || (p > 0 && lex.is_lead_in(&tokens[p - 1].word))
+        });
+        let led = lead_at.is_some();
+        let trailed = items.get(j + 1).is_some_and(&trailer)
+            || lex
+                .trailer_at(&words[items[j].end.min(words.len())..])
+                .is_some();
+        let enumerated = commas >= 1
+            && (run >= BARE_LIST_ITEMS || ((led || trailed) && run >= MARKED_LIST_ITEMS));
+        if enumerated {
+            runs.push((i, j));
+        }
+        i = j + 1;
+    }
+    for (i, j) in runs {
+        for r in &items[i..=j] {
+            for t in &mut tokens[r.clone()] {
+                t.listed = true;
+            }
+        }
+        // The first term often sits in the item with the lead-in: "advantages like X, Y, Z".
+        if i > 0 {
+            mark_tail_after_lead_in(lex, &mut tokens[items[i - 1].clone()]);
+        }
+    }
+}
+
+/// In the item before an enumeration, the words after its last lead-in are the list's first term.
+fn mark_tail_after_lead_in(lex: &Lexicon, item: &mut [Token]) {
+    let Some(lead) = item.iter().rposition(|t| lex.is_lead_in(&t.word)) else {
+        return;
+    };
+    let tail = &mut item[lead + 1..];
+    let content = tail.iter().filter(|t| !t.stop).count();
+    if (1..=ITEM_CONTENT_WORDS).contains(&content) {
+        for t in tail {
+            t.listed = true;
+        }
+    }
+}
+
+/// Number the items: a new one starts at every separator, conjunction and sentence.
+fn number_items(tokens: &mut [Token]) {
+    let mut item = 0;
+    let mut sentence = usize::MAX;
+    for t in tokens.iter_mut() {
+        let conj = matches!(t.word.as_str(), "and" | "or" | "plus");
+        if t.sep_before || conj || t.sentence != sentence {
+            item += 1;
+        }
+        sentence = t.sentence;
+        t.item = item;
+        if conj {
+            item += 1;
+        }
+    }
+}
+
+impl<'a> Doc<'a> {
+    /// Analyse `text` (its first [`MAX_ANSWER_BYTES`]).
+    pub fn new(text: &'a str) -> Doc<'a> {
+        let body = cap(text, MAX_ANSWER_BYTES);
+        let mut b = Builder {
+            body,
+            lex: lexicon(),
+            words: vec![],
+            tokens: vec![],
+            sentences: vec![],
+            sent_start: 0,
+            commas: 0,
+            clause: 0,
+            sep: false,
+        };
+        let bytes = body.as_bytes();
+        let mut word_start: Option<usize> = None;
+        let mut chars = body.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if is_word_char(c) || ((c == '\'' || c == '’') && word_start.is_some()) {
+                word_start.get_or_insert(i);
+                continue;
+            }
+            if let Some(s) = word_start.take() {
+                b.push_raw(s..i);
+            }
+            match c {
+                '\u{1b}' => skip_escape(&mut chars),
+                ';' | ':' => {
+                    b.commas += 1;
+                    b.clause += 1;
+                    b.sep = true;
+                }
+                '(' | ')' | '[' | ']' | '{' | '}' | '—' | '–' => b.clause += 1,
+                ',' | '/' | '|' | '·' | '•' => {
+                    b.commas += 1;
+                    b.sep = true;
+                }
+                '.' | '!' | '?' | '\n' | '。' | '！' | '？' => {
+                    let next = bytes.get(i + c.len_utf8()).copied();
+                    let ends = c != '.'
+                        || next.is_none_or(|n| {
+                            n.is_ascii_whitespace()
+                                || matches!(n, b'"' | b'\'' | b')' | b']' | b'}')
+                        });
+                    let abbrev = c == '.' && {
+                        let before = body[..i].to_ascii_lowercase();
+                        before.ends_with("e.g")
+                            || before.ends_with("i.e")
+                            || before.ends_with(" vs")
+                            || before.ends_with("etc")
+                    };
+                    if ends && !abbrev {
+                        b.flush(i + c.len_utf8());
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = word_start.take() {
+            b.push_raw(s..body.len());
+        }
+        b.flush(body.len());
+        let Builder {
+            mut tokens,
+            sentences,
+            ..
+        } = b;
+        number_items(&mut tokens);
+
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut content_pos = vec![usize::MAX; tokens.len()];
+        let mut n = 0;
+        for (ti, t) in tokens.iter().enumerate() {
+            if t.stop || sentences[t.sentence].injection {
+                continue;
+            }
+            content_pos[ti] = n;
+            n += 1;
+            if !t.stem.is_empty() {
+                index.entry(t.stem.clone()).or_default().push(ti);
+            }
+            if let Some(c) = &t.concept {
+                index.entry(c.clone()).or_default().push(ti);
+            }
+        }
+        Doc {
+            text,
+            tokens,
+            sentences,
+            index,
+            content_pos,
+        }
+    }
+
+    /// Sentences scored (not addressed to the grader).
+    pub fn scored_sentences(&self) -> impl Iterator<Item = &Sentence> {
+        self.sentences.iter().filter(|s| !s.injection)
+    }
+
+    /// Whether some sentence was addressed to the grader.
+    pub fn has_injection(&self) -> bool {
+        self.sentences.iter().any(|s| s.injection)
+    }
+
+    /// Every minimal window of content tokens (same sentence, within [`CUE_WINDOW`]) holding all
+    /// the cue's words, as token-index ranges, in text order.
+    pub fn find(&self, cue: &Cue) -> Vec<Range<usize>> {
+        self.find_within(cue, CUE_WINDOW, false)
+    }
+
+    /// Every minimal window of content tokens holding all the cue's words, within `window` content
+    /// words of each other and in one sentence (or one clause, if `same_clause`), in text order.
+    pub fn find_within(&self, cue: &Cue, window: usize, same_clause: bool) -> Vec<Range<usize>> {
+        if cue.words.is_empty() {
+            return vec![];
+        }
+        let mut lists: Vec<&[usize]> = Vec::with_capacity(cue.words.len());
+        for w in &cue.words {
+            match self.index.get(w) {
+                Some(l) => lists.push(l),
+                None => return vec![],
+            }
+        }
+        if lists.len() == 1 {
+            return lists[0].iter().map(|&t| t..t + 1).collect();
+        }
+        // Merge the occurrence lists into (token, word) events in text order.
+        let mut events: Vec<(usize, usize)> = lists
+            .iter()
+            .enumerate()
+            .flat_map(|(w, l)| l.iter().map(move |&t| (t, w)))
+            .collect();
+        events.sort_unstable();
+        let k = lists.len();
+        let mut counts = vec![0usize; k];
+        let mut covered = 0;
+        let mut left = 0;
+        let mut out = vec![];
+        for right in 0..events.len() {
+            let (rt, rw) = events[right];
+            // Drop events from another sentence or clause, or too far back.
+            while left < right {
+                let (lt, _) = events[left];
+                let far = self.content_pos[rt] - self.content_pos[lt] >= window;
+                let (l, r) = (&self.tokens[lt], &self.tokens[rt]);
+                if l.sentence != r.sentence || (same_clause && l.clause != r.clause) || far {
+                    let lw = events[left].1;
+                    counts[lw] -= 1;
+                    if counts[lw] == 0 {
+                        covered -= 1;
+                    }
+                    left += 1;
+                } else {
+                    break;
+                }
+            }
+            counts[rw] += 1;
+            if counts[rw] == 1 {
+                covered += 1;
+            }
+            if covered == k {
+                // Shrink from the left while every word stays covered.
+                while counts[events[left].1] > 1 {
+                    counts[events[left].1] -= 1;
+                    left += 1;
+                }
+                out.push(events[left].0..rt + 1);
+            }
+        }
+        out
+    }
+
+    /// The content tokens of a match that carry one of the cue's words.
+    pub fn matched<'c>(
+        &'c self,
+        window: &Range<usize>,
+        cue: &'c Cue,
+    ) -> impl Iterator<Item = &'c Token> + 'c {
+        self.tokens[window.clone()].iter().filter(move |t| {
+            !t.stop
+                && (cue.words.contains(&t.stem)
+                    || t.concept.as_ref().is_some_and(|c| cue.words.contains(c)))
+        })
+    }
+
+    /// Whether a claim at `window` is rejected: negated, or in a sentence that calls something a
+    /// misconception, a myth or wrong.
+    pub fn rejected(&self, window: &Range<usize>, cue: &Cue) -> bool {
+        self.sentence_of(window.start).rejection || self.negated(window, cue)
+    }
+
+    /// Whether the match at `window` is negated: a negation just before it or inside it (other
+    /// than the cue's own words), in its clause.
+    pub fn negated(&self, window: &Range<usize>, cue: &Cue) -> bool {
+        let sentence = &self.sentences[self.tokens[window.start].sentence];
+        let from = window
+            .start
+            .saturating_sub(NEGATION_REACH)
+            .max(sentence.tokens.start);
+        // A negation does not reach across a comma into the match ("if you're not careful, it ...").
+        let from = (from..=window.start)
+            .rev()
+            .find(|&i| self.tokens[i].sep_before)
+            .unwrap_or(from);
+        let cue_has_not = cue.words.iter().any(|w| w == "not");
+        let clause = self.tokens[window.start].clause;
+        self.tokens[from..window.end]
+            .iter()
+            .any(|t| t.negation && !cue_has_not && t.clause == clause)
+    }
+
+    /// The sentence holding a token.
+    pub fn sentence_of(&self, token: usize) -> &Sentence {
+        &self.sentences[self.tokens[token].sentence]
+    }
+
+    /// The byte span of the clause holding a match, trimmed (the whole sentence for a one-clause
+    /// sentence).
+    fn clause_span(&self, window: &Range<usize>) -> Range<usize> {
+        let s = self.sentence_of(window.start);
+        let clause = self.tokens[window.start].clause;
+        let toks = &self.tokens[s.tokens.clone()];
+        let first = toks.iter().position(|t| t.clause == clause).unwrap_or(0);
+        let last = toks.iter().rposition(|t| t.clause == clause).unwrap_or(0);
+        if first == 0 && last + 1 == toks.len() {
+            return s.span.clone();
+        }
+        toks[first].span.start..toks[last].span.end
+    }
+
+    /// A verbatim quote for a match: its clause, or (for a long clause) the words around it.
+    pub fn evidence(&self, window: &Range<usize>) -> String {
+        let span = self.clause_span(window);
+        let quote = &self.text[span.clone()];
+        if quote.len() <= 240 && !quote.contains('\u{1b}') {
+            return trim_quote(quote).to_string();
+        }
+        let s = self.sentence_of(window.start);
+        let first = window.start.saturating_sub(4).max(s.tokens.start);
+        let last = (window.end + 3).min(s.tokens.end).max(first + 1) - 1;
+        let span = self.tokens[first].span.start..self.tokens[last].span.end;
+        trim_quote(&self.text[span]).to_string()
+    }
+
+    /// The clause of a match, as (sentence, clause) indices.
+    pub fn clause_of(&self, window: &Range<usize>) -> (usize, usize) {
+        let t = &self.tokens[window.start];
+        (t.sentence, t.clause)
+    }
+
+    /// Number of words (all tokens) in the scored sentences.
+    pub fn word_count(&self) -> usize {
+        self.scored_sentences().map(|s| s.tokens.len()).sum()
+    }
+
+    /// Number of stopwords in the scored sentences (a crude sign of English prose).
+    pub fn stopword_count(&self) -> usize {
+        self.scored_sentences()
+            .map(|s| {
+                self.tokens[s.tokens.clone()]
+                    .iter()
+                    .filter(|t| t.stop)
+                    .count()
+            })
+            .sum()
+    }
+
+    /// Share of content words that sit in list-like sentences or enumerations (0 when none).
+    pub fn list_share(&self) -> f32 {
+        let mut total = 0usize;
+        let mut listed = 0usize;
+        for s in self.scored_sentences() {
+            let toks = &self.tokens[s.tokens.clone()];
+            let content = toks.iter().filter(|t| !t.stop).count();
+            total += content;
+            listed += if s.list_like(&self.tokens) {
+                content
+            } else {
+                toks.iter().filter(|t| !t.stop && t.listed).count()
+            };
+        }
+        if total == 0 {
+            0.0
+        } else {
+            listed as f32 / total as f32
+        }
+    }
+}
+
+fn trim_quote(s: &str) -> &str {
+    s.trim()
+        .trim_start_matches(['-', '*', '•', '>', ','])
+        .trim_end_matches([',', ';'])
+        .trim()
+}
+
+/// Skip an ANSI escape sequence (CSI `ESC [ ... final`, OSC `ESC ] ... BEL`, or a two-byte one).
+fn skip_escape(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
+    match chars.peek().map(|(_, c)| *c) {
+        Some('[') => {
+            chars.next();
+            for (_, c) in chars.by_ref() {
+                if ('\u{40}'..='\u{7e}').contains(&c) {
+                    break;
+                }
+            }
+        }
+        Some(']') => {
+            chars.next();
+            while let Some((_, c)) = chars.next() {
+                if c == '\u{7}' {
+                    break;
+                }
+                if c == '\u{1b}' {
+                    chars.next();
+                    break;
+                }
+            }
+        }
+        Some(_) => {
+            chars.next();
+        }
+        None => {}
+    }
+}

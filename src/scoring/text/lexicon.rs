@@ -1,0 +1,328 @@
+//! The scorer's vocabulary: function-word classes, stemming, and the synonym groups that let a
+//! paraphrase match a cue ("at the same time" for "parallel"). All of it is data, in
+//! `tools/scorer/lexicon.toml`, embedded at build time and parsed once.
+
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+const LEXICON_TOML: &str = include_str!("../../../tools/scorer/lexicon.toml");
+/// The longest synonym phrase, in words.
+pub const MAX_PHRASE_WORDS: usize = 6;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LexiconFile {
+    stopwords: Vec<String>,
+    negations: Vec<String>,
+    rejections: Vec<String>,
+    connectives: Vec<String>,
+    auxiliaries: Vec<String>,
+    pronouns: Vec<String>,
+    contrasts: Vec<String>,
+    list_lead_ins: Vec<String>,
+    list_trailers: Vec<String>,
+    #[serde(default)]
+    synonyms: Vec<SynonymGroup>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SynonymGroup {
+    /// The first phrase names the concept; every phrase matches as that concept.
+    words: Vec<String>,
+}
+
+/// The parsed lexicon.
+pub struct Lexicon {
+    stopwords: HashSet<String>,
+    negations: HashSet<String>,
+    rejections: HashSet<String>,
+    connectives: HashSet<String>,
+    auxiliaries: HashSet<String>,
+    pronouns: HashSet<String>,
+    contrasts: HashSet<String>,
+    lead_ins: HashSet<String>,
+    /// Trailing phrases that close a list ("and so on", "all of that"), as word sequences.
+    trailers: Vec<Vec<String>>,
+    /// Synonym phrases by their first form: (the phrase's forms, the concept).
+    phrases: HashMap<String, Vec<(Vec<String>, String)>>,
+}
+
+fn stemmer() -> &'static Stemmer {
+    static STEMMER: OnceLock<Stemmer> = OnceLock::new();
+    STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
+}
+
+/// The lexicon, parsed on first use. The file is part of the binary and checked by the tests, so
+/// a broken copy degrades to an empty lexicon rather than failing a user's command.
+pub fn lexicon() -> &'static Lexicon {
+    static LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    LEXICON.get_or_init(|| match toml::from_str::<LexiconFile>(LEXICON_TOML) {
+        Ok(file) => Lexicon::build(file),
+        Err(e) => {
+            tracing::error!("tools/scorer/lexicon.toml is invalid: {e}");
+            Lexicon::build(LexiconFile {
+                stopwords: vec![],
+                negations: vec![],
+                rejections: vec![],
+                connectives: vec![],
+                auxiliaries: vec![],
+                pronouns: vec![],
+                contrasts: vec![],
+                list_lead_ins: vec![],
+                list_trailers: vec![],
+                synonyms: vec![],
+            })
+        }
+    })
+}
+
+/// Parse errors of the embedded lexicon (for the tests).
+pub fn check_embedded() -> Result<(), String> {
+    toml::from_str::<LexiconFile>(LEXICON_TOML)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+fn set(words: Vec<String>) -> HashSet<String> {
+    words.into_iter().map(|w| w.to_lowercase()).collect()
+}
+
+impl Lexicon {
+    fn build(file: LexiconFile) -> Lexicon {
+        let mut lex = Lexicon {
+            stopwords: set(file.stopwords),
+            negations: set(file.negations),
+            rejections: set(file.rejections),
+            connectives: set(file.connectives),
+            auxiliaries: set(file.auxiliaries),
+            pronouns: set(file.pronouns),
+            contrasts: set(file.contrasts),
+            lead_ins: set(file.list_lead_ins),
+            trailers: vec![],
+            phrases: HashMap::new(),
+        };
+        lex.trailers = file
+            .list_trailers
+            .iter()
+            .map(|t| split_words(t).into_iter().map(|(w, _)| w).collect())
+            .filter(|t: &Vec<String>| !t.is_empty())
+            .collect();
+        for group in &file.synonyms {
+            let forms: Vec<Vec<String>> = group.words.iter().map(|p| lex.forms(p)).collect();
+            let Some(concept) = forms.first().map(|f| lex.concept_name(f)) else {
+                continue;
+            };
+            for f in forms {
+                if f.is_empty() || f.len() > MAX_PHRASE_WORDS {
+                    continue;
+                }
+                // A one-word phrase equal to the concept adds nothing.
+                if f.len() == 1 && f[0] == concept {
+                    continue;
+                }
+                lex.phrases
+                    .entry(f[0].clone())
+                    .or_default()
+                    .push((f, concept.clone()));
+            }
+        }
+        // Longest phrases first, so the most specific one wins.
+        for list in lex.phrases.values_mut() {
+            list.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
+        }
+        lex
+    }
+
+    /// The matching forms of a phrase: stopwords as written, other words stemmed.
+    fn forms(&self, phrase: &str) -> Vec<String> {
+        split_words(phrase)
+            .into_iter()
+            .map(|(w, _)| self.form(&w))
+            .collect()
+    }
+
+    /// A concept's name: the content stems of its first phrase, joined by `_`.
+    fn concept_name(&self, forms: &[String]) -> String {
+        let content: Vec<&str> = forms
+            .iter()
+            .filter(|f| !self.is_stopword(f))
+            .map(String::as_str)
+            .collect();
+        if content.is_empty() {
+            forms.join("_")
+        } else {
+            content.join("_")
+        }
+    }
+
+    /// The matching form of one lowercased word: as written for stopwords, `not` for negations,
+    /// otherwise its stem.
+    pub fn form(&self, w: &str) -> String {
+        if self.is_stopword(w) {
+            w.to_string()
+        } else {
+            self.stem(w)
+        }
+    }
+
+    pub fn is_stopword(&self, w: &str) -> bool {
+        self.stopwords.contains(w)
+    }
+    pub fn is_negation(&self, w: &str) -> bool {
+        self.negations.contains(w)
+    }
+    pub fn is_rejection(&self, w: &str) -> bool {
+        self.rejections.contains(w)
+    }
+    pub fn is_connective(&self, w: &str) -> bool {
+        self.connectives.contains(w)
+    }
+    pub fn is_auxiliary(&self, w: &str) -> bool {
+        self.auxiliaries.contains(w)
+    }
+    pub fn is_pronoun(&self, w: &str) -> bool {
+        self.pronouns.contains(w)
+    }
+    pub fn is_contrast(&self, w: &str) -> bool {
+        self.contrasts.contains(w)
+    }
+    pub fn is_lead_in(&self, w: &str) -> bool {
+        self.lead_ins.contains(w)
+    }
+
+    /// Whether the words starting at `words[0]` close a list ("and so on"); returns its length.
+    pub fn trailer_at(&self, words: &[&str]) -> Option<usize> {
+        self.trailers
+            .iter()
+            .find(|t| t.len() <= words.len() && t.iter().zip(words).all(|(a, b)| a.as_str() == *b))
+            .map(Vec::len)
+    }
+
+    /// The matching form (stem, or `not` for negations) of a lowercased content word.
+    pub fn stem(&self, w: &str) -> String {
+        if self.is_negation(w) {
+            return "not".to_string();
+        }
+        // British and American spellings stem differently ("optimise" / "optimize").
+        let w = if w.len() > 5 && (w.contains("is") || w.contains("our")) {
+            americanise(w)
+        } else {
+            w.to_string()
+        };
+        stemmer().stem(&w).into_owned()
+    }
+
+    /// The longest synonym phrase starting at `forms[0]`: its length in words and its concept.
+    pub fn phrase_at(&self, forms: &[&str]) -> Option<(usize, &str)> {
+        let first = forms.first()?;
+        self.phrases.get(*first)?.iter().find_map(|(f, concept)| {
+            (f.len() <= forms.len() && f.iter().zip(forms).all(|(a, b)| a.as_str() == *b))
+                .then_some((f.len(), concept.as_str()))
+        })
+    }
+}
+
+/// Map the common British spellings onto American ones (-ise → -ize, -isation → -ization, -our → -or).
+fn americanise(w: &str) -> String {
+    for (gb, us) in [
+        ("isation", "ization"),
+        ("ising", "izing"),
+        ("ised", "ized"),
+        ("ises", "izes"),
+        ("iser", "izer"),
+    ] {
+        if let Some(stem) = w.strip_suffix(gb) {
+            return format!("{stem}{us}");
+        }
+    }
+    if let Some(stem) = w.strip_suffix("ise")
+        && stem.len() >= 4
+    {
+        return format!("{stem}ize");
+    }
+    let mut s = w.to_string();
+    for (gb, us) in [
+        ("behaviour", "behavior"),
+        ("colour", "color"),
+        ("favour", "favor"),
+    ] {
+        if s.starts_with(gb) {
+            s = s.replacen(gb, us, 1);
+        }
+    }
+    s
+}
+
+/// Whether a character belongs to a word.
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Split a raw word (may contain apostrophes) into lowercased words: "don't" → "do", "not".
+pub fn push_words(raw: &str, start: usize, out: &mut Vec<(String, std::ops::Range<usize>)>) {
+    let lower = raw.to_lowercase().replace('’', "'");
+    let end = start + raw.len();
+    if let Some(base) = lower.strip_suffix("n't") {
+        let base = base.trim_matches('\'');
+        if !base.is_empty() {
+            out.push((base.to_string(), start..end));
+        }
+        out.push(("not".to_string(), start..end));
+        return;
+    }
+    let word = lower.split('\'').next().unwrap_or_default().to_string();
+    if !word.is_empty() {
+        out.push((word, start..end));
+    }
+}
+
+/// The lowercased words of a short text with their byte ranges.
+pub fn split_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut out = vec![];
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        if is_word_char(c) || ((c == '\'' || c == '’') && start.is_some()) {
+            start.get_or_insert(i);
+        } else if let Some(s) = start.take() {
+            push_words(&text[s..i], s, &mut out);
+        }
+    }
+    if let Some(s) = start {
+        push_words(&text[s..], s, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_lexicon_parses() {
+        assert_eq!(check_embedded(), Ok(()));
+        assert!(lexicon().is_stopword("the"));
+        assert!(lexicon().is_negation("never"));
+    }
+
+    #[test]
+    fn synonym_phrases_name_their_concept() {
+        let lex = lexicon();
+        let forms = lex.forms("at the same time");
+        let refs: Vec<&str> = forms.iter().map(String::as_str).collect();
+        let (len, concept) = lex.phrase_at(&refs).expect("a synonym of parallel");
+        assert_eq!(len, 4);
+        assert_eq!(concept, lex.stem("parallel"));
+    }
+
+    #[test]
+    fn british_spellings_stem_like_american_ones() {
+        let lex = lexicon();
+        assert_eq!(lex.stem("optimise"), lex.stem("optimize"));
+        assert_eq!(lex.stem("normalisation"), lex.stem("normalization"));
+        assert_eq!(lex.stem("isn"), lex.stem("isn"));
+        assert_eq!(lex.stem("cannot"), "not");
+    }
+}

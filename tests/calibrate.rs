@@ -1,0 +1,402 @@
+//! `interviewer calibrate` and `interviewer score --judge llm`: the real binary, with the rubric
+//! scorer offline and with the LLM judge of a local scripted OpenAI-compatible server.
+
+mod common;
+
+use common::cli::{Home, STUCK, bank};
+use common::{ScriptedServer, sse_text};
+use interviewer::scoring::agreement::{Pair, measure};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+const DEV: &str = include_str!("../tools/graded/dev.jsonl");
+
+/// The first `n` rows of the dev split, each on one line.
+fn dev_rows(n: usize) -> Vec<Value> {
+    DEV.lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(n)
+        .map(|l| serde_json::from_str(l).expect("dev row"))
+        .collect()
+}
+
+/// Rows spread over the dev split (every `step`-th), for a mix of questions and kinds.
+fn spread_rows(count: usize, step: usize) -> Vec<Value> {
+    DEV.lines()
+        .filter(|l| !l.trim().is_empty())
+        .step_by(step)
+        .take(count)
+        .map(|l| serde_json::from_str(l).expect("dev row"))
+        .collect()
+}
+
+fn write_set(home: &Home, name: &str, rows: &[Value]) -> PathBuf {
+    let path = home.path().join(name);
+    let text: String = rows.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(&path, text).expect("write set");
+    path
+}
+
+fn json_out(out: &std::process::Output) -> Value {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+fn run(home: &Home, args: &[&str]) -> std::process::Output {
+    home.cmd(args).timeout(STUCK).output().expect("run")
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn calibrate_json_agrees_with_scoring_the_rows_one_by_one() {
+    let home = Home::new();
+    let rows = spread_rows(16, 7);
+    let set = write_set(&home, "set.jsonl", &rows);
+    let report = json_out(&run(&home, &["calibrate", path_str(&set), "--json"]));
+
+    let mut pairs = vec![];
+    for r in &rows {
+        let q = r["question"].as_str().expect("question");
+        let answer = r["answer"].as_str().expect("answer");
+        let one = json_out(&home.run(&["score", "--question", q, "--json"], answer));
+        pairs.push(Pair {
+            label: r["id"].as_str().expect("id").to_string(),
+            question: q.to_string(),
+            kind: r["kind"].as_str().map(str::to_string),
+            grade: r["grade"].as_f64().expect("grade") as f32,
+            score: one["score"].as_f64().expect("score") as f32,
+        });
+    }
+    let expected = measure(&pairs, "rubric");
+    assert_eq!(report["n"], json!(rows.len()));
+    assert_eq!(report["scorer"], "rubric");
+    assert_eq!(report["spearman"].as_f64(), Some(expected.spearman));
+    assert_eq!(report["mae"].as_f64(), Some(expected.mae));
+    for (kind, stats) in &expected.by_kind {
+        assert_eq!(
+            report["by_kind"][kind]["mean_score"].as_f64(),
+            Some(stats.mean_score),
+            "{kind}"
+        );
+        assert_eq!(report["by_kind"][kind]["n"], json!(stats.n), "{kind}");
+    }
+    assert_eq!(report["set"], path_str(&set));
+}
+
+#[test]
+fn calibrate_runs_the_built_in_test_split_by_default_and_samples_with_limit() {
+    let home = Home::new();
+    let report = json_out(&run(&home, &["calibrate", "--json"]));
+    assert_eq!(report["set"], "built-in test split");
+    assert!(report["n"].as_u64().is_some_and(|n| n >= 240), "{report}");
+    let kinds = report["by_kind"].as_object().expect("by_kind");
+    for k in [
+        "strong",
+        "paraphrase",
+        "partial",
+        "vague",
+        "wrong",
+        "buzzword",
+        "injection",
+        "offtopic",
+    ] {
+        assert!(kinds.contains_key(k), "{k}: {report}");
+    }
+    assert_eq!(report["worst"].as_array().map(Vec::len), Some(5));
+
+    let sample = json_out(&run(&home, &["calibrate", "--json", "--limit", "10"]));
+    assert_eq!(sample["n"], 10);
+    assert!(
+        sample["set"]
+            .as_str()
+            .is_some_and(|s| s.contains("a sample of 10")),
+        "{sample}"
+    );
+
+    let text = run(&home, &["calibrate"]);
+    assert!(text.status.success());
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Spearman"), "{text}");
+    assert!(text.contains("Largest disagreements"), "{text}");
+}
+
+#[test]
+fn bad_calibrate_rows_are_errors_naming_their_lines() {
+    let home = Home::new();
+    let good = dev_rows(1).remove(0);
+    let path = home.path().join("bad.jsonl");
+    let text = format!(
+        "{good}\n{{\"question\": \"rope\", \"answer\": \"x\"}}\n\n{{\"question\": \"no-such-question\", \"answer\": \"x\", \"grade\": 3}}\n{{\"question\": \"rope\", \"answer\": \"x\", \"grade\": 12}}\nnot json at all\n"
+    );
+    std::fs::write(&path, text).expect("write");
+    let out = run(&home, &["calibrate", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2: not a graded row"), "{err}");
+    assert!(err.contains("missing field `grade`"), "{err}");
+    assert!(
+        err.contains("line 4: unknown question \"no-such-question\""),
+        "{err}"
+    );
+    assert!(err.contains("line 5: grade 12"), "{err}");
+    assert!(err.contains("line 6: not a graded row"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+
+    let out = run(&home, &["calibrate", "/nonexistent/set.jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read graded set /nonexistent/set.jsonl"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_llm_judge_needs_a_server() {
+    let home = Home::new();
+    for args in [
+        &[
+            "score",
+            "--question",
+            "rope",
+            "--answer",
+            "x",
+            "--judge",
+            "llm",
+        ][..],
+        &["calibrate", "--judge", "llm", "--limit", "2"][..],
+    ] {
+        let out = run(&home, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("needs a model server"), "{err}");
+        assert!(err.contains("--base-url"), "{err}");
+    }
+}
+
+/// A judge reply giving every point of `question` the same verdict and evidence.
+fn judge_json(question: &str, verdict: &str, evidence: &str, misconceptions: &[&str]) -> String {
+    let q = bank().get(question).expect("question");
+    let points: Vec<Value> = q
+        .points
+        .iter()
+        .map(|p| json!({"id": p.id, "verdict": verdict, "evidence": evidence}))
+        .collect();
+    json!({"points": points, "misconceptions": misconceptions, "score": 0}).to_string()
+}
+
+/// Run the binary off the async runtime that serves the scripted server.
+async fn run_async(home: &Home, args: Vec<String>, stdin: &str) -> std::process::Output {
+    let mut cmd = home.cmd(&[]);
+    cmd.args(&args)
+        .write_stdin(stdin.to_string())
+        .timeout(STUCK);
+    tokio::task::spawn_blocking(move || cmd.output().expect("run"))
+        .await
+        .expect("join")
+}
+
+fn args(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn score_with_a_grounded_judge_shows_the_judges_score_beside_the_rubric() {
+    let q = bank().get("kv-cache").expect("kv-cache");
+    let answer = q.reference.clone();
+    let quote = answer
+        .split_whitespace()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let reply = judge_json(
+        "kv-cache",
+        "missed",
+        "",
+        &["claims the cache stores the queries"],
+    );
+    let server = ScriptedServer::always(sse_text(&[&reply])).await;
+    let home = Home::new();
+    let base = server.base_url();
+    let cmd = [
+        "score",
+        "--question",
+        "kv-cache",
+        "--json",
+        "--judge",
+        "llm",
+        "--base-url",
+        &base,
+        "--model",
+        "judge-model",
+    ];
+    let out = json_out(&run_async(&home, args(&cmd), &answer).await);
+    assert_eq!(out["scorer"], "llm", "{out}");
+    let judged = out["score"].as_f64().expect("score");
+    let rubric = out["rubric_score"]
+        .as_f64()
+        .expect("the rubric's score beside");
+    assert!(
+        judged <= 1.0,
+        "the grounded judge's low score stands: {out}"
+    );
+    assert!(
+        rubric >= 7.0,
+        "precondition: the rubric rates the reference highly: {out}"
+    );
+    assert!(
+        out["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("the rubric scorer gave")),
+        "{out}"
+    );
+    let requests = server.requests().await;
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0]["model"], "judge-model");
+    assert!(requests[0]["response_format"].is_object());
+    assert!(!quote.is_empty());
+
+    // Text output names both scores.
+    let text_cmd: Vec<String> = args(&cmd).into_iter().filter(|a| a != "--json").collect();
+    let out = run_async(&home, text_cmd, &answer).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(llm scorer)"), "{text}");
+    assert!(text.contains("Rubric scorer:"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn score_falls_back_to_the_rubric_when_the_judges_quotes_are_not_in_the_answer() {
+    let answer = "The cache keeps the keys and values of earlier tokens, so each step only computes the new token.";
+    let reply = judge_json(
+        "kv-cache",
+        "covered",
+        "paged attention shares blocks between requests",
+        &[],
+    );
+    let server = ScriptedServer::always(sse_text(&[&reply])).await;
+    let home = Home::new();
+    let base = server.base_url();
+    let cmd = [
+        "score",
+        "--question",
+        "kv-cache",
+        "--json",
+        "--judge",
+        "llm",
+        "--base-url",
+        &base,
+    ];
+    let out = json_out(&run_async(&home, args(&cmd), answer).await);
+    assert_eq!(out["scorer"], "rubric", "{out}");
+    assert!(
+        out["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("not in the answer") && n.contains("rubric score used")),
+        "{out}"
+    );
+    let alone = json_out(&home.run(&["score", "--question", "kv-cache", "--json"], answer));
+    assert_eq!(out["score"], alone["score"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calibrate_with_the_judge_measures_it_saves_the_result_and_interviews_follow_it() {
+    // A judge that calls everything missed agrees with no one: the rubric scorer wins.
+    let reply = json!({"points": [], "misconceptions": [], "score": 0}).to_string();
+    let server = ScriptedServer::always(sse_text(&[&reply])).await;
+    let home = Home::new();
+    let rows = spread_rows(8, 29);
+    let set = write_set(&home, "small.jsonl", &rows);
+    let base = server.base_url();
+    let cmd = [
+        "calibrate",
+        path_str(&set),
+        "--judge",
+        "llm",
+        "--base-url",
+        &base,
+        "--model",
+        "tiny",
+        "--concurrency",
+        "3",
+        "--json",
+    ];
+    let report = json_out(&run_async(&home, args(&cmd), "").await);
+    assert_eq!(report["scorer"], "llm", "{report}");
+    assert_eq!(report["n"], 8);
+    assert_eq!(
+        report["fallbacks"], 0,
+        "a judge that quotes nothing is grounded"
+    );
+    assert!(report["rubric"]["spearman"].is_number(), "{report}");
+    assert_eq!(server.request_count().await, 8);
+
+    let saved: Value = serde_json::from_str(
+        &std::fs::read_to_string(home.path().join("calibrations.json")).expect("saved"),
+    )
+    .expect("calibrations.json parses");
+    let entry = saved
+        .as_object()
+        .and_then(|m| m.values().next())
+        .expect("one entry");
+    assert_eq!(entry["model"], "tiny");
+    assert_eq!(entry["n"], 8);
+
+    // An interview with that model now grades with the rubric scorer and says so once.
+    let start = [
+        "start",
+        "--base-url",
+        &base,
+        "--model",
+        "tiny",
+        "--questions",
+        "1",
+    ];
+    let out = run_async(&home, args(&start), "").await;
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        all.matches("Grading with the rubric scorer").count(),
+        1,
+        "{all}"
+    );
+    // --judge overrides the saved choice.
+    let mut forced = args(&start);
+    forced.extend(args(&["--judge", "llm"]));
+    let out = run_async(&home, forced, "").await;
+    let all = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!all.contains("Grading with the rubric scorer"), "{all}");
+}
+
+#[test]
+fn calibrate_against_an_unreachable_server_stops_with_one_line() {
+    let home = Home::new();
+    let out = run(
+        &home,
+        &[
+            "calibrate",
+            "--judge",
+            "llm",
+            "--limit",
+            "5",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--timeout",
+            "5",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot reach the model server"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!home.path().join("calibrations.json").exists());
+}
