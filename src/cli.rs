@@ -1,14 +1,14 @@
 //! Command-line interface (clap derive). Parsing only: handlers live in `commands`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "interviewer",
     version,
-    about = "A mock interviewer for LLM-engineering jobs: it asks, probes \"why?\", scores every answer against a rubric and keeps a scored transcript.",
-    args_conflicts_with_subcommands = true
+    about = "A mock interviewer for LLM-engineering jobs: it asks, probes \"why?\", scores every answer against a rubric and keeps a scored transcript."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -20,6 +20,51 @@ pub struct Cli {
     /// Options of `start`, the default command.
     #[command(flatten)]
     pub start: StartArgs,
+}
+
+impl Cli {
+    /// Parse the process's arguments, exiting with clap's message on an error. The bank options
+    /// are global (before or after a subcommand); the options of `start` may stand at the top
+    /// level only when no subcommand follows.
+    pub fn parse_args() -> Cli {
+        Self::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// [`Cli::parse_args`] over given arguments (the first is the program name).
+    pub fn try_parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Cli::command().try_get_matches_from(args)?;
+        start_options_before_a_subcommand(&matches)?;
+        Cli::from_arg_matches(&matches)
+    }
+}
+
+/// `interviewer --mode deep-dive review` is an error naming the option, not a silently ignored flag.
+fn start_options_before_a_subcommand(m: &ArgMatches) -> Result<(), clap::Error> {
+    let Some(sub) = m.subcommand_name() else {
+        return Ok(());
+    };
+    let cmd = Cli::command();
+    for arg in cmd.get_arguments() {
+        let id = arg.get_id().as_str();
+        if arg.is_global_set() || m.value_source(id) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        let flag = format!("--{}", id.replace('_', "-"));
+        let hint = if sub == "start" || sub == "resume" {
+            format!("put it after `{sub}`")
+        } else {
+            format!("it is an option of `start`, not of `{sub}`")
+        };
+        return Err(Cli::command().error(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("{flag} cannot come before the `{sub}` subcommand: {hint}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Where the question bank comes from.

@@ -1,9 +1,8 @@
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     init_logging();
-    let cli = interviewer::cli::Cli::parse();
+    let cli = interviewer::cli::Cli::parse_args();
     match interviewer::commands::run(cli) {
         Ok(code) => code,
         Err(err) => {

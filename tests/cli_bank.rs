@@ -514,3 +514,40 @@ fn score_empty_stdin_scores_zero_with_a_clear_message() {
     assert_eq!(v["score"].as_f64(), Some(0.0));
     assert!(v["feedback"].as_str().unwrap().contains("empty"), "{v}");
 }
+
+#[test]
+fn bank_options_work_before_and_after_the_subcommand() {
+    let dir = bank_copy();
+    let path = dir.path().to_str().expect("utf-8");
+    let before = stdout(bin().args(["--bank", path, "--replace-bank", "bank", "list"]));
+    let after = stdout(bin().args(["bank", "list", "--bank", path, "--replace-bank"]));
+    assert_eq!(before, after);
+    assert!(before.contains("self-attention"), "{before}");
+    // An option of `start` before another subcommand is an error naming it, not ignored.
+    let out = bin()
+        .args(["--mode", "deep-dive", "review"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--mode cannot come before the `review` subcommand"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_bank_directory_is_one_line_with_the_os_error_once() {
+    let out = bin()
+        .args(["--bank", "/nonexistent-bank-dir", "bank", "list"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("cannot read bank directory /nonexistent-bank-dir"),
+        "{err}"
+    );
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
+}

@@ -711,3 +711,91 @@ fn focus_weak_plans_around_the_points_missed_before() {
         "{next}"
     );
 }
+
+#[test]
+fn end_with_a_question_on_the_table_leaves_it_out_of_the_scores() {
+    let home = Home::new();
+    let mut live = Live::start(&home, &["--offline", "--seed", "3"]);
+    let first = live.turn().waiting.expect("a question");
+    live.send(&answer(&first.question, "strong"));
+    let second = live.turn().waiting.expect("a second question");
+    assert_ne!(second.question, first.question);
+    live.send("/end");
+    let (ok, stderr, stdout) = live.finish();
+    assert!(ok, "{stderr}");
+    let review = home.review();
+    let qs = questions(&review);
+    assert_eq!(qs.len(), 2);
+    assert_eq!(qs[0]["status"], "answered");
+    assert_eq!(qs[1]["status"], "not_reached");
+    let first_score = score(&qs[0]);
+    assert_eq!(
+        review["overall"].as_f64(),
+        Some(first_score),
+        "the unreached question is not a zero in the overall"
+    );
+    let domains = review["by_domain"].as_object().expect("by_domain");
+    assert_eq!(
+        domains.len(),
+        1,
+        "only the answered question's domain: {domains:?}"
+    );
+    let wrap = stdout.last().expect("a wrap-up");
+    assert!(wrap.contains("over 1 question"), "{wrap}");
+    // Its points come after real gaps in what to study next, flagged as not reached.
+    let study = review["study_next"].as_array().expect("study_next");
+    let first_unreached = study.iter().position(|s| s["not_reached"] == true);
+    if let Some(i) = first_unreached {
+        assert!(
+            study[i..].iter().all(|s| s["not_reached"] == true),
+            "{study:?}"
+        );
+    }
+    let text = home.cmd(&["review"]).output().expect("review");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("not reached"), "{text}");
+}
+
+#[test]
+fn skip_on_a_probe_keeps_the_score_of_the_answer_given() {
+    let home = Home::new();
+    let mut live = Live::start(&home, &["--offline", "--seed", "3"]);
+    let first = live.turn().waiting.expect("a question");
+    live.send(&answer(&first.question, "partial"));
+    let probe = live.turn().waiting.expect("a probe");
+    assert_eq!(probe.question, first.question);
+    assert!(
+        probe.point.is_some(),
+        "a partly-right answer draws a probe: {probe:?}"
+    );
+    live.send("/skip");
+    let next = live.turn().waiting.expect("the next question");
+    assert_ne!(next.question, first.question, "/skip moves past the probe");
+    live.send("/end");
+    let (ok, stderr, _) = live.finish();
+    assert!(ok, "{stderr}");
+    let review = home.review();
+    let q = &questions(&review)[0];
+    assert_eq!(q["status"], "answered");
+    assert!(score(q) > 0.0, "the answer's credit is kept: {q}");
+    let alone = home.run(
+        &["score", "--question", &first.question, "--json"],
+        &answer(&first.question, "partial"),
+    );
+    let alone: Value = serde_json::from_slice(&alone.stdout).expect("score json");
+    assert_eq!(q["score"], alone["score"]);
+    let text = home.cmd(&["review"]).output().expect("review");
+    assert!(String::from_utf8_lossy(&text.stdout).contains("(probe skipped)"));
+}
+
+#[test]
+fn an_unreachable_server_fails_the_start_with_a_saved_resumable_session() {
+    let home = Home::new();
+    let out = home.run(&["start", "--base-url", "http://127.0.0.1:9/v1"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot reach the model server"), "{err}");
+    assert!(err.contains("interviewer resume"), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("We didn't get through"));
+    assert_eq!(home.session_files(), 1, "the session is saved");
+}

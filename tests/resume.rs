@@ -240,3 +240,72 @@ fn a_truncated_last_checkpoint_resumes_from_the_one_before() {
     );
     assert_eq!(scores(&after).len(), 3);
 }
+
+#[test]
+fn an_answer_whose_checkpoint_was_lost_is_scored_on_resume_not_asked_again() {
+    let home = Home::new();
+    let mut live = Live::start(&home, &["--offline", "--questions", "2", "--seed", "17"]);
+    let first = next_question(&mut live).expect("a first question");
+    let ans = answer(&first, "strong").replace('\n', " ");
+    live.send(&ans);
+    // Wait until the answer's turn is saved, then drop everything after it: the process died
+    // after logging the answer and before scoring and checkpointing it.
+    let path = home.session_file();
+    let deadline = Instant::now() + STUCK;
+    loop {
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text
+            .lines()
+            .filter(|l| l.contains("\"checkpoint\""))
+            .count()
+            >= 2
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the answer was never checkpointed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    live.kill();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let answer_line = lines
+        .iter()
+        .rposition(|l| l.contains("\"candidate\""))
+        .expect("the answer's turn");
+    let mut file = std::fs::File::create(&path).unwrap();
+    for l in &lines[..=answer_line] {
+        writeln!(file, "{l}").unwrap();
+    }
+    drop(file);
+
+    let mut live = Live::start(&home, &["resume"]);
+    let turn = live.turn();
+    assert!(
+        turn.waiting
+            .as_ref()
+            .is_some_and(|p| p.question != first || p.point.is_some()),
+        "resume went on from the saved answer instead of asking the question again: {turn:?}"
+    );
+    live.send("/end");
+    let (ok, stderr, _) = live.finish();
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("Continuing with your last answer"),
+        "{stderr}"
+    );
+    let review = home.review();
+    let q = &review["questions"][0];
+    assert_eq!(q["id"], first.as_str());
+    assert_eq!(q["answers"].as_array().map(Vec::len), Some(1), "{q}");
+    let said: usize = review["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["speaker"] == "candidate" && t["text"] == ans.as_str())
+        .count();
+    assert_eq!(said, 1, "the answer is in the transcript once");
+    assert!(q["score"].as_f64().unwrap() > 0.0);
+}

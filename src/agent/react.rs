@@ -62,7 +62,8 @@ pub enum CandidateInput {
     Begin,
     /// An answer (to the current question or a probe).
     Answer(String),
-    /// `/skip`: the current question scores 0.
+    /// `/skip`: skip what is on the table: a question not yet answered scores 0; a probe is
+    /// skipped and the answers already given keep their score.
     Skip,
     /// `/end`: the candidate wants to stop.
     End,

@@ -36,6 +36,26 @@ pub struct QuestionRecord {
 
 pub use crate::scoring::reconcile::JudgeRecord;
 
+/// Where a question stands: answered (even if a later probe was skipped), skipped before any
+/// answer (it counts 0), or asked but never answered (it does not count at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionStatus {
+    Answered,
+    Skipped,
+    NotReached,
+}
+
+impl QuestionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionStatus::Answered => "answered",
+            QuestionStatus::Skipped => "skipped",
+            QuestionStatus::NotReached => "not_reached",
+        }
+    }
+}
+
 impl QuestionRecord {
     pub fn new(id: impl Into<String>, domain: Domain) -> Self {
         Self {
@@ -56,12 +76,29 @@ impl QuestionRecord {
         self.scores.last()
     }
 
-    /// The score value to report: 0 when skipped or never answered.
-    pub fn value(&self) -> f32 {
-        if self.skipped {
-            return 0.0;
+    /// Answered, skipped before any answer, or not reached.
+    pub fn status(&self) -> QuestionStatus {
+        if !self.answers.is_empty() {
+            QuestionStatus::Answered
+        } else if self.skipped {
+            QuestionStatus::Skipped
+        } else {
+            QuestionStatus::NotReached
         }
-        self.score().map(|s| s.score).unwrap_or(0.0)
+    }
+
+    /// Whether the question counts in averages (answered, or skipped before any answer).
+    pub fn counts(&self) -> bool {
+        self.status() != QuestionStatus::NotReached
+    }
+
+    /// The score value to report: the answers' score (a skipped probe keeps it), 0 when the
+    /// question was skipped before any answer or never answered.
+    pub fn value(&self) -> f32 {
+        match self.status() {
+            QuestionStatus::Answered => self.score().map(|s| s.score).unwrap_or(0.0),
+            QuestionStatus::Skipped | QuestionStatus::NotReached => 0.0,
+        }
     }
 
     /// How many why-probes deep the candidate went (probes that were answered).
@@ -135,23 +172,28 @@ impl InterviewState {
         self.ended.is_some()
     }
 
-    /// Mean of the asked questions' scores (0 when none).
-    pub fn overall(&self) -> f32 {
-        if self.questions.is_empty() {
-            return 0.0;
-        }
-        let sum: f32 = self.questions.iter().map(QuestionRecord::value).sum();
-        crate::scoring::round_score(sum / self.questions.len() as f32)
+    /// The questions that count in averages: answered, or skipped before any answer (questions
+    /// asked but never answered are not reached and left out).
+    pub fn counted(&self) -> impl Iterator<Item = &QuestionRecord> {
+        self.questions.iter().filter(|q| q.counts())
     }
 
-    /// Mean score per domain, in domain order, for domains that were asked.
+    /// Mean of the counted questions' scores (0 when none).
+    pub fn overall(&self) -> f32 {
+        let vals: Vec<f32> = self.counted().map(QuestionRecord::value).collect();
+        if vals.is_empty() {
+            return 0.0;
+        }
+        crate::scoring::round_score(vals.iter().sum::<f32>() / vals.len() as f32)
+    }
+
+    /// Mean score per domain, in domain order, for domains with counted questions.
     pub fn by_domain(&self) -> Vec<(Domain, f32)> {
         Domain::ALL
             .into_iter()
             .filter_map(|d| {
                 let vals: Vec<f32> = self
-                    .questions
-                    .iter()
+                    .counted()
                     .filter(|q| q.domain == d)
                     .map(QuestionRecord::value)
                     .collect();
@@ -163,5 +205,57 @@ impl InterviewState {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scoring::{Score, ScorerKind};
+
+    fn scored(id: &str, domain: Domain, value: f32) -> QuestionRecord {
+        let mut q = QuestionRecord::new(id, domain);
+        q.answers.push("an answer".into());
+        q.scores.push(Score {
+            question: id.into(),
+            score: value,
+            points: vec![],
+            misconceptions: vec![],
+            feedback: String::new(),
+            scorer: ScorerKind::Rubric,
+        });
+        q
+    }
+
+    #[test]
+    fn unreached_questions_are_left_out_of_the_averages_and_skipped_ones_count_zero() {
+        let mut st = InterviewState::new(Mode::FirstRound, 1, vec![], 1);
+        st.questions.push(scored("rope", Domain::Transformer, 8.0));
+        st.questions
+            .push(scored("kv-cache", Domain::Inference, 4.0));
+        let mut skipped = QuestionRecord::new("dpo", Domain::Finetuning);
+        skipped.skipped = true;
+        st.questions.push(skipped);
+        st.questions
+            .push(QuestionRecord::new("rag", Domain::Applications));
+        assert_eq!(
+            st.overall(),
+            4.0,
+            "(8 + 4 + 0) / 3, the unreached one left out"
+        );
+        let domains: Vec<Domain> = st.by_domain().into_iter().map(|(d, _)| d).collect();
+        assert!(!domains.contains(&Domain::Applications), "{domains:?}");
+        assert!(domains.contains(&Domain::Finetuning));
+        assert_eq!(st.questions[3].status(), QuestionStatus::NotReached);
+        assert_eq!(st.questions[2].status(), QuestionStatus::Skipped);
+    }
+
+    #[test]
+    fn skipping_a_probe_keeps_the_score_of_the_answers_given() {
+        let mut q = scored("rope", Domain::Transformer, 6.5);
+        q.probes.push("Why?".into());
+        q.skipped = true;
+        assert_eq!(q.status(), QuestionStatus::Answered);
+        assert_eq!(q.value(), 6.5);
     }
 }

@@ -13,14 +13,17 @@ pub struct StudyGap {
     pub verdict: Verdict,
     /// What a good answer says.
     pub expect: String,
+    /// The question was asked but never answered (ranked after every real gap).
+    pub not_reached: bool,
 }
 
 /// What to study next, shared by the spoken wrap-up and the review: the heaviest points missed or
-/// partly made (missed before partial at equal weight, then in interview order), one per distinct
-/// expectation, at most `n`.
+/// partly made in answered questions (missed before partial at equal weight, then in interview
+/// order), then the points of questions not reached; one per distinct expectation, at most `n`.
 pub fn study_gaps(state: &InterviewState, bank: &Bank, n: usize) -> Vec<StudyGap> {
-    let mut gaps: Vec<(f32, u8, usize, StudyGap)> = vec![];
+    let mut gaps: Vec<(bool, f32, u8, usize, StudyGap)> = vec![];
     for (order, rec) in state.questions.iter().enumerate() {
+        let not_reached = !rec.counts();
         let Some(q) = bank.get(&rec.id) else { continue };
         for p in &q.points {
             let verdict = rec
@@ -32,7 +35,7 @@ pub fn study_gaps(state: &InterviewState, bank: &Bank, n: usize) -> Vec<StudyGap
                 Verdict::Partial => 1,
                 Verdict::Covered => continue,
             };
-            if gaps.iter().any(|(_, _, _, g)| g.expect == p.expect) {
+            if gaps.iter().any(|(.., g)| g.expect == p.expect) {
                 continue;
             }
             let gap = StudyGap {
@@ -40,12 +43,18 @@ pub fn study_gaps(state: &InterviewState, bank: &Bank, n: usize) -> Vec<StudyGap
                 point: p.id.clone(),
                 verdict,
                 expect: p.expect.clone(),
+                not_reached,
             };
-            gaps.push((p.weight, rank, order, gap));
+            gaps.push((not_reached, p.weight, rank, order, gap));
         }
     }
-    gaps.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    gaps.into_iter().take(n).map(|(_, _, _, g)| g).collect()
+    gaps.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(b.1.total_cmp(&a.1))
+            .then(a.2.cmp(&b.2))
+            .then(a.3.cmp(&b.3))
+    });
+    gaps.into_iter().take(n).map(|(.., g)| g).collect()
 }
 
 /// The study items as short phrases for the spoken wrap-up.
@@ -59,11 +68,12 @@ pub fn study_items(state: &InterviewState, bank: &Bank, n: usize) -> Vec<String>
 /// The wrap-up, spoken in a few short sentences.
 pub fn summary(state: &InterviewState, bank: &Bank) -> String {
     let p = Phrases::get();
-    if state.questions.is_empty() {
+    let counted = state.counted().count();
+    if counted == 0 {
         return p.wrapup_none.clone();
     }
     let overall = format!("{:.1}", state.overall());
-    let count = super::phrases::questions(state.questions.len());
+    let count = super::phrases::questions(counted);
     let mut parts = vec![fill(
         &p.wrapup_overall,
         &[("overall", &overall), ("questions", &count)],

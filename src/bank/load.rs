@@ -55,10 +55,11 @@ pub enum BankError {
     #[error("{}", ProblemList(.0))]
     Invalid(Vec<Problem>),
     /// The bank directory could not be listed.
-    #[error("cannot read bank directory {}: {source}", path.display())]
+    #[error("cannot read bank directory {}: {error}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        /// Not a `source`: the message already says it, and chains would repeat it.
+        error: std::io::Error,
     },
 }
 
@@ -98,7 +99,7 @@ pub fn load_builtin() -> Result<Bank, BankError> {
 pub fn load_dir(dir: &Path) -> Result<Bank, BankError> {
     let io = |source| BankError::Io {
         path: dir.to_path_buf(),
-        source,
+        error: source,
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?

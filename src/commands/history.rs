@@ -118,16 +118,16 @@ fn table(
 
     if !missed.is_empty() {
         let _ = writeln!(out, "\nMost-missed rubric points");
-        let count_w = missed
-            .iter()
-            .map(|m| m.misses.to_string().len())
-            .max()
-            .unwrap_or(1);
-        for m in missed {
+        let weights: Vec<String> = missed.iter().map(|m| format!("{}", m.weight)).collect();
+        let count_w = weights.iter().map(String::len).max().unwrap_or(1);
+        for (m, w) in missed.iter().zip(&weights) {
+            let partial = match m.partials {
+                0 => String::new(),
+                n => format!("  ({} missed, {n} partial)", m.misses),
+            };
             let _ = writeln!(
                 out,
-                "  {:>count_w$}×  {} / {}",
-                m.misses,
+                "  {w:>count_w$}×  {} / {}{partial}",
                 one_line(&m.question),
                 one_line(&m.point)
             );

@@ -42,12 +42,17 @@ pub fn bank_source(args: &BankArgs) -> BankSource {
 /// Load the bank in use, with a one-line context on failure.
 pub fn open_bank(args: &BankArgs) -> anyhow::Result<Bank> {
     let source = bank_source(args);
-    load_bank(&source).with_context(|| match &source {
-        BankSource::Builtin => "the built-in question bank is invalid".to_string(),
-        BankSource::Extend(d) | BankSource::Replace(d) => {
-            format!("invalid question bank in {}", d.display())
-        }
-    })
+    match load_bank(&source) {
+        Ok(bank) => Ok(bank),
+        // "cannot read bank directory DIR: ..." says it all.
+        Err(e @ crate::bank::BankError::Io { .. }) => Err(e.into()),
+        Err(e) => Err(e).with_context(|| match &source {
+            BankSource::Builtin => "the built-in question bank is invalid".to_string(),
+            BankSource::Extend(d) | BankSource::Replace(d) => {
+                format!("invalid question bank in {}", d.display())
+            }
+        }),
+    }
 }
 
 /// An LLM judge on the server the flags select, for `what` (a command that needs one).

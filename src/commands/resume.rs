@@ -2,10 +2,13 @@
 
 use super::open_bank;
 use super::start::{choose_grader, drive};
+use crate::agent::CandidateInput;
 use crate::agent::memory::Memory;
 use crate::cli::{BankArgs, ResumeArgs};
 use crate::interview::{Interview, setup};
 use crate::repl::{self, Printer};
+use crate::session::Speaker;
+use crate::session::store::LoadedSession;
 use crate::session::store::{SessionStore, SessionWriter};
 use anyhow::{Context, bail};
 use std::process::ExitCode;
@@ -57,6 +60,29 @@ pub fn run(bank_args: &BankArgs, mut args: ResumeArgs) -> anyhow::Result<ExitCod
         Memory::from_snapshot(checkpoint.memory),
         checkpoint.usage,
     );
-    let interview = Interview::new(agent, writer, printer.clone());
+    let mut interview = Interview::new(agent, writer, printer.clone());
+    if let Some(lost) = lost_input(&session) {
+        printer.info("Continuing with your last answer, which was saved but not yet scored.");
+        interview = interview.replaying(lost);
+    }
     drive(interview, &printer, &store, interactive)
+}
+
+/// The candidate's last line when the transcript holds it but the last checkpoint came before it
+/// (the process died before the answer was scored and saved): it is sent again on resume rather
+/// than re-asking the question and recording the answer twice.
+fn lost_input(session: &LoadedSession) -> Option<CandidateInput> {
+    let saved_at = session.checkpoint.as_ref()?.at;
+    let last = session
+        .turns
+        .iter()
+        .rev()
+        .take_while(|t| t.at > saved_at)
+        .find(|t| t.speaker == Speaker::Candidate)?;
+    match last.text.trim() {
+        "/end" => Some(CandidateInput::End),
+        "/skip" => Some(CandidateInput::Skip),
+        "" => None,
+        text => Some(CandidateInput::Answer(text.to_string())),
+    }
 }

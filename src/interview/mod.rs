@@ -36,6 +36,9 @@ pub struct Interview {
     writer: SessionWriter,
     printer: Printer,
     last_line: String,
+    /// The first input: `Begin`, or on resume an answer the transcript holds but the last
+    /// checkpoint does not (its checkpoint was lost), sent again instead of re-asking.
+    opening: CandidateInput,
 }
 
 impl Interview {
@@ -45,7 +48,14 @@ impl Interview {
             writer,
             printer,
             last_line: String::new(),
+            opening: CandidateInput::Begin,
         }
+    }
+
+    /// Start by sending `input` (already in the transcript) instead of greeting.
+    pub fn replaying(mut self, input: CandidateInput) -> Self {
+        self.opening = input;
+        self
     }
 
     pub fn session_id(&self) -> &str {
@@ -90,9 +100,13 @@ impl Interview {
         source: &mut (dyn LineSource + Send),
     ) -> Result<Outcome, InterviewError> {
         let mut pending: Option<CandidateInput> = None;
-        match self.turn(CandidateInput::Begin).await? {
+        let opening = std::mem::replace(&mut self.opening, CandidateInput::Begin);
+        match self.turn(opening.clone()).await? {
             Step::Stop(out) => return Ok(out),
-            Step::Retry => pending = Some(CandidateInput::Begin),
+            // Nothing has worked yet (no server at the URL, every retry failed): stop, saved, so
+            // the failed start exits non-zero and can be resumed once the server is up.
+            Step::Failed(msg) => return Ok(Outcome::Stopped(msg)),
+            Step::Retry => pending = Some(opening),
             Step::Done => {}
         }
         while !self.agent.state.is_over() {
@@ -104,7 +118,7 @@ impl Interview {
                     self.log(Speaker::Candidate, "/end")?;
                     match self.turn(CandidateInput::End).await? {
                         Step::Stop(out) => return Ok(out),
-                        Step::Done | Step::Retry => {}
+                        Step::Done | Step::Retry | Step::Failed(_) => {}
                     }
                     break;
                 }
@@ -157,7 +171,7 @@ impl Interview {
             }
             match self.turn(input.clone()).await? {
                 Step::Stop(out) => return Ok(out),
-                Step::Retry => pending = Some(input),
+                Step::Retry | Step::Failed(_) => pending = Some(input),
                 Step::Done => {}
             }
         }
@@ -167,6 +181,7 @@ impl Interview {
 
     /// One agent turn, streamed to the printer; Ctrl-C cancels the model call.
     async fn turn(&mut self, input: CandidateInput) -> Result<Step, InterviewError> {
+        let input_was_begin = matches!(input, CandidateInput::Begin);
         let printer = self.printer.clone();
         printer.waiting();
         let result = {
@@ -199,11 +214,16 @@ impl Interview {
             }
             Some(Err(TurnError::Failed(e))) => {
                 let msg = format!("{e}");
+                if input_was_begin {
+                    self.log(Speaker::System, &msg)?;
+                    self.checkpoint()?;
+                    return Ok(Step::Failed(msg));
+                }
                 self.printer.error(&format!(
                     "{msg}. Your answer is kept: press Enter to send it again."
                 ));
                 self.log(Speaker::System, &msg)?;
-                Ok(Step::Retry)
+                Ok(Step::Failed(msg))
             }
             Some(Err(TurnError::Fatal(e))) => {
                 let msg = format!("{e}");
@@ -274,7 +294,9 @@ impl Interview {
 /// What a turn left to do.
 enum Step {
     Done,
-    /// Nothing was kept: the same input can be sent again.
+    /// Cancelled: the same input can be sent again.
     Retry,
+    /// The model call failed (after retries); the same input can be sent again.
+    Failed(String),
     Stop(Outcome),
 }

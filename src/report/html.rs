@@ -92,7 +92,7 @@ pub fn render(review: &Review) -> String {
                 esc(&s.expect),
                 esc(&s.question),
                 esc(&s.point),
-                s.verdict.as_str()
+                s.label()
             );
         }
         out.push_str("</ol>\n");

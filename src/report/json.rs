@@ -39,6 +39,8 @@ struct JsonQuestion<'a> {
     domain: Domain,
     ask: Option<&'a str>,
     score: f32,
+    /// "answered", "skipped" (before any answer; counts 0) or "not_reached" (not counted).
+    status: &'static str,
     scored: bool,
     skipped: bool,
     hints: u32,
@@ -66,6 +68,7 @@ struct JsonStudy<'a> {
     point: &'a str,
     verdict: Verdict,
     expect: &'a str,
+    not_reached: bool,
 }
 
 #[derive(Serialize)]
@@ -102,6 +105,7 @@ pub fn render(review: &Review) -> String {
                 domain: q.domain,
                 ask: q.ask.as_deref(),
                 score: q.score,
+                status: q.status.as_str(),
                 scored: q.scored,
                 skipped: q.skipped,
                 hints: q.hints,
@@ -132,6 +136,7 @@ pub fn render(review: &Review) -> String {
                 point: &s.point,
                 verdict: s.verdict,
                 expect: &s.expect,
+                not_reached: s.not_reached,
             })
             .collect(),
         turns: review

@@ -130,7 +130,7 @@ pub fn render(review: &Review) -> String {
                 inline(&s.expect),
                 inline(&s.question),
                 inline(&s.point),
-                s.verdict.as_str()
+                s.label()
             );
         }
     }

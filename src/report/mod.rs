@@ -11,7 +11,7 @@ pub mod markdown;
 pub mod sanitize;
 pub mod text;
 
-use crate::agent::state::QuestionRecord;
+use crate::agent::state::{QuestionRecord, QuestionStatus};
 use crate::agent::wrapup;
 use crate::bank::{Bank, Domain, Mode};
 use crate::cli::ReviewFormat;
@@ -62,8 +62,10 @@ pub struct QuestionReview {
     /// The candidate's answers; the first answers the question, the rest the probes.
     pub answers: Vec<String>,
     pub probes: Vec<String>,
-    /// The reported score (0 when skipped or unanswered).
+    /// The reported score (0 when skipped before any answer or not reached).
     pub score: f32,
+    /// Answered, skipped before any answer, or not reached (left out of the averages).
+    pub status: QuestionStatus,
     /// Whether any answer was scored.
     pub scored: bool,
     pub skipped: bool,
@@ -98,17 +100,33 @@ pub struct StudyItem {
     pub point: String,
     pub verdict: Verdict,
     pub expect: String,
+    /// From a question that was asked but never answered.
+    pub not_reached: bool,
+}
+
+impl StudyItem {
+    /// "missed", "partial" or "not reached".
+    pub fn label(&self) -> &'static str {
+        if self.not_reached {
+            "not reached"
+        } else {
+            self.verdict.as_str()
+        }
+    }
 }
 
 impl QuestionReview {
-    /// "7.5/10", "skipped (0.0/10)" or "not scored": the same label in every format.
+    /// "7.5/10", "7.5/10 (probe skipped)", "skipped (0.0/10)", "not reached" or "not scored":
+    /// the same label in every format.
     pub fn score_label(&self) -> String {
-        if self.skipped {
-            "skipped (0.0/10)".to_string()
-        } else if self.scored {
-            format!("{}/10", fmt_score(self.score))
-        } else {
-            "not scored".to_string()
+        match self.status {
+            QuestionStatus::Skipped => "skipped (0.0/10)".to_string(),
+            QuestionStatus::NotReached => "not reached".to_string(),
+            QuestionStatus::Answered if !self.scored => "not scored".to_string(),
+            QuestionStatus::Answered if self.skipped => {
+                format!("{}/10 (probe skipped)", fmt_score(self.score))
+            }
+            QuestionStatus::Answered => format!("{}/10", fmt_score(self.score)),
         }
     }
 }
@@ -135,6 +153,7 @@ impl Review {
                         point: g.point,
                         verdict: g.verdict,
                         expect: g.expect,
+                        not_reached: g.not_reached,
                     })
                     .collect()
             })
@@ -220,6 +239,7 @@ fn question_review(q: &QuestionRecord, bank: &Bank, turns: &[Turn]) -> QuestionR
         answers: q.answers.clone(),
         probes: q.probes.clone(),
         score: q.value(),
+        status: q.status(),
         scored: score.is_some(),
         skipped: q.skipped,
         hints: q.hints,

@@ -163,7 +163,7 @@ pub fn render(review: &Review, color: bool) -> String {
                 one_line(&s.expect),
                 one_line(&s.question),
                 one_line(&s.point),
-                s.verdict.as_str()
+                s.label()
             );
             out.push_str(&format!(
                 "  {}. {}\n",

@@ -58,7 +58,7 @@ impl Calibrations {
                 return Err(StoreError::Io {
                     action: "read",
                     path: self.path.clone(),
-                    source,
+                    error: source,
                 });
             }
         };
@@ -82,7 +82,7 @@ impl Calibrations {
         let io = |action, source| StoreError::Io {
             action,
             path: self.path.clone(),
-            source,
+            error: source,
         };
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| io("create the directory of", e))?;

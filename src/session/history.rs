@@ -8,40 +8,52 @@ use crate::scoring::{Verdict, round_score};
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// A rubric point the candidate missed in past sessions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A rubric point the candidate missed or only partly made in past sessions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeakPoint {
     /// The question id.
     pub question: String,
     /// The rubric point id.
     pub point: String,
-    /// In how many asked questions (over all sessions) the point was missed.
+    /// In how many answered questions (over all sessions) the point was missed.
     pub misses: u32,
+    /// ... and in how many it was only partly made.
+    pub partials: u32,
+    /// How weak it is: a miss counts 1, a partial half.
+    pub weight: f32,
 }
 
-/// Rubric points missed in the final score of asked questions, most misses first
-/// (ties by question id, then point id).
+/// Rubric points missed or partly made in the final score of answered questions, weakest first
+/// (a partial counts half a miss; ties by question id, then point id).
 pub fn weak_points(sessions: &[LoadedSession]) -> Vec<WeakPoint> {
-    let mut counts: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut counts: HashMap<(&str, &str), (u32, u32)> = HashMap::new();
     for state in sessions.iter().filter_map(LoadedSession::state) {
-        for q in &state.questions {
+        for q in state.counted() {
             let Some(score) = q.score() else { continue };
-            for p in score.points.iter().filter(|p| p.verdict == Verdict::Missed) {
-                *counts.entry((q.id.as_str(), p.id.as_str())).or_default() += 1;
+            for p in &score.points {
+                let entry = counts.entry((q.id.as_str(), p.id.as_str())).or_default();
+                match p.verdict {
+                    Verdict::Missed => entry.0 += 1,
+                    Verdict::Partial => entry.1 += 1,
+                    Verdict::Covered => {}
+                }
             }
         }
     }
     let mut out: Vec<WeakPoint> = counts
         .into_iter()
-        .map(|((question, point), misses)| WeakPoint {
+        .filter(|(_, (m, p))| m + p > 0)
+        .map(|((question, point), (misses, partials))| WeakPoint {
             question: question.to_string(),
             point: point.to_string(),
             misses,
+            partials,
+            weight: misses as f32 + 0.5 * partials as f32,
         })
         .collect();
     out.sort_by(|a, b| {
-        b.misses
-            .cmp(&a.misses)
+        b.weight
+            .total_cmp(&a.weight)
             .then_with(|| a.question.cmp(&b.question))
             .then_with(|| a.point.cmp(&b.point))
     });
@@ -190,20 +202,67 @@ mod tests {
             ],
         );
         let weak = weak_points(&[a, b]);
+        let got: Vec<(&str, u32, u32, f32)> = weak
+            .iter()
+            .map(|w| (w.point.as_str(), w.misses, w.partials, w.weight))
+            .collect();
         assert_eq!(
-            weak,
+            got,
+            vec![("rotate", 2, 0, 2.0), ("relative", 1, 1, 1.5)],
+            "a partial counts half a miss; a point made in the final score is not weak"
+        );
+    }
+
+    #[test]
+    fn partial_points_rank_by_half_weight_and_unreached_questions_are_left_out() {
+        use Verdict::*;
+        let partly = session(
+            "a",
+            vec![record(
+                "rope",
+                Domain::Transformer,
+                score("rope", 5.0, &[("rotate", Partial), ("relative", Partial)]),
+            )],
+        );
+        let mut unreached = record(
+            "dpo",
+            Domain::Finetuning,
+            score("dpo", 0.0, &[("loss", Missed)]),
+        );
+        unreached.answers.clear();
+        let missed_once = session(
+            "b",
             vec![
-                WeakPoint {
-                    question: "rope".into(),
-                    point: "rotate".into(),
-                    misses: 2
-                },
-                WeakPoint {
-                    question: "rope".into(),
-                    point: "relative".into(),
-                    misses: 1
-                },
+                record(
+                    "kv",
+                    Domain::Inference,
+                    score("kv", 5.0, &[("cache", Missed), ("gqa", Partial)]),
+                ),
+                unreached,
+            ],
+        );
+        let partly_again = session(
+            "c",
+            vec![record(
+                "rope",
+                Domain::Transformer,
+                score("rope", 5.0, &[("rotate", Partial)]),
+            )],
+        );
+        let weak = weak_points(&[partly, missed_once, partly_again]);
+        let order: Vec<(&str, f32)> = weak.iter().map(|w| (w.point.as_str(), w.weight)).collect();
+        assert_eq!(
+            order,
+            vec![
+                ("cache", 1.0),
+                ("rotate", 1.0),
+                ("gqa", 0.5),
+                ("relative", 0.5)
             ]
+        );
+        assert!(
+            weak.iter().all(|w| w.question != "dpo"),
+            "not reached: not weak"
         );
     }
 

@@ -23,11 +23,12 @@ pub const HOME_ENV: &str = "INTERVIEWER_HOME";
 pub enum StoreError {
     #[error("cannot find a data directory for this platform; set {HOME_ENV} to a directory")]
     NoHome,
-    #[error("cannot {action} {}: {source}", path.display())]
+    #[error("cannot {action} {}: {error}", path.display())]
     Io {
         action: &'static str,
         path: PathBuf,
-        source: io::Error,
+        /// Not a `source`: the message already says it, and chains would repeat it.
+        error: io::Error,
     },
     #[error("{}:{line}: invalid record: {message}", path.display())]
     Corrupt {
@@ -230,7 +231,7 @@ impl SessionStore {
         std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
             action: "create directory",
             path: dir.clone(),
-            source,
+            error: source,
         })?;
         let fixed = !header.id.is_empty();
         let mut attempts = 0;
@@ -251,7 +252,7 @@ impl SessionStore {
                     return Err(StoreError::Io {
                         action: "create",
                         path,
-                        source,
+                        error: source,
                     });
                 }
             }
@@ -313,7 +314,7 @@ impl SessionStore {
                 return Err(StoreError::Io {
                     action: "read directory",
                     path: dir,
-                    source,
+                    error: source,
                 });
             }
         };
@@ -406,7 +407,7 @@ impl SessionWriter {
         let io_err = |action, source| StoreError::Io {
             action,
             path: path.to_path_buf(),
-            source,
+            error: source,
         };
         let mut file = OpenOptions::new()
             .read(true)
@@ -449,7 +450,7 @@ impl SessionWriter {
         let io_err = |source| StoreError::Io {
             action: "write",
             path: self.path.clone(),
-            source,
+            error: source,
         };
         self.file.write_all(line.as_bytes()).map_err(io_err)?;
         self.file.flush().map_err(io_err)?;
@@ -510,7 +511,7 @@ pub fn load_file(path: &Path) -> Result<LoadedSession, StoreError> {
     let bytes = std::fs::read(path).map_err(|source| StoreError::Io {
         action: "read",
         path: path.to_path_buf(),
-        source,
+        error: source,
     })?;
     parse_session(path, &bytes)
 }
