@@ -26,6 +26,11 @@ pub const PADDING_CAP: f32 = 3.5;
 const STUFFED_SHARE: f32 = 0.6;
 /// Each misconception found scales what is left of the score by this factor (before the cap).
 const MISCONCEPTION_FACTOR: f32 = 0.5;
+/// A fluent list: at least this many words, fewer explanation markers per 100 words than
+/// [`FLUENT_LIST_MARKERS`] and more separators per 100 words than [`FLUENT_LIST_SEPARATORS`].
+const FLUENT_LIST_WORDS: usize = 60;
+const FLUENT_LIST_MARKERS: f32 = 1.0;
+const FLUENT_LIST_SEPARATORS: f32 = 10.0;
 /// Named-only points at or above which an answer that explains at most one point is padding.
 const PADDING_NAMED: usize = 3;
 
@@ -107,7 +112,7 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     let stuffed = covered < 2
         && current.list_share() >= STUFFED_SHARE
         && before.iter().all(|d| d.word_count() == 0);
-    let padded = covered <= 1 && named >= PADDING_NAMED;
+    let padded = (covered <= 1 && named >= PADDING_NAMED) || fluent_list(&current);
     if stuffed {
         value = value.min(STUFFED_CAP);
     }
@@ -134,6 +139,16 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
         feedback,
         scorer: ScorerKind::Rubric,
     }
+}
+
+/// A long answer with many commas and almost no word of reason or consequence: a fluent list of
+/// terms, however many it names ("it has advantages like X, Y and Z, plus W, V ...").
+fn fluent_list(doc: &Doc<'_>) -> bool {
+    let words = doc.word_count();
+    let (markers, seps) = doc.markers_and_separators();
+    words >= FLUENT_LIST_WORDS
+        && (markers as f32) < FLUENT_LIST_MARKERS * words as f32 / 100.0
+        && (seps as f32) > FLUENT_LIST_SEPARATORS * words as f32 / 100.0
 }
 
 fn missed(id: &str) -> PointVerdict {

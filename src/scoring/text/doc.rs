@@ -610,6 +610,23 @@ impl<'a> Doc<'a> {
         self.scored_sentences().map(|s| s.tokens.len()).sum()
     }
 
+    /// Words that mark a reason or consequence ("because", "so", "which means"), and separators
+    /// (commas and the like), in the scored sentences.
+    pub fn markers_and_separators(&self) -> (usize, usize) {
+        let lex = lexicon();
+        let mut markers = 0;
+        let mut seps = 0;
+        for s in self.scored_sentences() {
+            let toks = &self.tokens[s.tokens.clone()];
+            markers += toks
+                .iter()
+                .filter(|t| lex.is_explanation_marker(&t.word))
+                .count();
+            seps += s.commas;
+        }
+        (markers, seps)
+    }
+
     /// Number of stopwords in the scored sentences (a crude sign of English prose).
     pub fn stopword_count(&self) -> usize {
         self.scored_sentences()

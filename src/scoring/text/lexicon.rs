@@ -18,6 +18,7 @@ struct LexiconFile {
     negations: Vec<String>,
     rejections: Vec<String>,
     connectives: Vec<String>,
+    explanation_markers: Vec<String>,
     auxiliaries: Vec<String>,
     pronouns: Vec<String>,
     contrasts: Vec<String>,
@@ -40,6 +41,7 @@ pub struct Lexicon {
     negations: HashSet<String>,
     rejections: HashSet<String>,
     connectives: HashSet<String>,
+    markers: HashSet<String>,
     auxiliaries: HashSet<String>,
     pronouns: HashSet<String>,
     contrasts: HashSet<String>,
@@ -68,6 +70,7 @@ pub fn lexicon() -> &'static Lexicon {
                 negations: vec![],
                 rejections: vec![],
                 connectives: vec![],
+                explanation_markers: vec![],
                 auxiliaries: vec![],
                 pronouns: vec![],
                 contrasts: vec![],
@@ -97,6 +100,7 @@ impl Lexicon {
             negations: set(file.negations),
             rejections: set(file.rejections),
             connectives: set(file.connectives),
+            markers: set(file.explanation_markers),
             auxiliaries: set(file.auxiliaries),
             pronouns: set(file.pronouns),
             contrasts: set(file.contrasts),
@@ -179,6 +183,9 @@ impl Lexicon {
     }
     pub fn is_connective(&self, w: &str) -> bool {
         self.connectives.contains(w)
+    }
+    pub fn is_explanation_marker(&self, w: &str) -> bool {
+        self.markers.contains(w)
     }
     pub fn is_auxiliary(&self, w: &str) -> bool {
         self.auxiliaries.contains(w)
