@@ -87,7 +87,8 @@ async fn non_streamed_text_with_usage_and_key_header() {
         turn.usage,
         Some(Usage {
             prompt_tokens: 5,
-            completion_tokens: 3
+            completion_tokens: 3,
+            cached_prompt_tokens: 0,
         })
     );
     assert_eq!(turn.finish_reason.as_deref(), Some("stop"));
@@ -139,7 +140,8 @@ async fn streamed_text_reaches_the_sink_in_order() {
         turn.usage,
         Some(Usage {
             prompt_tokens: 7,
-            completion_tokens: 3
+            completion_tokens: 3,
+            cached_prompt_tokens: 0,
         })
     );
     assert_eq!(turn.finish_reason.as_deref(), Some("stop"));
@@ -207,7 +209,8 @@ async fn two_parallel_streamed_tool_calls_interleaved() {
         turn.usage,
         Some(Usage {
             prompt_tokens: 20,
-            completion_tokens: 12
+            completion_tokens: 12,
+            cached_prompt_tokens: 0,
         })
     );
 }
@@ -732,7 +735,8 @@ async fn usage_only_in_final_chunk_with_empty_choices() {
         turn.usage,
         Some(Usage {
             prompt_tokens: 42,
-            completion_tokens: 1
+            completion_tokens: 1,
+            cached_prompt_tokens: 0,
         })
     );
     assert_eq!(turn.text(), "Hi");

@@ -200,6 +200,7 @@ fn write_session(
             prompt_tokens: 900,
             completion_tokens: 120,
             max_prompt_tokens: 400,
+            cached_prompt_tokens: 450,
         };
         w.append(&Record::Checkpoint(Box::new(Checkpoint {
             at,

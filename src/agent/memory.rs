@@ -1,9 +1,9 @@
-//! Bounded context: the model sees the system prompt, a pinned state block re-rendered from the
-//! interview state every call, a running summary, and the newest exchanges that fit the budget.
+//! Bounded context: the model sees the system prompt, the newest exchanges that fit the budget,
+//! and, at the head of the newest candidate message, a state block rendered from the interview
+//! state at the start of the turn and the running summary.
 //! Old exchanges fold into the summary; scores never do (they live in the state).
 
 use super::state::InterviewState;
-use crate::bank::Bank;
 use crate::model::{ChatModel, ChatRequest, Message, ModelError, Role};
 use crate::scoring::Verdict;
 use crate::session::MemorySnapshot;
@@ -65,22 +65,35 @@ impl Memory {
         Some(self.recent.drain(..next_user).collect())
     }
 
-    /// The messages of one request.
-    pub fn request(&self, system: &str, pinned: &str) -> Vec<Message> {
-        let mut head =
-            format!("{system}\n\n## Interview state (kept up to date for you)\n{pinned}");
-        if !self.summary.trim().is_empty() {
-            let _ = write!(
-                head,
-                "\n\n## Summary of the earlier conversation\n{}",
-                self.summary.trim()
-            );
-        }
+    /// The messages of one request: the system prompt (byte-identical all session long), then the
+    /// remembered messages exactly as they were sent before. Each candidate message carries the
+    /// state block of its turn at its head (see [`with_state`]), so a request extends the previous
+    /// one and servers reuse their cached prompt prefix; only folding old turns away changes
+    /// earlier text.
+    pub fn request(&self, system: &str) -> Vec<Message> {
         let mut out = Vec::with_capacity(self.recent.len() + 1);
-        out.push(Message::system(head));
+        out.push(Message::system(system));
         out.extend(self.recent.iter().cloned());
         out
     }
+}
+
+/// A candidate message with the turn's state block (and the running summary) at its head.
+pub fn with_state(pinned: &str, summary: &str, text: &str) -> String {
+    let mut block = format!("{}\n{}", crate::model::STATE_OPEN, pinned.trim_end());
+    if !summary.trim().is_empty() {
+        let _ = write!(
+            block,
+            "\nSummary of the earlier conversation: {}",
+            summary.trim()
+        );
+    }
+    format!("{block}\n{}\n\n{text}", crate::model::STATE_CLOSE)
+}
+
+/// A remembered message's words, without its state block.
+fn words(m: &Message) -> &str {
+    crate::model::split_state(m.text()).1
 }
 
 /// Folds evicted exchanges into the running summary: new summary = f(old summary, evicted).
@@ -102,8 +115,8 @@ impl Extractive {
         let mut line = String::new();
         for m in evicted {
             match m.role {
-                Role::User if !m.text().is_empty() => {
-                    let _ = write!(line, "Candidate: \"{}\" ", first_words(m.text(), 14));
+                Role::User if !words(m).is_empty() => {
+                    let _ = write!(line, "Candidate: \"{}\" ", first_words(words(m), 14));
                 }
                 Role::Assistant if !m.text().is_empty() => {
                     let _ = write!(line, "Interviewer: \"{}\" ", first_words(m.text(), 14));
@@ -168,7 +181,7 @@ impl Summarizer for LlmSummarizer {
                 Role::Assistant if !m.text().is_empty() => "Interviewer",
                 _ => continue,
             };
-            let _ = writeln!(transcript, "{who}: {}", m.text().trim());
+            let _ = writeln!(transcript, "{who}: {}", words(m).trim());
         }
         let prompt = SUMMARIZER_PROMPT
             .replace(
@@ -211,9 +224,10 @@ fn is_summary(text: &str) -> bool {
         .any(|p| lower.starts_with(p))
 }
 
-/// The pinned state block: plan, questions asked with scores, the current question's rubric
-/// points and probes. Re-rendered from the state for every request, so it is never summarised.
-pub fn render_state(state: &InterviewState, bank: &Bank) -> String {
+/// The state block of a turn: plan, questions asked with their scores and open points, the
+/// current question and its probes left. Rendered from the state at the start of every turn (the
+/// rubric itself comes from lookup_rubric), so scores are never summarised.
+pub fn render_state(state: &InterviewState) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -266,25 +280,11 @@ pub fn render_state(state: &InterviewState, bank: &Bank) -> String {
         );
     }
     if let Some(cur) = state.current().filter(|_| !state.is_over()) {
-        let _ = writeln!(s, "current_question: {}", cur.id);
-        if let Some(q) = bank.get(&cur.id) {
-            let _ = writeln!(s, "asked as: {}", q.ask);
-            for p in &q.points {
-                let v = cur
-                    .score()
-                    .and_then(|sc| sc.verdict(&p.id))
-                    .map(|v| v.as_str())
-                    .unwrap_or("unscored");
-                let _ = writeln!(
-                    s,
-                    "- point {} (weight {}): {} [{v}]",
-                    p.id, p.weight, p.expect
-                );
-            }
-        }
         let _ = writeln!(
             s,
-            "probes left on this question: {}",
+            "current_question: {} | answers: {} | probes left on this question: {}",
+            cur.id,
+            cur.answers.len(),
             state.max_probes.saturating_sub(cur.probes.len())
         );
     }

@@ -1,5 +1,6 @@
 //! The interviewer agent: the ReAct loop, the interview state and the bounded context memory.
 
+pub mod contract;
 pub mod memory;
 pub mod phrases;
 pub mod plan;

@@ -17,6 +17,8 @@ pub struct Phrases {
     pub ack_wrong: Vec<String>,
     pub ack_empty: Vec<String>,
     pub ack_unsure: Vec<String>,
+    pub praise_words: Vec<String>,
+    pub not_right_words: Vec<String>,
     pub probe_lead: Vec<String>,
     pub probe_deeper: Vec<String>,
     pub hint_lead: Vec<String>,
@@ -47,6 +49,75 @@ impl Phrases {
             },
         )
     }
+}
+
+/// The acknowledgement for an answer scoring `score` (0-10), one variant picked by `key`: a stated
+/// wrong `claim` is called not right; an empty or "don't know" answer is acknowledged as such;
+/// otherwise by score band. Never praise below 6.
+pub fn acknowledgement(score: f32, claim: Option<&str>, answer: &str, key: u64) -> String {
+    let p = Phrases::get();
+    if let Some(claim) = claim {
+        return fill(pick(&p.ack_wrong, key), &[("claim", &inline_claim(claim))]);
+    }
+    let words = answer.split_whitespace().count();
+    let list = if words < 3 && score < 1.0 {
+        &p.ack_empty
+    } else if words < 12 && score < 1.0 && is_unsure(answer) {
+        &p.ack_unsure
+    } else if score >= 8.0 {
+        &p.ack_strong
+    } else if score >= PRAISE_FROM {
+        &p.ack_good
+    } else if score >= 3.5 {
+        &p.ack_partial
+    } else {
+        &p.ack_weak
+    };
+    pick(list, key).to_string()
+}
+
+/// Below this score an acknowledgement never praises.
+pub const PRAISE_FROM: f32 = 6.0;
+
+/// "I don't know", "not sure", "no idea"...
+pub fn is_unsure(answer: &str) -> bool {
+    let a = answer.to_lowercase().replace('’', "'");
+    [
+        "don't know",
+        "dont know",
+        "not sure",
+        "no idea",
+        "no clue",
+        "can't remember",
+        "cannot remember",
+        "forgot",
+    ]
+    .iter()
+    .any(|p| a.contains(p))
+}
+
+/// Whether `text` uses a word of praise (whole words, case-insensitive).
+pub fn praises(text: &str) -> bool {
+    contains_phrase(text, &Phrases::get().praise_words)
+}
+
+/// Whether `text` says plainly that something is not right.
+pub fn says_not_right(text: &str) -> bool {
+    contains_phrase(text, &Phrases::get().not_right_words)
+}
+
+fn contains_phrase(text: &str, phrases: &[String]) -> bool {
+    let words: Vec<String> = text
+        .to_lowercase()
+        .replace('’', "'")
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let joined = format!(" {} ", words.join(" "));
+    phrases
+        .iter()
+        .any(|p| joined.contains(&format!(" {} ", p.to_lowercase())))
 }
 
 /// Pick a variant deterministically from `key` (seed mixed with a position in the interview).

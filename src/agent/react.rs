@@ -6,10 +6,11 @@
 //! can be retried.
 
 use super::memory::{self, Memory, Summarizer};
-use super::phrases::{Phrases, fill, pick};
+use super::phrases::{self, Phrases, fill, pick};
 use super::state::InterviewState;
 use super::tokens::{CachedCounter, TokenCounter};
 use super::usage::UsageMeter;
+use super::{contract, probing};
 use crate::bank::Bank;
 use crate::model::{ChatModel, ChatRequest, Message, ModelError, TextSink, ToolSpec};
 use crate::session::UsageTotals;
@@ -133,6 +134,26 @@ struct Work {
     memory: Memory,
     reply: String,
     notes: Vec<String>,
+    /// The turn's state block and the candidate's words, to restate them after a fold.
+    pinned: String,
+    said: String,
+}
+
+impl Work {
+    /// After old turns were folded into the summary: give the newest candidate message the new
+    /// summary (a fold rewrites the prefix anyway).
+    fn restate(&mut self) {
+        let message = memory::with_state(&self.pinned, &self.memory.summary, &self.said);
+        if let Some(newest) = self
+            .memory
+            .recent
+            .iter_mut()
+            .rev()
+            .find(|m| m.role == crate::model::Role::User)
+        {
+            newest.content = Some(message);
+        }
+    }
 }
 
 impl Agent {
@@ -182,28 +203,32 @@ impl Agent {
             memory: self.memory.clone(),
             reply: String::new(),
             notes: vec![],
+            pinned: String::new(),
+            said: String::new(),
         };
-        let result = self.run_turn(&mut w, input, sink).await;
+        let result = self.run_turn(&mut w, input).await;
         // Usage is real spending even when the turn fails.
         if let Some(meter) = &self.meter {
             self.usage = meter.totals();
         }
         result?;
+        // The words are shown once the turn has kept its contract (see `keep_contract`).
+        let reply = w.reply.trim().to_string();
+        if !reply.is_empty() {
+            sink(&reply);
+            sink("\n");
+        }
         self.state = w.state;
         self.memory = w.memory;
         Ok(TurnOutput {
-            reply: w.reply.trim().to_string(),
+            reply,
             notes: w.notes,
             ended: self.state.is_over(),
         })
     }
 
-    async fn run_turn(
-        &self,
-        w: &mut Work,
-        input: CandidateInput,
-        sink: TextSink<'_>,
-    ) -> Result<(), TurnError> {
+    async fn run_turn(&self, w: &mut Work, input: CandidateInput) -> Result<(), TurnError> {
+        let answered = matches!(input, CandidateInput::Answer(_));
         self.apply_input(w, input);
         let started = Instant::now();
         let mut failures: HashMap<(String, String), usize> = HashMap::new();
@@ -227,17 +252,11 @@ impl Agent {
                     .push("the interviewer took too long to answer; moving on".into());
                 break;
             };
-            let pinned = memory::render_state(&w.state, &self.bank);
-            let estimate = self.fit_context(w, &pinned).await;
-            let messages = w.memory.request(&self.system_prompt, &pinned);
-            let mut streamed = false;
+            let estimate = self.fit_context(w).await;
+            let messages = w.memory.request(&self.system_prompt);
             let call = {
-                let mut tee = |t: &str| {
-                    if !t.is_empty() {
-                        streamed = true;
-                        sink(t);
-                    }
-                };
+                // Streamed words are held back: the turn's reply is checked before it is shown.
+                let mut tee = |_: &str| {};
                 let mut req = ChatRequest::new(&messages, &self.specs);
                 req.max_tokens = Some(self.config.max_reply_tokens);
                 tokio::time::timeout(left, self.model.complete(req, &mut tee)).await
@@ -268,10 +287,6 @@ impl Agent {
             // Only words are spoken and remembered: JSON lines a weak model writes are dropped.
             let text = crate::model::speakable(turn.text());
             if !text.is_empty() {
-                if !streamed {
-                    sink(&text);
-                }
-                sink("\n");
                 if !w.reply.is_empty() {
                     w.reply.push('\n');
                 }
@@ -348,17 +363,122 @@ impl Agent {
             }
         }
         if !completed {
-            self.fallback(w, sink).await;
+            self.fallback(w).await;
         } else {
-            self.ensure_progress(w, moved, sink).await;
+            self.ensure_progress(w, moved).await;
         }
+        self.keep_contract(w, answered, moved).await;
         Ok(())
+    }
+
+    /// Whatever the model did: `/end` ends the interview in this turn; the reply is cleaned; an
+    /// answer is acknowledged as it scored; and a turn that waits for an answer asks something:
+    /// the model's own follow-up (recorded as the probe), else the question on the table in the
+    /// offline interviewer's words: the probe the policy chooses, or the next planned question.
+    async fn keep_contract(&self, w: &mut Work, answered: bool, moved: bool) {
+        let p = Phrases::get();
+        let key = w.state.seed ^ w.memory.recent.len() as u64;
+        if w.state.end_requested && !w.state.is_over() {
+            w.state.ended = Some("the candidate ended the interview".into());
+        }
+        w.reply = contract::clean(&w.reply);
+        if w.state.is_over() {
+            // A goodbye does not ask anything.
+            if w.reply.is_empty() || contract::asks(&w.reply) {
+                w.reply = pick(&p.closing, key).to_string();
+            }
+            return;
+        }
+        if answered
+            && let Some(ack) = self.acknowledged(&w.state)
+            && !w.reply.is_empty()
+        {
+            let said = w.said.clone();
+            let replacement = phrases::acknowledgement(ack.score, ack.claim.as_deref(), &said, key);
+            w.reply = contract::honest_opening(&w.reply, &ack, &replacement);
+        }
+        let Some(cur) = w.state.current() else {
+            let line = self.next_question_line(w, false).await;
+            say(w, line);
+            return;
+        };
+        // A probe can be an instruction ("Show that ..."): the words ask when they hold what is
+        // on the table, or a question mark.
+        let on_table = if cur.answers.is_empty() {
+            self.bank.get(&cur.id).map(|q| q.ask.clone())
+        } else if cur.probes.len() >= cur.answers.len() {
+            cur.probes.last().cloned()
+        } else {
+            None
+        };
+        let holds_it = on_table
+            .as_deref()
+            .is_some_and(|t| !t.is_empty() && w.reply.contains(t));
+        if holds_it || contract::asks(&w.reply) {
+            // The model asked its own follow-up after an answer without moving on: it is the probe.
+            let unprobed = cur.answers.len() > cur.probes.len() && !cur.answers.is_empty();
+            if answered && !moved && unprobed && !cur.skipped {
+                let text = w.reply.lines().last().unwrap_or_default().to_string();
+                record_probe(&mut w.state, &self.bank, None, &text);
+            }
+            return;
+        }
+        // Nothing asked: put the question on the table.
+        if cur.answers.is_empty() && !cur.skipped {
+            if let Some(q) = self.bank.get(&cur.id) {
+                let ask = q.ask.clone();
+                say(w, ask);
+            }
+            return;
+        }
+        let line = match self.policy_probe(&w.state) {
+            Some((point, probe)) => {
+                let lead = pick(&p.probe_lead, key);
+                record_probe(&mut w.state, &self.bank, Some(point), &probe);
+                format!("{lead} {probe}")
+            }
+            None => self.next_question_line(w, true).await,
+        };
+        say(w, line);
+        // The added line may repeat a transition the model already made.
+        w.reply = contract::clean(&w.reply);
+    }
+
+    /// How the latest answer to the current question went: its own score and wrong claim.
+    fn acknowledged(&self, state: &InterviewState) -> Option<contract::Acknowledged> {
+        let cur = state.current()?;
+        let q = self.bank.get(&cur.id)?;
+        let latest = cur.answers.last()?;
+        let alone = crate::scoring::rubric::score(q, latest, &[]);
+        let score = if cur.answers.len() > 1 {
+            alone.score
+        } else {
+            cur.score().map_or(alone.score, |s| s.score)
+        };
+        let claim = cur
+            .score()
+            .and_then(|s| s.misconceptions.first().cloned())
+            .or_else(|| alone.misconceptions.first().cloned());
+        Some(contract::Acknowledged { score, claim })
+    }
+
+    /// The probe the policy would ask on the current question now, if any.
+    fn policy_probe(&self, state: &InterviewState) -> Option<(String, String)> {
+        let cur = state.current()?;
+        let q = self.bank.get(&cur.id)?;
+        let latest = cur.answers.last()?;
+        let alone = crate::scoring::rubric::score(q, latest, &[]);
+        let remaining = state.remaining().count();
+        match probing::decide(state.mode, q, cur, &alone, state.max_probes, remaining) {
+            probing::NextStep::Probe { point, probe, .. } => Some((point, probe)),
+            _ => None,
+        }
     }
 
     /// Progress guarantees that hold whatever the model does: every answer is scored, a question
     /// is on the table, and the interview moves on once a question's probes are used up.
-    async fn ensure_progress(&self, w: &mut Work, moved: bool, sink: TextSink<'_>) {
-        if w.state.is_over() {
+    async fn ensure_progress(&self, w: &mut Work, moved: bool) {
+        if w.state.is_over() || w.state.end_requested {
             return;
         }
         if let Some(cur) = w.state.current_mut()
@@ -374,11 +494,15 @@ impl Agent {
             Some(cur) => !moved && (cur.skipped || cur.answers.len() > max_probes + 1),
         };
         if stuck {
-            w.notes.push(
-                "the model did not move on; the interviewer moved to the next question".into(),
-            );
-            let line = self.next_question_line(w, true).await;
-            say(w, sink, line);
+            // Before the first question there is nothing to move on from: just ask it.
+            let first = w.state.current().is_none();
+            if !first {
+                w.notes.push(
+                    "the model did not move on; the interviewer moved to the next question".into(),
+                );
+            }
+            let line = self.next_question_line(w, !first).await;
+            say(w, line);
         }
     }
 
@@ -408,47 +532,43 @@ impl Agent {
         }
     }
 
+    /// Apply the candidate's input to the state, then remember it with the turn's state block at
+    /// its head (fixed for the turn: tool results tell the model what changes during it).
     fn apply_input(&self, w: &mut Work, input: CandidateInput) {
         let over = w.state.is_over();
-        match input {
-            CandidateInput::Begin => {
-                let note = if w.state.questions.is_empty() {
-                    "[The candidate is ready. Greet them in one sentence, then start the interview.]"
-                } else {
-                    "[The candidate is back after a break. Welcome them back in one sentence and continue where you left off.]"
-                };
-                w.memory.push(Message::user(note));
+        let text = match input {
+            CandidateInput::Begin => if w.state.questions.is_empty() {
+                "[The candidate is ready. Greet them in one sentence, then start the interview.]"
+            } else {
+                "[The candidate is back after a break. Welcome them back in one sentence and continue where you left off.]"
             }
+            .to_string(),
             CandidateInput::Answer(text) => {
                 if let Some(cur) = w.state.current_mut().filter(|_| !over) {
                     cur.answers.push(text.clone());
                 }
-                w.memory.push(Message::user(text));
+                text
             }
             CandidateInput::Skip => {
                 if let Some(cur) = w.state.current_mut().filter(|_| !over) {
                     cur.skipped = true;
                 }
-                w.memory.push(Message::user(
-                    "[The candidate skipped this question. Acknowledge briefly and move on.]",
-                ));
+                "[The candidate skipped this question. Acknowledge briefly and move on.]".to_string()
             }
             CandidateInput::End => {
                 w.state.end_requested = true;
-                w.memory.push(Message::user(
-                    "[The candidate wants to end the interview now. Call end_interview.]",
-                ));
+                "[The candidate wants to end the interview now. Call end_interview.]".to_string()
             }
-        }
+        };
+        w.pinned = memory::render_state(&w.state);
+        let message = memory::with_state(&w.pinned, &w.memory.summary, &text);
+        w.said = text;
+        w.memory.push(Message::user(message));
     }
 
-    /// The estimated tokens of a request built from `w` with this state block.
-    fn request_tokens(&self, w: &Work, pinned: &str) -> usize {
-        // The state block changes at every step and is our own plain text: a byte count over
-        // three over-estimates its tokens safely without running the tokenizer on it each time.
+    /// The estimated tokens of a request built from `w`.
+    fn request_tokens(&self, w: &Work) -> usize {
         self.fixed_tokens
-            + pinned.len().div_ceil(3)
-            + self.counter.text(&w.memory.summary)
             + w.memory
                 .recent
                 .iter()
@@ -463,9 +583,9 @@ impl Agent {
 
     /// Fold the oldest exchanges into the summary while the request is past the budget's threshold.
     /// Returns the request's estimated size afterwards.
-    async fn fit_context(&self, w: &mut Work, pinned: &str) -> usize {
+    async fn fit_context(&self, w: &mut Work) -> usize {
         let budget = self.config.context_tokens as f32;
-        let mut size = self.request_tokens(w, pinned);
+        let mut size = self.request_tokens(w);
         if size as f32 <= budget * memory::FOLD_AT {
             return size;
         }
@@ -488,8 +608,9 @@ impl Agent {
                 .summarizer
                 .fold(&w.memory.summary, &evicted, self.summary_chars())
                 .await;
+            w.restate();
         }
-        self.request_tokens(w, pinned)
+        self.request_tokens(w)
     }
 
     /// After a context-length error: keep only the newest exchange.
@@ -502,13 +623,14 @@ impl Agent {
             .summarizer
             .fold(&w.memory.summary, &evicted, self.summary_chars() / 2)
             .await;
+        w.restate();
     }
 
     /// The loop ran out of steps or time: say something sensible so the interview goes on.
-    async fn fallback(&self, w: &mut Work, sink: TextSink<'_>) {
+    async fn fallback(&self, w: &mut Work) {
         let p = Phrases::get();
         let key = w.state.seed ^ w.memory.recent.len() as u64;
-        let line = if w.state.is_over() {
+        let line = if w.state.is_over() || w.state.end_requested {
             pick(&p.closing, key).to_string()
         } else if let Some(q) = w
             .state
@@ -525,14 +647,12 @@ impl Agent {
                 format!("{} {}", p.fallback_continue, next)
             }
         };
-        say(w, sink, line);
+        say(w, line);
     }
 }
 
-/// Speak a line the loop itself adds: shown, part of the reply, remembered.
-fn say(w: &mut Work, sink: TextSink<'_>, line: String) {
-    sink(&line);
-    sink("\n");
+/// Speak a line the loop itself adds: part of the reply, remembered.
+fn say(w: &mut Work, line: String) {
     if !w.reply.is_empty() {
         w.reply.push('\n');
     }

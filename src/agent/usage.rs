@@ -55,6 +55,7 @@ impl UsageMeter {
             t.prompt_tokens += prompt;
             t.completion_tokens += completion;
             t.max_prompt_tokens = t.max_prompt_tokens.max(prompt);
+            t.cached_prompt_tokens += reported.map_or(0, |u| u64::from(u.cached_prompt_tokens));
         }
     }
 }
@@ -111,6 +112,7 @@ mod tests {
             Arc::new(Fixed(Some(Usage {
                 prompt_tokens: 100,
                 completion_tokens: 7,
+                cached_prompt_tokens: 60,
             }))),
             TokenCounter::Heuristic,
             UsageTotals {
@@ -118,6 +120,7 @@ mod tests {
                 prompt_tokens: 50,
                 completion_tokens: 5,
                 max_prompt_tokens: 50,
+                cached_prompt_tokens: 10,
             },
         );
         let msgs = [Message::user("a question about attention")];
@@ -138,6 +141,7 @@ mod tests {
             ),
             (3, 250, 19, 100)
         );
+        assert_eq!(t.cached_prompt_tokens, 130, "cached tokens add up too");
 
         let estimated = UsageMeter::new(
             Arc::new(Fixed(None)),

@@ -11,6 +11,23 @@ pub use schema::schema_for;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+/// Opens the interview-state block the agent puts at the head of the newest candidate message (after
+/// the stable system prompt and history, so servers can reuse their cached prompt prefix).
+pub const STATE_OPEN: &str = "[Interview state, kept up to date for you]";
+/// Closes it; the candidate's own words follow.
+pub const STATE_CLOSE: &str = "[End of interview state]";
+
+/// Split a message's text into its state block (if any) and the words after it.
+pub fn split_state(text: &str) -> (Option<&str>, &str) {
+    match (text.strip_prefix(STATE_OPEN), text.find(STATE_CLOSE)) {
+        (Some(_), Some(end)) => (
+            Some(text[STATE_OPEN.len()..end].trim()),
+            text[end + STATE_CLOSE.len()..].trim_start(),
+        ),
+        _ => (None, text),
+    }
+}
+
 /// Who said a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -135,6 +152,9 @@ impl<'a> ChatRequest<'a> {
 pub struct Usage {
     pub prompt_tokens: u32,
     pub completion_tokens: u32,
+    /// Prompt tokens the server served from its prompt cache (0 when it does not say).
+    #[serde(default)]
+    pub cached_prompt_tokens: u32,
 }
 
 /// What the model said in one call: text, tool calls, or both.

@@ -4,7 +4,7 @@
 //! move on → end); its words come from `prompts/phrases.toml`.
 
 use super::{AssistantTurn, ChatModel, ChatRequest, Message, ModelError, Role, TextSink, ToolCall};
-use crate::agent::phrases::{Phrases, fill, inline_claim, pick};
+use crate::agent::phrases::{Phrases, acknowledgement, fill, pick};
 use serde_json::{Value, json};
 
 /// The offline interviewer. `seed` picks the wording variants.
@@ -59,11 +59,20 @@ impl Policy<'_> {
         h ^ salt.wrapping_mul(0x9E37_79B9)
     }
 
+    /// The state block: at the head of the newest candidate message (or, from older callers, in
+    /// the system prompt).
     fn system(&self) -> &str {
         self.messages
             .iter()
-            .find(|m| m.role == Role::System)
-            .map(Message::text)
+            .rev()
+            .filter(|m| m.role == Role::User)
+            .find_map(|m| super::split_state(m.text()).0)
+            .or_else(|| {
+                self.messages
+                    .iter()
+                    .find(|m| m.role == Role::System)
+                    .map(Message::text)
+            })
             .unwrap_or("")
     }
 
@@ -79,7 +88,7 @@ impl Policy<'_> {
     fn next(&self) -> AssistantTurn {
         match self.messages.last() {
             Some(m) if m.role == Role::Tool => self.after_tools(),
-            Some(m) if m.role == Role::User => self.after_candidate(m.text()),
+            Some(m) if m.role == Role::User => self.after_candidate(super::split_state(m.text()).1),
             _ => say(Phrases::get().fallback_continue.clone()),
         }
     }
@@ -239,35 +248,16 @@ impl Policy<'_> {
     /// An acknowledgement that matches the score: never praise a wrong answer. A probe answer is
     /// acknowledged on its own merit, not on the question's running score.
     fn acknowledge(&self, result: &Value) -> String {
-        let p = Phrases::get();
-        let score = acknowledged_score(result);
-        let claims: Vec<&str> = result
+        let claim = result
             .get("misconceptions")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        if let Some(claim) = claims.first() {
-            return fill(
-                pick(&p.ack_wrong, self.key(11)),
-                &[("claim", &inline_claim(claim))],
-            );
-        }
-        let answer = self.last_candidate_text();
-        let words = answer.split_whitespace().count();
-        let list = if words < 3 && score < 1.0 {
-            &p.ack_empty
-        } else if words < 12 && score < 1.0 && is_unsure(answer) {
-            &p.ack_unsure
-        } else if score >= 8.0 {
-            &p.ack_strong
-        } else if score >= 6.0 {
-            &p.ack_good
-        } else if score >= 3.5 {
-            &p.ack_partial
-        } else {
-            &p.ack_weak
-        };
-        pick(list, self.key(12)).to_string()
+            .and_then(|a| a.iter().find_map(Value::as_str));
+        acknowledgement(
+            acknowledged_score(result) as f32,
+            claim,
+            self.last_candidate_text(),
+            self.key(12),
+        )
     }
 
     fn mode_and_count(&self) -> (String, String) {
@@ -293,7 +283,7 @@ impl Policy<'_> {
             .iter()
             .rev()
             .find(|m| m.role == Role::User)
-            .map(Message::text)
+            .map(|m| super::split_state(m.text()).1)
             .unwrap_or("")
     }
 
@@ -339,23 +329,6 @@ fn acknowledged_score(result: &Value) -> f64 {
     } else {
         num("score")
     }
-}
-
-/// "I don't know", "not sure", "no idea"...
-fn is_unsure(answer: &str) -> bool {
-    let a = answer.to_lowercase().replace('’', "'");
-    [
-        "don't know",
-        "dont know",
-        "not sure",
-        "no idea",
-        "no clue",
-        "can't remember",
-        "cannot remember",
-        "forgot",
-    ]
-    .iter()
-    .any(|p| a.contains(p))
 }
 
 fn say(text: String) -> AssistantTurn {

@@ -879,6 +879,15 @@ struct WireUsage {
     prompt_tokens: Option<u64>,
     #[serde(deserialize_with = "lenient_u64")]
     completion_tokens: Option<u64>,
+    /// OpenAI, llama.cpp and vLLM report the prompt tokens served from the prompt cache here.
+    prompt_tokens_details: Option<WirePromptDetails>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WirePromptDetails {
+    #[serde(deserialize_with = "lenient_u64")]
+    cached_tokens: Option<u64>,
 }
 
 impl WireUsage {
@@ -887,6 +896,11 @@ impl WireUsage {
         Usage {
             prompt_tokens: clamp(self.prompt_tokens),
             completion_tokens: clamp(self.completion_tokens),
+            cached_prompt_tokens: clamp(
+                self.prompt_tokens_details
+                    .as_ref()
+                    .and_then(|d| d.cached_tokens),
+            ),
         }
     }
 }

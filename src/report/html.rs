@@ -123,11 +123,7 @@ pub fn render(review: &Review) -> String {
 
     let u = &review.usage;
     if u.llm_calls > 0 {
-        let _ = writeln!(
-            out,
-            "<p class=\"sub\">{} model calls, {} prompt + {} completion tokens (largest prompt {}).</p>",
-            u.llm_calls, u.prompt_tokens, u.completion_tokens, u.max_prompt_tokens
-        );
+        let _ = writeln!(out, "<p class=\"sub\">{}.</p>", esc(&super::usage_line(u)));
     }
     out.push_str("</main>\n</body>\n</html>\n");
     out

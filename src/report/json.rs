@@ -189,6 +189,7 @@ mod tests {
         assert_eq!(q["points"][2]["verdict"], "missed");
         assert_eq!(q["why_depth"], 1);
         assert_eq!(v["usage"]["max_prompt_tokens"], 400);
+        assert_eq!(v["usage"]["cached_prompt_tokens"], 600);
         assert_eq!(v["turns"][0]["speaker"], "interviewer");
     }
 }

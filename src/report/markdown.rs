@@ -136,11 +136,7 @@ pub fn render(review: &Review) -> String {
     }
     let u = &review.usage;
     if u.llm_calls > 0 {
-        let _ = writeln!(
-            out,
-            "\n---\n\n*{} model calls, {} prompt + {} completion tokens (largest prompt {}).*",
-            u.llm_calls, u.prompt_tokens, u.completion_tokens, u.max_prompt_tokens
-        );
+        let _ = writeln!(out, "\n---\n\n*{}.*", super::usage_line(u));
     }
     out
 }

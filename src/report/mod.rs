@@ -289,6 +289,24 @@ fn judge_note(q: &QuestionRecord) -> Option<String> {
     Some(note)
 }
 
+/// The usage line shared by every format: calls, prompt tokens (and the share the server served
+/// from its prompt cache, when it says), completion tokens and the largest prompt.
+pub fn usage_line(u: &UsageTotals) -> String {
+    let cached = if u.cached_prompt_tokens > 0 && u.prompt_tokens > 0 {
+        format!(
+            " ({} cached, {:.0}%)",
+            u.cached_prompt_tokens,
+            100.0 * u.cached_prompt_tokens as f64 / u.prompt_tokens as f64
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{} model calls, {} prompt{cached} + {} completion tokens (largest prompt {})",
+        u.llm_calls, u.prompt_tokens, u.completion_tokens, u.max_prompt_tokens
+    )
+}
+
 /// A score with one decimal.
 pub fn fmt_score(score: f32) -> String {
     format!("{score:.1}")
@@ -474,6 +492,7 @@ pub(crate) mod tests {
                     prompt_tokens: 1000,
                     completion_tokens: 200,
                     max_prompt_tokens: 400,
+                    cached_prompt_tokens: 600,
                 },
             }),
             end: Some(End {

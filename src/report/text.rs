@@ -176,10 +176,7 @@ pub fn render(review: &Review, color: bool) -> String {
     let u = &review.usage;
     if u.llm_calls > 0 {
         out.push('\n');
-        out.push_str(&format!(
-            "Usage: {} model calls, {} prompt + {} completion tokens (largest prompt {})\n",
-            u.llm_calls, u.prompt_tokens, u.completion_tokens, u.max_prompt_tokens
-        ));
+        out.push_str(&format!("Usage: {}\n", super::usage_line(u)));
     }
     out
 }

@@ -67,6 +67,9 @@ pub struct UsageTotals {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub max_prompt_tokens: u64,
+    /// Prompt tokens the server reported as served from its prompt cache.
+    #[serde(default)]
+    pub cached_prompt_tokens: u64,
 }
 
 /// The model's bounded context, as kept between turns.

@@ -72,6 +72,12 @@ impl Tool for PickQuestion {
                 "the interview has ended; say goodbye".into(),
             ));
         }
+        if state.end_requested {
+            return Err(ToolError::Rejected(
+                "the candidate asked to end the interview; call end_interview and say goodbye"
+                    .into(),
+            ));
+        }
         let total = state.plan.len();
         // An unanswered current question stays current: picking again must not burn the plan.
         if let Some(cur) = state

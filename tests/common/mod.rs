@@ -489,6 +489,16 @@ pub const JUDGE_PREFIX: &str = "You grade one answer";
 /// The LLM summariser's system prompt starts with this (`prompts/summarizer.md`).
 pub const SUMMARIZER_PREFIX: &str = "You keep the running summary";
 
+/// The text of a captured request's newest user message, which carries the interview-state block.
+pub fn state_block(request: &Value) -> String {
+    request["messages"]
+        .as_array()
+        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
 /// The text of a captured request's first message when it is a system message ("" otherwise).
 pub fn system_text(request: &Value) -> String {
     let first = &request["messages"][0];
