@@ -1,4 +1,23 @@
 //! `interviewer`: a terminal mock interviewer for LLM-engineering jobs.
+//!
+//! Layers, bottom to top; a module uses only the modules below it (checked by `tests/layers.rs`):
+//!
+//! layers: bank, strings, prompts, model, scoring, state, session, tools, agent, repl, report, interview, cli, commands
+//!
+//! - `bank`: questions and rubrics, loading and validation
+//! - `strings`: small text helpers shared by every layer
+//! - `prompts`: everything under `prompts/` (system prompts, phrases, help)
+//! - `model`: the `ChatModel` trait, the OpenAI-compatible client, text tools, the offline interviewer
+//! - `scoring`: the rubric scorer, the LLM judge, grading and calibration
+//! - `state`: the interview state, the probing policy, memory and usage records
+//! - `session`: session files, history, saved calibrations
+//! - `tools`: the agent's tools
+//! - `agent`: the ReAct loop, its memory and the turn contract
+//! - `repl`: line editing, commands, output
+//! - `report`: reviews in text, Markdown, HTML and JSON
+//! - `interview`: a running interview (agent + REPL + session file)
+//! - `cli`: the command line (clap)
+//! - `commands`: one file per subcommand; `anyhow` lives here
 
 pub mod agent;
 pub mod bank;
@@ -6,9 +25,11 @@ pub mod cli;
 pub mod commands;
 pub mod interview;
 pub mod model;
+pub mod prompts;
 pub mod repl;
 pub mod report;
 pub mod scoring;
 pub mod session;
+pub mod state;
 pub mod strings;
 pub mod tools;

@@ -35,11 +35,13 @@ fn three_question_interview_through_a_real_server() {
     };
     let ids = plan::build(&bank, &req).expect("plan");
     // An answer and a probe answer per planned question; extra lines end up as extra answers.
-    let input: String = ids
+    let mut input: String = ids
         .iter()
         .flat_map(|id| [strong_answer(id), strong_answer(id)])
         .map(|a| a.replace('\n', " ") + "\n")
         .collect();
+    // The candidate ends the interview; whatever the model does, /end ends it.
+    input.push_str("/end\n");
 
     let out = Command::cargo_bin("interviewer")
         .expect("binary")
@@ -105,4 +107,50 @@ fn three_question_interview_through_a_real_server() {
     }
     assert_eq!(json["status"], "finished");
     assert!(json["usage"]["llm_calls"].as_u64().unwrap_or(0) > 0);
+
+    // The turn contract on a real small model: every interviewer turn after an answer asks
+    // something (a question mark, or a bank question or probe, which may be an instruction).
+    let bank_texts: Vec<String> = bank
+        .questions
+        .iter()
+        .flat_map(|q| {
+            std::iter::once(q.ask.clone()).chain(
+                q.points
+                    .iter()
+                    .flat_map(|p| p.probes.iter().chain(p.derivations.iter()).cloned()),
+            )
+        })
+        .collect();
+    let turns = json["turns"].as_array().expect("turns");
+    let mut after_answers = 0;
+    for (i, t) in turns.iter().enumerate() {
+        let text = t["text"].as_str().unwrap_or_default();
+        if t["speaker"] != "candidate" || text.starts_with('/') {
+            continue;
+        }
+        let Some(reply) = turns[i + 1..]
+            .iter()
+            .find(|u| u["speaker"] == "interviewer")
+            .and_then(|u| u["text"].as_str())
+        else {
+            continue;
+        };
+        if reply.starts_with("Overall you scored") {
+            continue;
+        }
+        let ended = turns[i + 1..].iter().all(|u| u["speaker"] != "candidate");
+        let asks = reply.contains('?') || bank_texts.iter().any(|b| reply.contains(b.as_str()));
+        assert!(
+            asks || ended,
+            "an interviewer turn after an answer asked nothing: {reply:?}"
+        );
+        after_answers += 1;
+        eprintln!("turn after answer {after_answers}: {reply}");
+    }
+    assert!(after_answers >= 3, "{after_answers}");
+    assert!(
+        json["end_reason"].as_str().is_some(),
+        "the session ended: {}",
+        json["end_reason"]
+    );
 }

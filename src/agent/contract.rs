@@ -4,7 +4,7 @@
 //! replaced with the acknowledgement for the score, and a turn that waits for an answer must ask
 //! something (the loop adds the question on the table when it does not).
 
-use super::phrases::{PRAISE_FROM, Phrases, praises, says_not_right};
+use crate::prompts::phrases::{PRAISE_FROM, Phrases, praises, says_not_right};
 
 /// How the latest answer went, for its acknowledgement.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,10 +3,10 @@
 //! state at the start of the turn and the running summary.
 //! Old exchanges fold into the summary; scores never do (they live in the state).
 
-use super::state::InterviewState;
 use crate::model::{ChatModel, ChatRequest, Message, ModelError, Role};
 use crate::scoring::Verdict;
-use crate::session::MemorySnapshot;
+use crate::state::InterviewState;
+use crate::state::MemorySnapshot;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -169,7 +169,7 @@ pub struct LlmSummarizer {
     pub model: Arc<dyn ChatModel>,
 }
 
-const SUMMARIZER_PROMPT: &str = include_str!("../../prompts/summarizer.md");
+const SUMMARIZER_PROMPT: &str = crate::prompts::SUMMARIZER;
 
 #[async_trait::async_trait]
 impl Summarizer for LlmSummarizer {

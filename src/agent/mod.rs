@@ -2,14 +2,15 @@
 
 pub mod contract;
 pub mod memory;
-pub mod phrases;
 pub mod plan;
-pub mod probing;
-pub mod prompt;
 pub mod react;
-pub mod state;
 pub mod tokens;
 pub mod usage;
 pub mod wrapup;
+
+/// The spoken phrases live with the other prompts.
+pub use crate::prompts::phrases;
+/// The interview state and the probing policy live a layer below the agent.
+pub use crate::state::{self, probing};
 
 pub use react::{Agent, AgentConfig, AgentParts, CandidateInput, TurnError, TurnOutput};

@@ -5,15 +5,16 @@
 //! it completes, so a cancelled (Ctrl-C) or failed turn leaves the interview exactly as it was and
 //! can be retried.
 
+use super::contract;
 use super::memory::{self, Memory, Summarizer};
-use super::phrases::{self, Phrases, fill, pick};
-use super::state::InterviewState;
 use super::tokens::{CachedCounter, TokenCounter};
 use super::usage::UsageMeter;
-use super::{contract, probing};
 use crate::bank::Bank;
 use crate::model::{ChatModel, ChatRequest, Message, ModelError, TextSink, ToolSpec};
-use crate::session::UsageTotals;
+use crate::prompts::phrases::{self, Phrases, fill, pick};
+use crate::state::InterviewState;
+use crate::state::UsageTotals;
+use crate::state::probing;
 use crate::tools::{
     EndInterview, Judge, PickQuestion, ScoreAnswer, Tool, ToolContext, ToolRegistry, score_latest,
 };

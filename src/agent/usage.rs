@@ -3,7 +3,7 @@
 
 use super::tokens::TokenCounter;
 use crate::model::{AssistantTurn, ChatModel, ChatRequest, ModelError, TextSink};
-use crate::session::UsageTotals;
+use crate::state::UsageTotals;
 use std::sync::{Arc, Mutex};
 
 /// A [`ChatModel`] wrapper that adds up the usage of the calls that go through it.

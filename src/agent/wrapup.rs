@@ -1,9 +1,9 @@
 //! The spoken wrap-up: overall score, strongest and weakest domain, what to study next.
 
-use super::phrases::{Phrases, fill};
-use super::state::InterviewState;
 use crate::bank::Bank;
+use crate::prompts::phrases::{Phrases, fill};
 use crate::scoring::Verdict;
+use crate::state::InterviewState;
 
 /// A rubric point the candidate missed or only partly made.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,7 +73,7 @@ pub fn summary(state: &InterviewState, bank: &Bank) -> String {
         return p.wrapup_none.clone();
     }
     let overall = format!("{:.1}", state.overall());
-    let count = super::phrases::questions(counted);
+    let count = crate::prompts::phrases::questions(counted);
     let mut parts = vec![fill(
         &p.wrapup_overall,
         &[("overall", &overall), ("questions", &count)],
@@ -100,7 +100,7 @@ pub fn summary(state: &InterviewState, bank: &Bank) -> String {
     } else {
         let lowered: Vec<String> = items
             .iter()
-            .map(|i| super::phrases::inline_claim(i))
+            .map(|i| crate::prompts::phrases::inline_claim(i))
             .collect();
         parts.push(fill(&p.wrapup_study, &[("items", &lowered.join("; "))]));
     }

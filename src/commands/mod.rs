@@ -6,11 +6,12 @@ pub mod history;
 pub mod resume;
 pub mod review;
 pub mod score;
+pub mod setup;
 pub mod start;
 
 use crate::bank::{Bank, BankSource, load_bank};
 use crate::cli::{BankArgs, Cli, Command, ServerArgs};
-use crate::interview::setup;
+
 use crate::scoring::judge::{Judge, LlmJudge};
 use anyhow::Context;
 use std::process::ExitCode;

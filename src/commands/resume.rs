@@ -1,11 +1,12 @@
 //! `interviewer resume [ID]`: continue an unfinished interview with its mode, plan, scores and context.
 
 use super::open_bank;
+use super::setup;
 use super::start::{choose_grader, drive};
 use crate::agent::CandidateInput;
 use crate::agent::memory::Memory;
 use crate::cli::{BankArgs, ResumeArgs};
-use crate::interview::{Interview, setup};
+use crate::interview::Interview;
 use crate::repl::{self, Printer};
 use crate::session::Speaker;
 use crate::session::store::LoadedSession;

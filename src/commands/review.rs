@@ -2,7 +2,7 @@
 
 use crate::bank::Bank;
 use crate::cli::{BankArgs, ReviewArgs, ReviewFormat};
-use crate::report::Review;
+use crate::report::{Format, Review};
 use crate::session::SessionStore;
 use anyhow::Context;
 use std::io::Write;
@@ -36,16 +36,22 @@ pub fn run(bank_args: &BankArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let review = Review::build(&session, &bank);
+    let format = match args.format {
+        ReviewFormat::Text => Format::Text,
+        ReviewFormat::Markdown => Format::Markdown,
+        ReviewFormat::Html => Format::Html,
+        ReviewFormat::Json => Format::Json,
+    };
     match &args.output {
         Some(path) => {
-            let text = review.render(args.format, false);
+            let text = review.render(format, false);
             std::fs::write(path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("Wrote the review of {} to {}", review.id, path.display());
         }
         None => {
-            let color = args.format == ReviewFormat::Text && color_forced();
-            let text = review.render(args.format, color);
+            let color = format == Format::Text && color_forced();
+            let text = review.render(format, color);
             print_stdout(&text)?;
         }
     }

@@ -1,16 +1,17 @@
 //! `interviewer start` (the default command): plan an interview and run it.
 
 use super::open_bank;
+use super::setup;
 use crate::agent::memory::Memory;
 use crate::agent::plan::{self, PlanRequest};
-use crate::agent::state::InterviewState;
 use crate::bank::Mode;
 use crate::cli::{BackendArgs, BankArgs, FocusArg, ModeArg, StartArgs};
-use crate::interview::{Interview, Outcome, setup};
+use crate::interview::{Interview, Outcome};
 use crate::repl::{self, Printer};
 use crate::session::calibrations::Calibrations;
 use crate::session::store::SessionStore;
 use crate::session::{FORMAT_VERSION, Header, UsageTotals, history};
+use crate::state::InterviewState;
 use anyhow::Context;
 use chrono::Utc;
 use serde_json::json;

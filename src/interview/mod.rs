@@ -2,17 +2,15 @@
 //! Every exchange is saved as it happens; a failed or cancelled model call keeps the candidate's
 //! answer so it can be sent again, and only configuration errors stop the session.
 
-pub mod setup;
-
-use crate::agent::phrases::{Phrases, fill, pick};
-use crate::agent::probing::hint_for;
 use crate::agent::{Agent, CandidateInput, TurnError, wrapup};
+use crate::prompts::phrases::{Phrases, fill, pick};
 use crate::repl::{
     CandidateCommand, Input, LineSource, Printer, PromptInfo, ReadResult, help_text, parse,
 };
 use crate::scoring::Verdict;
 use crate::session::store::{SessionWriter, StoreError};
 use crate::session::{Checkpoint, End, Record, Speaker, Turn};
+use crate::state::probing::hint_for;
 use chrono::Utc;
 
 /// How a session run ended.

@@ -4,7 +4,7 @@
 //! move on → end); its words come from `prompts/phrases.toml`.
 
 use super::{AssistantTurn, ChatModel, ChatRequest, Message, ModelError, Role, TextSink, ToolCall};
-use crate::agent::phrases::{Phrases, acknowledgement, fill, pick};
+use crate::prompts::phrases::{Phrases, acknowledgement, fill, pick};
 use serde_json::{Value, json};
 
 /// The offline interviewer. `seed` picks the wording variants.
@@ -273,7 +273,7 @@ impl Policy<'_> {
                     .find_map(|part| part.strip_prefix("planned questions: "))
             })
             .and_then(|n| n.trim().parse().ok())
-            .map(crate::agent::phrases::questions)
+            .map(crate::prompts::phrases::questions)
             .unwrap_or_else(|| "a few questions".to_string());
         (mode, count)
     }

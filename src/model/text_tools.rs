@@ -14,7 +14,7 @@ use super::{
 };
 
 /// The tool-description block appended to the system message; `{tools}` is replaced.
-const PROMPT: &str = include_str!("../../prompts/text_tools.md");
+const PROMPT: &str = crate::prompts::TEXT_TOOLS;
 
 /// How tools reach the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

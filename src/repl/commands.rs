@@ -117,7 +117,7 @@ pub fn parse(line: &str) -> Input {
 
 /// The command list shown by `/help`, one line per command.
 pub fn help_text() -> &'static str {
-    include_str!("../../prompts/help.txt").trim_end()
+    crate::prompts::HELP.trim_end()
 }
 
 #[cfg(test)]

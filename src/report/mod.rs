@@ -11,13 +11,21 @@ pub mod markdown;
 pub mod sanitize;
 pub mod text;
 
-use crate::agent::state::{QuestionRecord, QuestionStatus};
 use crate::agent::wrapup;
 use crate::bank::{Bank, Domain, Mode};
-use crate::cli::ReviewFormat;
 use crate::scoring::{ScorerKind, Verdict};
 use crate::session::{LoadedSession, SessionStatus, Speaker, Turn, UsageTotals};
+use crate::state::{QuestionRecord, QuestionStatus};
 use chrono::{DateTime, TimeDelta, Utc};
+
+/// The formats a review renders to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Html,
+    Json,
+}
 
 /// How many points "what to study next" lists at most.
 pub const STUDY_ITEMS: usize = 3;
@@ -182,12 +190,12 @@ impl Review {
     }
 
     /// Render in one of the formats; `color` only affects the text format.
-    pub fn render(&self, format: ReviewFormat, color: bool) -> String {
+    pub fn render(&self, format: Format, color: bool) -> String {
         match format {
-            ReviewFormat::Text => text::render(self, color),
-            ReviewFormat::Markdown => markdown::render(self),
-            ReviewFormat::Html => html::render(self),
-            ReviewFormat::Json => json::render(self),
+            Format::Text => text::render(self, color),
+            Format::Markdown => markdown::render(self),
+            Format::Html => html::render(self),
+            Format::Json => json::render(self),
         }
     }
 }
@@ -370,10 +378,10 @@ pub fn probe_pairs(q: &QuestionReview) -> Vec<(&str, Option<&str>)> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::agent::state::{InterviewState, JudgeRecord};
     use crate::bank::{Difficulty, Question, RubricPoint};
     use crate::scoring::{PointVerdict, Score};
     use crate::session::{Checkpoint, End, FORMAT_VERSION, Header};
+    use crate::state::{InterviewState, JudgeRecord};
 
     fn point(id: &str, weight: f32) -> RubricPoint {
         RubricPoint {

@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Enough for a verdict per point with short quotes.
 const JUDGE_MAX_TOKENS: u32 = 800;
-const JUDGE_PROMPT: &str = include_str!("../../prompts/judge.md");
-const JUDGE_ANSWER: &str = include_str!("../../prompts/judge_answer.md");
+const JUDGE_PROMPT: &str = crate::prompts::JUDGE;
+const JUDGE_ANSWER: &str = crate::prompts::JUDGE_ANSWER;
 /// A misconception caps the judged score, as it does the rubric scorer's.
 const MISCONCEPTION_CAP: f32 = super::rubric::MISCONCEPTION_CAP;
 

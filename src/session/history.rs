@@ -116,10 +116,10 @@ pub fn domain_trends(sessions: &[LoadedSession], last: usize) -> Vec<DomainTrend
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::state::{InterviewState, QuestionRecord};
     use crate::bank::Mode;
     use crate::scoring::{PointVerdict, Score, ScorerKind};
     use crate::session::{Checkpoint, FORMAT_VERSION, Header};
+    use crate::state::{InterviewState, QuestionRecord};
     use chrono::Utc;
 
     fn score(q: &str, value: f32, verdicts: &[(&str, Verdict)]) -> Score {

@@ -14,9 +14,9 @@ pub use store::{
     StoreError,
 };
 
-use crate::agent::state::InterviewState;
 use crate::bank::Mode;
-use crate::model::Message;
+use crate::state::InterviewState;
+pub use crate::state::{MemorySnapshot, UsageTotals};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -58,29 +58,6 @@ pub struct Turn {
     /// The question this turn belongs to, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
-}
-
-/// Token accounting over the whole session.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UsageTotals {
-    pub llm_calls: u64,
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    pub max_prompt_tokens: u64,
-    /// Prompt tokens the server reported as served from its prompt cache.
-    #[serde(default)]
-    pub cached_prompt_tokens: u64,
-}
-
-/// The model's bounded context, as kept between turns.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct MemorySnapshot {
-    /// The running summary of turns folded out of the context.
-    #[serde(default)]
-    pub summary: String,
-    /// The newest messages (never split between a tool call and its results).
-    #[serde(default)]
-    pub recent: Vec<Message>,
 }
 
 /// The full state after an exchange: enough to resume exactly.

@@ -7,8 +7,8 @@
 //! file and line.
 
 use super::{Checkpoint, End, FORMAT_VERSION, Header, Record, Turn, UsageTotals};
-use crate::agent::state::InterviewState;
 use crate::bank::Mode;
+use crate::state::InterviewState;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::fs::{File, OpenOptions};
@@ -618,9 +618,9 @@ fn parse_line(raw: &[u8], expect_header: bool) -> Result<Record, LineError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::state::QuestionRecord;
     use crate::bank::Domain;
     use crate::session::Speaker;
+    use crate::state::QuestionRecord;
 
     fn header(id: &str) -> Header {
         Header {

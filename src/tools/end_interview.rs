@@ -74,8 +74,8 @@ impl Tool for EndInterview {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::state::{InterviewState, QuestionRecord};
     use crate::bank::{Mode, load_builtin};
+    use crate::state::{InterviewState, QuestionRecord};
 
     #[tokio::test]
     async fn the_interviewer_cannot_cut_the_plan_short_but_the_candidate_can() {

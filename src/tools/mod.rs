@@ -15,9 +15,9 @@ pub use lookup_rubric::LookupRubric;
 pub use pick_question::{PickArgs, PickQuestion};
 pub use score_answer::{ScoreAnswer, score_latest};
 
-use crate::agent::state::InterviewState;
 use crate::bank::Bank;
 use crate::model::ToolSpec;
+use crate::state::InterviewState;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -118,7 +118,7 @@ fn descriptions() -> &'static BTreeMap<String, String> {
             description: String,
         }
         let parsed: BTreeMap<String, Entry> =
-            toml::from_str(include_str!("../../prompts/tools.toml")).unwrap_or_default();
+            toml::from_str(crate::prompts::TOOLS).unwrap_or_default();
         parsed
             .into_iter()
             .map(|(k, v)| (k, v.description.trim().to_string()))

@@ -1,8 +1,8 @@
 //! `pick_question`: the next question from the mode's plan, never one already asked.
 
 use super::{Tool, ToolContext, ToolError};
-use crate::agent::state::QuestionRecord;
 use crate::bank::{Difficulty, Domain, Question};
+use crate::state::QuestionRecord;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

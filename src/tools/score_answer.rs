@@ -2,12 +2,12 @@
 //! interview state (the source of truth) and advises the next step (probe, move on, end).
 
 use super::{Tool, ToolContext, ToolError};
-use crate::agent::probing::{self, NextStep};
-use crate::agent::state::QuestionRecord;
 use crate::bank::Question;
 use crate::scoring::judge::Judge;
 use crate::scoring::reconcile::{Graded, grade, reconcile};
 use crate::scoring::{PointVerdict, Score, round_score, rubric};
+use crate::state::QuestionRecord;
+use crate::state::probing::{self, NextStep};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

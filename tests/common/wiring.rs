@@ -18,7 +18,7 @@ use interviewer::agent::state::InterviewState;
 use interviewer::agent::{Agent, CandidateInput};
 use interviewer::bank::{Bank, Mode, load_builtin};
 use interviewer::cli::{BackendArgs, JudgeArg};
-use interviewer::interview::setup::{self, Backend};
+use interviewer::commands::setup::{self, Backend};
 use interviewer::model::ChatModel;
 use interviewer::session::UsageTotals;
 

@@ -1,7 +1,7 @@
 //! The probing policy: after a scored answer, probe "why?" on the most important gap, go deeper
 //! while answers hold up, and move on (with a hint) when the candidate is lost.
 
-use super::state::QuestionRecord;
+use super::interview::QuestionRecord;
 use crate::bank::{Mode, Question, RubricPoint};
 use crate::scoring::{Score, Verdict};
 use serde::Serialize;

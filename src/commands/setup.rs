@@ -1,10 +1,9 @@
 //! Choosing the model backend and assembling the agent, shared by `start` and `resume`.
 
 use crate::agent::memory::{Extractive, LlmSummarizer, Memory, Summarizer};
-use crate::agent::state::InterviewState;
 use crate::agent::tokens::TokenCounter;
 use crate::agent::usage::UsageMeter;
-use crate::agent::{Agent, AgentConfig, AgentParts, prompt};
+use crate::agent::{Agent, AgentConfig, AgentParts};
 use crate::bank::Bank;
 use crate::cli::{BackendArgs, JudgeArg, ServerArgs, ToolModeArg};
 use crate::model::offline::OfflineModel;
@@ -15,6 +14,7 @@ use crate::scoring::judge::Judge;
 use crate::scoring::judge::LlmJudge;
 use crate::session::UsageTotals;
 use crate::session::calibrations::SavedCalibration;
+use crate::state::InterviewState;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -176,7 +176,7 @@ pub fn agent(
         judge,
         summarizer,
         counter,
-        system_prompt: prompt::interviewer(state.mode),
+        system_prompt: crate::prompts::interviewer(state.mode),
         config: AgentConfig {
             context_tokens: args.context_tokens.max(1000),
             // A turn may take a few slow calls (a tool step, the judge, the reply).

@@ -1,0 +1,21 @@
+//! Everything under `prompts/`, loaded in one place: the interviewer's system prompt per mode, the
+//! judge, summariser and text-tool prompts, the tool descriptions, the help text and the spoken
+//! phrases.
+
+pub mod interviewer;
+pub mod phrases;
+
+pub use interviewer::interviewer;
+
+/// The judge's system prompt (rubric first; the answer comes in [`JUDGE_ANSWER`]).
+pub const JUDGE: &str = include_str!("../../prompts/judge.md");
+/// The judge's answer message.
+pub const JUDGE_ANSWER: &str = include_str!("../../prompts/judge_answer.md");
+/// The summariser's prompt.
+pub const SUMMARIZER: &str = include_str!("../../prompts/summarizer.md");
+/// The text tool protocol, for servers without native tool calls.
+pub const TEXT_TOOLS: &str = include_str!("../../prompts/text_tools.md");
+/// The agent's tool descriptions (TOML, one table per tool).
+pub const TOOLS: &str = include_str!("../../prompts/tools.toml");
+/// The REPL's `/help` text.
+pub const HELP: &str = include_str!("../../prompts/help.txt");
