@@ -206,26 +206,10 @@ pub fn render_answer(numbered: &Numbered, tag: &str) -> String {
 
 /// The first JSON object in `text` (bare, or inside code fences / prose).
 pub fn extract_json(text: &str) -> Option<&str> {
-    let start = text.find('{')?;
-    let mut depth = 0usize;
-    let mut in_str = false;
-    let mut escaped = false;
-    for (i, c) in text[start..].char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_str => escaped = true,
-            '"' => in_str = !in_str,
-            '{' if !in_str => depth += 1,
-            '}' if !in_str => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(&text[start..start + i + 1]);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    crate::strings::json_spans(text)
+        .into_iter()
+        .find(|&(start, _)| text.as_bytes()[start] == b'{')
+        .map(|(start, end)| &text[start..end])
 }
 
 fn normalise(s: &str) -> String {
