@@ -3,6 +3,7 @@
 pub mod contract;
 pub mod memory;
 pub mod plan;
+mod progress;
 pub mod react;
 pub mod tokens;
 pub mod usage;

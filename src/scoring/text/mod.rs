@@ -9,6 +9,7 @@
 pub mod doc;
 pub mod injection;
 pub mod lexicon;
+mod marks;
 
 pub use doc::{CUE_WINDOW, Doc, Sentence, Token};
 
