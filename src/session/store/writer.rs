@@ -1,0 +1,121 @@
+//! Appending records to a session file: created exclusively, one JSON line per record written at
+//! once, synced on checkpoints, headers and end records; credentials never written.
+
+use super::*;
+
+/// Appends records to one session file, each synced to disk before returning.
+#[derive(Debug)]
+pub struct SessionWriter {
+    pub(super) path: PathBuf,
+    pub(super) file: File,
+    pub(super) id: String,
+}
+
+impl SessionWriter {
+    /// Reopen an existing session file to append to it (resume).
+    ///
+    /// A partial last line left by a crash is cut off first, so new records start on a line of
+    /// their own.
+    pub fn reopen(path: &Path) -> Result<SessionWriter, StoreError> {
+        let session = load_file(path)?;
+        let io_err = |action, source| StoreError::Io {
+            action,
+            path: path.to_path_buf(),
+            error: source,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| io_err("open", e))?;
+        let text = std::fs::read(path).map_err(|e| io_err("read", e))?;
+        if !text.is_empty() && !text.ends_with(b"\n") {
+            let tail_start = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            let tail_ok = serde_json::from_slice::<Record>(&text[tail_start..]).is_ok();
+            if tail_ok {
+                use std::io::Seek;
+                file.seek(io::SeekFrom::End(0))
+                    .map_err(|e| io_err("write", e))?;
+                file.write_all(b"\n").map_err(|e| io_err("write", e))?;
+            } else {
+                file.set_len(tail_start as u64)
+                    .map_err(|e| io_err("truncate", e))?;
+            }
+            file.sync_data().map_err(|e| io_err("sync", e))?;
+        }
+        drop(file);
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| io_err("open", e))?;
+        Ok(SessionWriter {
+            path: path.to_path_buf(),
+            file,
+            id: session.header.id,
+        })
+    }
+
+    /// Append one record as a JSON line. Every record reaches the OS at once (a killed process
+    /// loses nothing written); checkpoints, headers and end records are also synced to disk, which
+    /// makes every line before them durable too.
+    pub fn append(&mut self, record: &Record) -> Result<(), StoreError> {
+        let mut line = serde_json::to_string(record)?;
+        line.push('\n');
+        let io_err = |source| StoreError::Io {
+            action: "write",
+            path: self.path.clone(),
+            error: source,
+        };
+        self.file.write_all(line.as_bytes()).map_err(io_err)?;
+        self.file.flush().map_err(io_err)?;
+        match record {
+            Record::Turn(_) => Ok(()),
+            Record::Header(_) | Record::Checkpoint(_) | Record::End(_) => {
+                self.file.sync_data().map_err(io_err)
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// A fresh time-sortable session id: `YYYYMMDD-HHMMSS-xxxx` (UTC, 4 random hex digits).
+pub fn new_id(at: DateTime<Utc>) -> String {
+    format!(
+        "{}-{:04x}",
+        at.format("%Y%m%d-%H%M%S"),
+        rand::random::<u16>()
+    )
+}
+
+/// Option names that could hold a credential; such options are never written to disk.
+pub(super) fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase().replace('-', "_");
+    [
+        "api_key",
+        "apikey",
+        "secret",
+        "password",
+        "authorization",
+        "bearer",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
+}
+
+pub(super) fn create_new(path: &Path) -> io::Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.append(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
