@@ -12,6 +12,49 @@ use crate::state::{InterviewState, probing};
 use crate::tools::{PickQuestion, Tool, ToolContext, score_latest};
 
 impl Agent {
+    /// `/hint`: a nudge towards the most important point not yet made (the next one on a second
+    /// hint). It caps the question's score, and the model is told a hint was given, so the
+    /// conversation it sees matches what the candidate heard.
+    pub fn hint(&mut self) -> String {
+        let p = Phrases::get();
+        let points = self
+            .state
+            .current()
+            .filter(|_| !self.state.is_over())
+            .and_then(|cur| self.bank.get(&cur.id))
+            .map(|q| q.points.clone());
+        let Some(points) = points else {
+            return p.no_question.clone();
+        };
+        let seed = self.state.seed;
+        let Some(cur) = self.state.current_mut() else {
+            return p.no_question.clone();
+        };
+        let score = cur.score().cloned();
+        let given = cur.hints as usize;
+        let mut open: Vec<&crate::bank::RubricPoint> = points
+            .iter()
+            .filter(|pt| {
+                score.as_ref().and_then(|s| s.verdict(&pt.id))
+                    != Some(crate::scoring::Verdict::Covered)
+            })
+            .collect();
+        open.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        let Some(point) = open.get(given).or(open.first()) else {
+            return p.no_hint.clone();
+        };
+        cur.hints += 1;
+        let line = fill(
+            pick(&p.hint_given, seed ^ given as u64),
+            &[("hint", &probing::hint_for(point))],
+        );
+        self.memory.push(Message::user(format!(
+            "[The candidate asked for a hint. You said: \"{line}\" Their score on this question is now capped.]"
+        )));
+        self.memory.push(Message::assistant(line.clone()));
+        line
+    }
+
     /// Whatever the model did: `/end` ends the interview in this turn; the reply is cleaned; an
     /// answer is acknowledged as it scored; and a turn that waits for an answer asks something:
     /// the model's own follow-up (recorded as the probe), else the question on the table in the

@@ -3,14 +3,12 @@
 //! answer so it can be sent again, and only configuration errors stop the session.
 
 use crate::agent::{Agent, CandidateInput, TurnError, wrapup};
-use crate::prompts::phrases::{Phrases, fill, pick};
+use crate::prompts::phrases::Phrases;
 use crate::repl::{
     CandidateCommand, Input, LineSource, Printer, PromptInfo, ReadResult, help_text, parse,
 };
-use crate::scoring::Verdict;
 use crate::session::store::{SessionWriter, StoreError};
 use crate::session::{Checkpoint, End, Record, Speaker, Turn};
-use crate::state::probing::hint_for;
 use chrono::Utc;
 
 /// How a session run ended.
@@ -232,40 +230,9 @@ impl Interview {
         }
     }
 
-    /// `/hint`: a nudge towards the most important point not yet made; it caps the question's score.
+    /// `/hint`: the agent gives a nudge (and remembers it gave one; the hint caps the score).
     fn hint(&mut self) -> Result<(), InterviewError> {
-        let p = Phrases::get();
-        let points = self
-            .agent
-            .state
-            .current()
-            .filter(|_| !self.agent.state.is_over())
-            .and_then(|cur| self.agent.bank().get(&cur.id))
-            .map(|q| q.points.clone());
-        let Some(points) = points else {
-            self.printer.say(&p.no_question);
-            return Ok(());
-        };
-        let Some(cur) = self.agent.state.current_mut() else {
-            return Ok(());
-        };
-        let score = cur.score().cloned();
-        let given = cur.hints as usize;
-        let mut open: Vec<&crate::bank::RubricPoint> = points
-            .iter()
-            .filter(|pt| score.as_ref().and_then(|s| s.verdict(&pt.id)) != Some(Verdict::Covered))
-            .collect();
-        open.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-        let line = match open.get(given).or(open.first()) {
-            Some(point) => {
-                cur.hints += 1;
-                fill(
-                    pick(&p.hint_given, self.agent.state.seed ^ given as u64),
-                    &[("hint", &hint_for(point))],
-                )
-            }
-            None => p.no_hint.clone(),
-        };
+        let line = self.agent.hint();
         self.printer.say(&line);
         self.log(Speaker::Interviewer, &line)?;
         self.checkpoint()
