@@ -93,6 +93,8 @@ pub struct Doc<'a> {
     index: HashMap<String, Vec<usize>>,
     /// Token index → position among the indexed content tokens.
     content_pos: Vec<usize>,
+    /// An aside inside a sentence spoke to the grader and was blanked out before analysis.
+    blanked_aside: bool,
 }
 
 /// Raw words of one sentence, as the tokenizer collects them.
@@ -195,7 +197,10 @@ impl Builder<'_> {
 impl<'a> Doc<'a> {
     /// Analyse `text` (its first [`MAX_ANSWER_BYTES`]).
     pub fn new(text: &'a str) -> Doc<'a> {
-        let body = cap(text, MAX_ANSWER_BYTES);
+        let capped = cap(text, MAX_ANSWER_BYTES);
+        let blanked = super::injection::blank_asides(capped);
+        let blanked_aside = matches!(blanked, std::borrow::Cow::Owned(_));
+        let body: &str = &blanked;
         let mut b = Builder {
             body,
             lex: lexicon(),
@@ -284,6 +289,7 @@ impl<'a> Doc<'a> {
             sentences,
             index,
             content_pos,
+            blanked_aside,
         }
     }
 
@@ -294,7 +300,7 @@ impl<'a> Doc<'a> {
 
     /// Whether some sentence was addressed to the grader.
     pub fn has_injection(&self) -> bool {
-        self.sentences.iter().any(|s| s.injection)
+        self.blanked_aside || self.sentences.iter().any(|s| s.injection)
     }
 
     /// Every minimal window of content tokens (same sentence, within [`CUE_WINDOW`]) holding all

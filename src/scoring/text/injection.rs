@@ -52,8 +52,18 @@ const OVERRIDE_TARGETS: &[&str] = &[
     "marking",
 ];
 const AWARD_VERBS: &[&str] = &[
-    "give", "award", "assign", "grant", "mark", "rate", "score", "grade", "treat", "consider",
+    "give",
+    "award",
+    "assign",
+    "grant",
+    "mark",
+    "rate",
+    "score",
+    "grade",
+    "treat",
+    "consider",
     "count",
+    "appreciate",
 ];
 const SELF_REFS: &[&str] = &["answer", "response", "reply", "submission", "candidate"];
 const SCORE_WORDS: &[&str] = &[
@@ -116,6 +126,10 @@ const GRADER_PHRASES: &[&str] = &[
     "new instructions",
     "system override",
     "rubric checklist",
+    "previous instructions",
+    "instructions are void",
+    "evaluation override",
+    "grading instructions",
     "[rubric",
     "rubric:",
     "grading note",
@@ -164,6 +178,8 @@ pub fn addressed_to_grader(toks: &[Token], raw: &str) -> bool {
     if addressed
         || GRADER_PHRASES.iter().any(|p| compact.contains(p))
         || compact.starts_with("system:")
+        || compact.starts_with("(system:")
+        || compact.starts_with("[system")
     {
         return true;
     }
@@ -184,4 +200,46 @@ pub fn addressed_to_grader(toks: &[Token], raw: &str) -> bool {
             || has(&[
                 "deserves", "deserve", "rubric", "covers", "perfect", "please",
             ]))
+}
+
+/// The text with every aside addressed to the grader blanked out (replaced by spaces, so byte
+/// offsets stay valid): a parenthesis, bracket, brace, HTML comment or dash-delimited aside inside
+/// a sentence that, on its own, speaks to the grader. Without this, an aside dropped into a
+/// sentence would change how that sentence is cut into clauses, and could raise its score.
+pub fn blank_asides(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut spans: Vec<std::ops::Range<usize>> = vec![];
+    for (open, close) in [
+        ("(", ")"),
+        ("[", "]"),
+        ("{", "}"),
+        ("<!--", "-->"),
+        ("—", "—"),
+        (" -- ", " -- "),
+        ("–", "–"),
+    ] {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(open).map(|i| i + from) {
+            let inner_start = i + open.len();
+            let Some(j) = text[inner_start..].find(close).map(|j| j + inner_start) else {
+                break;
+            };
+            let end = j + close.len();
+            let inner = &text[inner_start..j];
+            if inner.len() <= 600 && super::Doc::new(inner).has_injection() {
+                spans.push(i..end);
+            }
+            from = end;
+        }
+    }
+    if spans.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for r in spans {
+        for b in &mut bytes[r] {
+            *b = b' ';
+        }
+    }
+    // Whole characters were replaced byte for byte with ASCII spaces: still UTF-8.
+    std::borrow::Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
 }
