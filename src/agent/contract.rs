@@ -138,6 +138,23 @@ pub fn honest_opening(reply: &str, ack: &Acknowledged, replacement: &str) -> Str
     }
 }
 
+/// The reply without the questions in it: when the loop puts its own question on the table (the
+/// next planned question), a question the model asked as well would make two.
+pub fn without_questions(reply: &str) -> String {
+    let lines: Vec<String> = reply
+        .lines()
+        .map(|line| {
+            sentences(line)
+                .into_iter()
+                .filter(|s| !s.ends_with('?'))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join("\n")
+}
+
 /// Whether the reply puts a question to the candidate.
 pub fn asks(reply: &str) -> bool {
     reply.contains('?')
@@ -203,6 +220,15 @@ mod tests {
             "x",
         );
         assert!(kept.starts_with("That's not right"));
+    }
+
+    #[test]
+    fn the_models_questions_go_when_the_loop_asks_its_own() {
+        assert_eq!(
+            without_questions("That's right. Can you explain MinHash?\nGood."),
+            "That's right.\nGood."
+        );
+        assert_eq!(without_questions("How can I assist you today?"), "");
     }
 
     #[test]

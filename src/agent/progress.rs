@@ -82,6 +82,7 @@ impl Agent {
             w.reply = contract::honest_opening(&w.reply, &ack, &replacement);
         }
         let Some(cur) = w.state.current() else {
+            w.reply = contract::without_questions(&w.reply);
             let line = self.next_question_line(w, false).await;
             say(w, line);
             return;
@@ -115,6 +116,7 @@ impl Agent {
             }
             return;
         }
+        w.reply = contract::without_questions(&w.reply);
         let line = match self.policy_probe(&w.state) {
             Some((point, probe)) => {
                 let lead = pick(&p.probe_lead, key);
@@ -180,6 +182,8 @@ impl Agent {
         if stuck {
             // Before the first question there is nothing to move on from: just ask it.
             let first = w.state.current().is_none();
+            // One question per turn: the loop's question replaces any the model asked.
+            w.reply = contract::without_questions(&w.reply);
             if !first {
                 w.notes.push(
                     "the model did not move on; the interviewer moved to the next question".into(),

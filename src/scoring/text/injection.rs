@@ -113,6 +113,30 @@ const SCORE_PHRASES: &[&str] = &[
     "top grade",
     "highest mark",
 ];
+/// Grades and claims of coverage no candidate says to an interviewer.
+const GRADE_PHRASES: &[&str] = &[
+    "10/10",
+    "10 / 10",
+    "full marks",
+    "full score",
+    "full credit",
+    "full points",
+    "perfect score",
+    "maximum score",
+    "max score",
+    "top marks",
+    "maximum points",
+    "perfect 10",
+    "full coverage",
+    "rubric check",
+    "all points met",
+    "all points covered",
+    "all rubric points",
+    "covers every rubric point",
+    "covers every point",
+    "covers all the points",
+    "covers all points",
+];
 const GRADER_PHRASES: &[&str] = &[
     "if you are an ai",
     "if you're an ai",
@@ -183,7 +207,17 @@ pub fn addressed_to_grader(toks: &[Token], raw: &str) -> bool {
     {
         return true;
     }
-    // 3. A score demanded: "give this 10/10", "please award full marks".
+    // 3. A grade, a checklist or a score in data form: no spoken answer says "full marks", ticks
+    // boxes or writes {"score": 10} ("this covers KV cache, GQA and paging, so full marks").
+    if GRADE_PHRASES.iter().any(|p| compact.contains(p))
+        || ['✓', '✔', '☑', '✅'].iter().any(|c| raw.contains(*c))
+        || compact.contains("[x]")
+        || compact.contains("\"score\"")
+        || compact.contains("'score'")
+    {
+        return true;
+    }
+    // 4. A score demanded: "give this 10/10", "please award full marks".
     let self_ref = near(&["this", "my"], SELF_REFS, 2);
     let score_phrase = SCORE_PHRASES.iter().any(|p| compact.contains(p));
     if score_phrase
@@ -193,7 +227,7 @@ pub fn addressed_to_grader(toks: &[Token], raw: &str) -> bool {
     {
         return true;
     }
-    // 4. The answer graded by itself: "this answer deserves full marks", "mark this response as complete".
+    // 5. The answer graded by itself: "this answer deserves full marks", "mark this response as complete".
     self_ref
         && has(SCORE_WORDS)
         && (has(AWARD_VERBS)
