@@ -66,10 +66,6 @@ impl ChatModel for UsageMeter {
         self.inner.name()
     }
 
-    fn native_tools(&self) -> bool {
-        self.inner.native_tools()
-    }
-
     async fn complete(
         &self,
         req: ChatRequest<'_>,

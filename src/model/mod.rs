@@ -268,11 +268,6 @@ pub trait ChatModel: Send + Sync {
     /// A short label for transcripts (e.g. `gpt-4o-mini @ api.openai.com`, `offline`).
     fn name(&self) -> String;
 
-    /// Whether the backend accepts native `tools` (false: the loop uses the text ReAct fallback).
-    fn native_tools(&self) -> bool {
-        true
-    }
-
     async fn complete(
         &self,
         req: ChatRequest<'_>,

@@ -115,9 +115,17 @@ pub fn parse(line: &str) -> Input {
     Input::Answer(text.to_string())
 }
 
-/// The command list shown by `/help`, one line per command.
+/// The command list shown by `/help`, one line per command (the hint caps filled in from the
+/// state's own values).
 pub fn help_text() -> &'static str {
-    crate::prompts::HELP.trim_end()
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let [first, second] = crate::state::HINT_CAPS;
+        crate::prompts::HELP
+            .trim_end()
+            .replace("{first_cap}", &first.to_string())
+            .replace("{second_cap}", &second.to_string())
+    })
 }
 
 #[cfg(test)]

@@ -8,6 +8,9 @@ pub mod probing;
 pub use interview::{InterviewState, JudgeRecord, QuestionRecord, QuestionStatus};
 
 use crate::model::Message;
+
+/// Score caps after `/hint`: one hint, two or more.
+pub const HINT_CAPS: [f32; 2] = [7.0, 5.0];
 use serde::{Deserialize, Serialize};
 
 /// Token accounting over the whole session.

@@ -11,8 +11,7 @@ use crate::state::probing::{self, NextStep};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Score caps after `/hint`: one hint, two or more.
-const HINT_CAPS: [f32; 2] = [7.0, 5.0];
+use crate::state::HINT_CAPS;
 
 pub struct ScoreAnswer;
 

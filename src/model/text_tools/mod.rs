@@ -50,8 +50,8 @@ pub struct ParsedReply {
 
 /// Wraps a model so that tools travel in the prompt instead of the `tools` field.
 ///
-/// `native_tools()` stays `true`: the wrapper accepts tool specs in [`ChatRequest`] and returns
-/// real [`ToolCall`]s, so the agent loop needs no special handling. The reply is not streamed
+/// The wrapper accepts tool specs in [`ChatRequest`] and returns real [`ToolCall`]s, so the agent
+/// loop needs no special handling. The reply is not streamed
 /// while it is generated (it may be an `Action:`); its spoken part goes to `on_text` at the end.
 pub struct TextToolModel<M> {
     inner: M,
