@@ -207,6 +207,22 @@ fn args(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
+/// `score --question kv-cache --json` judged by `model` on the server at `base`.
+fn score_with_judge(base: &str, model: &str) -> Vec<String> {
+    args(&[
+        "score",
+        "--question",
+        "kv-cache",
+        "--json",
+        "--judge",
+        "llm",
+        "--base-url",
+        base,
+        "--model",
+        model,
+    ])
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn score_with_a_grounded_judge_shows_the_judges_score_beside_the_rubric() {
     let q = bank().get("kv-cache").expect("kv-cache");
@@ -224,20 +240,8 @@ async fn score_with_a_grounded_judge_shows_the_judges_score_beside_the_rubric() 
     );
     let server = ScriptedServer::always(sse_text(&[&reply])).await;
     let home = Home::new();
-    let base = server.base_url();
-    let cmd = [
-        "score",
-        "--question",
-        "kv-cache",
-        "--json",
-        "--judge",
-        "llm",
-        "--base-url",
-        &base,
-        "--model",
-        "judge-model",
-    ];
-    let out = json_out(&run_async(&home, args(&cmd), &answer).await);
+    let cmd = score_with_judge(&server.base_url(), "judge-model");
+    let out = json_out(&run_async(&home, cmd.clone(), &answer).await);
     assert_eq!(out["scorer"], "llm", "{out}");
     let judged = out["score"].as_f64().expect("score");
     let rubric = out["rubric_score"]
@@ -264,7 +268,7 @@ async fn score_with_a_grounded_judge_shows_the_judges_score_beside_the_rubric() 
     assert!(!quote.is_empty());
 
     // Text output names both scores.
-    let text_cmd: Vec<String> = args(&cmd).into_iter().filter(|a| a != "--json").collect();
+    let text_cmd: Vec<String> = cmd.into_iter().filter(|a| a != "--json").collect();
     let out = run_async(&home, text_cmd, &answer).await;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("(llm scorer)"), "{text}");
@@ -282,18 +286,8 @@ async fn score_falls_back_to_the_rubric_when_the_judges_quotes_are_not_in_the_an
     );
     let server = ScriptedServer::always(sse_text(&[&reply])).await;
     let home = Home::new();
-    let base = server.base_url();
-    let cmd = [
-        "score",
-        "--question",
-        "kv-cache",
-        "--json",
-        "--judge",
-        "llm",
-        "--base-url",
-        &base,
-    ];
-    let out = json_out(&run_async(&home, args(&cmd), answer).await);
+    let cmd = score_with_judge(&server.base_url(), "judge-model");
+    let out = json_out(&run_async(&home, cmd, answer).await);
     assert_eq!(out["scorer"], "rubric", "{out}");
     assert!(
         out["note"]

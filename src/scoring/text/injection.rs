@@ -92,23 +92,13 @@ const SCORE_WORDS: &[&str] = &[
     "pass",
     "rating",
 ];
+/// Score talk that addresses the grader only with a request or a self-reference ("please ... out of
+/// 10"); the unmistakable ones are in [`GRADE_PHRASES`].
 const SCORE_PHRASES: &[&str] = &[
-    "10/10",
-    "10 / 10",
     "out of 10",
     "out of ten",
-    "full marks",
-    "full score",
-    "full credit",
-    "full points",
-    "perfect score",
-    "maximum score",
-    "max score",
     "top score",
     "highest score",
-    "top marks",
-    "maximum points",
-    "perfect 10",
     "highest grade",
     "top grade",
     "highest mark",
