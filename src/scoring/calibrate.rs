@@ -10,13 +10,27 @@ use crate::bank::Bank;
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
-/// `count` rows spread evenly over `len` (every row when `count >= len`), in order.
+/// `count` of `len` rows, drawn with a fixed seed (the same sample every time), in row order;
+/// every row when `count >= len`. Drawn at random rather than every k-th, so a set sorted by
+/// question and kind still gives every kind its share.
 pub fn sample(len: usize, count: Option<usize>) -> Vec<usize> {
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
     match count {
-        Some(k) if k < len => (0..k).map(|i| i * len / k).collect(),
+        Some(k) if k < len => {
+            let mut all: Vec<usize> = (0..len).collect();
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(SAMPLE_SEED);
+            all.shuffle(&mut rng);
+            let mut picked: Vec<usize> = all.into_iter().take(k).collect();
+            picked.sort_unstable();
+            picked
+        }
         _ => (0..len).collect(),
     }
 }
+
+/// The seed of `--limit` samples.
+const SAMPLE_SEED: u64 = 20261201;
 
 /// Grade every row (at most `concurrency` judge calls at once), calling `progress` after each.
 /// Results are in row order; the first fatal judge error stops the run. Rows whose question is
@@ -139,8 +153,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_sample_spreads_over_the_set() {
-        assert_eq!(sample(10, Some(3)), [0, 3, 6]);
+    fn a_sample_is_fixed_in_order_and_not_aligned_with_the_sets_order() {
+        let a = sample(240, Some(30));
+        assert_eq!(a, sample(240, Some(30)), "the same sample every time");
+        assert_eq!(a.len(), 30);
+        assert!(a.windows(2).all(|w| w[0] < w[1]));
+        // Rows sorted by question and kind (8 kinds in a cycle): every kind is drawn.
+        let kinds: std::collections::BTreeSet<usize> = a.iter().map(|i| i % 8).collect();
+        assert_eq!(kinds.len(), 8, "{a:?}");
         assert_eq!(sample(3, Some(10)), [0, 1, 2]);
         assert_eq!(sample(4, None), [0, 1, 2, 3]);
         assert!(sample(0, Some(2)).is_empty());
