@@ -13,10 +13,7 @@ use crate::bank::Bank;
 use crate::model::{ChatModel, ChatRequest, Message, ModelError, TextSink, ToolSpec};
 use crate::state::InterviewState;
 use crate::state::UsageTotals;
-use crate::tools::{
-    EndInterview, Judge, PickQuestion, ScoreAnswer, Tool, ToolContext, ToolRegistry,
-};
-use serde_json::Value;
+use crate::tools::{Judge, ToolContext, ToolOutcome, ToolRegistry};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -327,21 +324,21 @@ impl Agent {
                 let result = self.tools.call(&call.name, &call.arguments, &mut ctx).await;
                 tracing::debug!(tool = %call.name, ok = result.is_ok(), "tool call");
                 let content = match result {
-                    Ok(value) => {
-                        match call.name.as_str() {
-                            ScoreAnswer::NAME => {
-                                suggested_probe = Some(probe_point(&value));
-                                if let Some(note) = value.get("note").and_then(Value::as_str) {
-                                    w.notes.push(note.to_string());
+                    Ok(outcome) => {
+                        match &outcome {
+                            ToolOutcome::Scored(report) => {
+                                suggested_probe = Some(report.next.probe_point());
+                                if let Some(note) = &report.note {
+                                    w.notes.push(note.clone());
                                 }
                             }
-                            PickQuestion::NAME | EndInterview::NAME => {
+                            o if o.moved() => {
                                 moved = true;
                                 suggested_probe = None;
                             }
                             _ => suggested_probe = None,
                         }
-                        value.to_string()
+                        outcome.to_json()
                     }
                     Err(err) => {
                         let key = (call.name.clone(), call.arguments.trim().to_string());
@@ -463,14 +460,4 @@ impl Agent {
             .await;
         w.restate();
     }
-}
-
-/// The rubric point a score_answer result suggests probing, if any.
-fn probe_point(result: &Value) -> Option<String> {
-    let next = result.get("next")?;
-    (next.get("action")?.as_str()? == "probe").then(|| {
-        next.get("point")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    })?
 }

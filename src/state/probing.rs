@@ -40,6 +40,16 @@ pub enum NextStep {
     },
 }
 
+impl NextStep {
+    /// The rubric point this step probes, if it is a probe.
+    pub fn probe_point(&self) -> Option<String> {
+        match self {
+            NextStep::Probe { point, .. } => Some(point.clone()),
+            _ => None,
+        }
+    }
+}
+
 /// Decide the next step for `record` (whose latest score is the answer just given); `latest_alone`
 /// is the rubric score of that latest answer on its own.
 pub fn decide(

@@ -10,10 +10,10 @@ mod score_answer;
 pub use crate::model::schema_for;
 pub use crate::scoring::judge::Judge;
 pub use crate::strings::preview;
-pub use end_interview::EndInterview;
-pub use lookup_rubric::LookupRubric;
-pub use pick_question::{PickArgs, PickQuestion};
-pub use score_answer::{ScoreAnswer, score_latest};
+pub use end_interview::{EndInterview, Ended};
+pub use lookup_rubric::{LookupRubric, RubricView};
+pub use pick_question::{PickArgs, PickQuestion, PickedQuestion};
+pub use score_answer::{ScoreAnswer, ScoreReport, score_latest};
 
 use crate::bank::Bank;
 use crate::model::ToolSpec;
@@ -67,13 +67,64 @@ impl ToolError {
     }
 }
 
+/// What a tool call did, typed until it is written into the tool message for the model.
+#[derive(Debug)]
+pub enum ToolOutcome {
+    Picked(PickedQuestion),
+    Rubric(RubricView),
+    Scored(Box<ScoreReport>),
+    Ended(Ended),
+}
+
+impl ToolOutcome {
+    /// The tool message the model reads.
+    pub fn to_json(&self) -> String {
+        let value = match self {
+            ToolOutcome::Picked(o) => serde_json::to_string(o),
+            ToolOutcome::Rubric(o) => serde_json::to_string(o),
+            ToolOutcome::Scored(o) => serde_json::to_string(o),
+            ToolOutcome::Ended(o) => serde_json::to_string(o),
+        };
+        value.unwrap_or_else(|e| {
+            serde_json::json!({ "error": format!("internal error encoding the result: {e}") })
+                .to_string()
+        })
+    }
+
+    /// The interview moved: a question was picked or the interview ended.
+    pub fn moved(&self) -> bool {
+        matches!(self, ToolOutcome::Picked(_) | ToolOutcome::Ended(_))
+    }
+}
+
+impl From<PickedQuestion> for ToolOutcome {
+    fn from(o: PickedQuestion) -> Self {
+        ToolOutcome::Picked(o)
+    }
+}
+impl From<RubricView> for ToolOutcome {
+    fn from(o: RubricView) -> Self {
+        ToolOutcome::Rubric(o)
+    }
+}
+impl From<ScoreReport> for ToolOutcome {
+    fn from(o: ScoreReport) -> Self {
+        ToolOutcome::Scored(Box::new(o))
+    }
+}
+impl From<Ended> for ToolOutcome {
+    fn from(o: Ended) -> Self {
+        ToolOutcome::Ended(o)
+    }
+}
+
 /// An agent tool with typed arguments and output.
 #[async_trait::async_trait]
 pub trait Tool: Send + Sync {
     /// The name the model calls it by.
     const NAME: &'static str;
     type Args: DeserializeOwned + JsonSchema + Send;
-    type Output: Serialize;
+    type Output: Serialize + Into<ToolOutcome>;
 
     async fn call(
         &self,
@@ -87,7 +138,11 @@ pub trait Tool: Send + Sync {
 trait ErasedTool: Send + Sync {
     fn name(&self) -> &'static str;
     fn parameters(&self) -> Value;
-    async fn call_json(&self, args: Value, ctx: &mut ToolContext<'_>) -> Result<Value, ToolError>;
+    async fn call_typed(
+        &self,
+        args: Value,
+        ctx: &mut ToolContext<'_>,
+    ) -> Result<ToolOutcome, ToolError>;
 }
 
 #[async_trait::async_trait]
@@ -100,12 +155,14 @@ impl<T: Tool> ErasedTool for T {
         schema_for::<T::Args>()
     }
 
-    async fn call_json(&self, args: Value, ctx: &mut ToolContext<'_>) -> Result<Value, ToolError> {
+    async fn call_typed(
+        &self,
+        args: Value,
+        ctx: &mut ToolContext<'_>,
+    ) -> Result<ToolOutcome, ToolError> {
         let args: T::Args =
             serde_json::from_value(args).map_err(|e| ToolError::Schema(e.to_string()))?;
-        let out = self.call(args, ctx).await?;
-        serde_json::to_value(out)
-            .map_err(|e| ToolError::Rejected(format!("internal error encoding the result: {e}")))
+        Ok(self.call(args, ctx).await?.into())
     }
 }
 
@@ -172,7 +229,7 @@ impl ToolRegistry {
         name: &str,
         raw_args: &str,
         ctx: &mut ToolContext<'_>,
-    ) -> Result<Value, ToolError> {
+    ) -> Result<ToolOutcome, ToolError> {
         let tool = self
             .tools
             .iter()
@@ -182,7 +239,7 @@ impl ToolRegistry {
                 valid: self.names().join(", "),
             })?;
         let args = parse_arguments(raw_args)?;
-        tool.call_json(args, ctx).await
+        tool.call_typed(args, ctx).await
     }
 }
 
