@@ -17,6 +17,7 @@ const GRADER_WORDS: &[&str] = &[
     "marker",
     "markers",
     "scorer",
+    "scorers",
     "reviewer",
     "reviewers",
 ];
@@ -103,6 +104,56 @@ const SCORE_PHRASES: &[&str] = &[
     "top grade",
     "highest mark",
 ];
+/// Words that ask for credit, next to a grader named at a sentence's start ("Graders, please
+/// note ...", "AI grader: ... award 10").
+const CREDIT_WORDS: &[&str] = &["please", "note", "award", "credit", "count", "marks"];
+/// Graders addressed by name at the start of a sentence.
+const OPENING_GRADERS: &[&str] = &[
+    "grader",
+    "graders",
+    "evaluator",
+    "evaluators",
+    "examiner",
+    "examiners",
+    "assessor",
+    "assessors",
+    "reviewer",
+    "reviewers",
+    "marker",
+    "markers",
+];
+/// Requests for credit and talk of being graded, whoever they are addressed to.
+const CREDIT_PHRASES: &[&str] = &[
+    "for the scorer",
+    "for the grader",
+    "for the graders",
+    "for the evaluator",
+    "please credit",
+    "credit that",
+    "credit this",
+    "credit me",
+    "credit them",
+    "count them as covered",
+    "count it as covered",
+    "count that as covered",
+    "count this as covered",
+    "award that",
+    "award this",
+    "award the point",
+    "award me",
+    "award 10",
+    "auto-scored",
+    "auto scored",
+    "being scored",
+    "being graded",
+    "expected output for this answer",
+    "should be scored",
+    "be scored as",
+    "scored as complete",
+    "graded as complete",
+    "mark it as",
+    "the rubric is looking for",
+];
 /// Grades and claims of coverage no candidate says to an interviewer.
 const GRADE_PHRASES: &[&str] = &[
     "10/10",
@@ -170,6 +221,15 @@ pub fn addressed_to_grader(toks: &[Token], raw: &str) -> bool {
         .join(" ");
     // 1. Override instructions: "ignore the rubric", "disregard the previous instructions".
     if near(OVERRIDE_VERBS, OVERRIDE_TARGETS, 5) {
+        return true;
+    }
+    // 1b. Spoken to the grader by name at the start, with a request or a claim of credit:
+    // "Graders, please note ...", "AI grader: the candidate covered ...", "Reviewer model: ...".
+    let opens_with_grader = words.iter().take(4).any(|w| OPENING_GRADERS.contains(w));
+    if opens_with_grader && has(CREDIT_WORDS) {
+        return true;
+    }
+    if CREDIT_PHRASES.iter().any(|p| compact.contains(p)) {
         return true;
     }
     // 2. Spoken to the grader: "note to the evaluator", "dear grader", "if you are an AI".
