@@ -14,7 +14,7 @@ mod points;
 use super::text::Doc;
 use super::{PointVerdict, Score, ScorerKind, Verdict, round_score};
 use crate::bank::{Question, RubricPoint};
-use points::{Cues, Found, assign, match_points};
+use points::{Found, assign, match_points, with_cues};
 
 /// Highest score an answer stating a misconception can get.
 pub const MISCONCEPTION_CAP: f32 = 3.0;
@@ -41,8 +41,7 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     let current = Doc::new(answer);
     let before: Vec<Doc<'_>> = earlier.iter().map(|e| Doc::new(e)).collect();
     let docs: Vec<&Doc<'_>> = std::iter::once(&current).chain(before.iter()).collect();
-    let mut cues = Cues::default();
-    let matches = match_points(question, &docs, &mut cues);
+    let matches = with_cues(|cues| match_points(question, &docs, cues));
     let verdicts = assign(question, &matches);
     let misconceptions: Vec<String> = matches
         .iter()

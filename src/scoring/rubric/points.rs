@@ -43,18 +43,35 @@ pub struct PointMatch {
     pub misconception: Option<String>,
 }
 
-/// Prepared cues, cached by text (rubrics are matched many times per interview).
+/// Prepared cues, cached by text: a rubric is matched many times (every answer, every probe), and
+/// preparing a cue (stemming, synonym phrases) costs more than matching it.
 #[derive(Default)]
 pub struct Cues {
     cache: HashMap<String, Cue>,
 }
 
+/// Cues this thread prepared before; bounded, so a stream of user banks cannot grow it forever.
+const MAX_CACHED_CUES: usize = 50_000;
+
 impl Cues {
     pub fn get(&mut self, text: &str) -> &Cue {
-        self.cache
-            .entry(text.to_string())
-            .or_insert_with(|| Cue::new(text))
+        if !self.cache.contains_key(text) {
+            if self.cache.len() >= MAX_CACHED_CUES {
+                self.cache.clear();
+            }
+            self.cache.insert(text.to_string(), Cue::new(text));
+        }
+        &self.cache[text]
     }
+}
+
+thread_local! {
+    static CUES: std::cell::RefCell<Cues> = std::cell::RefCell::new(Cues::default());
+}
+
+/// Run `f` with this thread's cue cache.
+pub fn with_cues<R>(f: impl FnOnce(&mut Cues) -> R) -> R {
+    CUES.with(|c| f(&mut c.borrow_mut()))
 }
 
 fn relation_window(cue: &Cue) -> usize {
