@@ -2,16 +2,17 @@
 //!
 //! Layers, bottom to top; a module uses only the modules below it (checked by `tests/layers.rs`):
 //!
-//! layers: bank, strings, prompts, model, scoring, state, session, tools, agent, repl, report, interview, cli, commands
+//! layers: bank, strings, prompts, model, scoring, state, session, tools, offline, agent, repl, report, interview, cli, commands
 //!
 //! - `bank`: questions and rubrics, loading and validation
 //! - `strings`: small text helpers shared by every layer
 //! - `prompts`: everything under `prompts/` (system prompts, phrases, help)
-//! - `model`: the `ChatModel` trait, the OpenAI-compatible client, text tools, the offline interviewer
+//! - `model`: the `ChatModel` trait, the OpenAI-compatible client, text tools
 //! - `scoring`: the rubric scorer, the LLM judge, grading and calibration
 //! - `state`: the interview state, the probing policy, memory and usage records
 //! - `session`: session files, history, saved calibrations
-//! - `tools`: the agent's tools
+//! - `tools`: the agent's tools and their typed outcomes
+//! - `offline`: the embedded offline interviewer, a `ChatModel` that reads the tools' typed outcomes
 //! - `agent`: the ReAct loop, its memory and the turn contract
 //! - `repl`: line editing, commands, output
 //! - `report`: reviews in text, Markdown, HTML and JSON
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod commands;
 pub mod interview;
 pub mod model;
+pub mod offline;
 pub mod prompts;
 pub mod repl;
 pub mod report;

@@ -158,19 +158,24 @@ async fn tool_loop_asks_scores_and_probes_non_streamed() {
     let second = ok_turn(&mut agent, answer(KV_ANSWER)).await;
     assert_eq!(second.reply, probe);
     let rec = &agent.state.questions[0];
-    assert_eq!(rec.answers, vec![KV_ANSWER.to_string()]);
-    assert_eq!(rec.scores.len(), 1);
-    assert_eq!(rec.scores[0].scorer, ScorerKind::Rubric, "the judge is off");
+    assert_eq!(rec.answers().collect::<Vec<_>>(), vec![KV_ANSWER]);
+    assert_eq!(rec.scores().count(), 1);
+    assert_eq!(
+        rec.scores().next().expect("a score").scorer,
+        ScorerKind::Rubric,
+        "the judge is off"
+    );
     assert!(
-        rec.scores[0].score > 0.0,
+        rec.scores().next().expect("a score").score > 0.0,
         "a good answer earns points: {:?}",
-        rec.scores[0]
+        rec.scores().next()
     );
     assert!(rec.judge.is_none());
-    assert_eq!(rec.probes, vec![probe.to_string()]);
+    assert_eq!(rec.probes().collect::<Vec<_>>(), vec![probe]);
     let probed = rec
-        .probed_points
-        .first()
+        .exchanges
+        .iter()
+        .find_map(|e| e.point.as_deref())
         .expect("the probe's point is recorded");
     assert!(
         bank.get("kv-cache")
@@ -268,9 +273,9 @@ async fn tool_loop_streams_split_arguments_and_parallel_calls() {
         "each piece shown once"
     );
     let rec = &agent.state.questions[0];
-    assert_eq!(rec.answers.len(), 1);
-    assert_eq!(rec.scores.len(), 1);
-    assert_eq!(rec.probes.len(), 1);
+    assert_eq!(rec.answer_count(), 1);
+    assert_eq!(rec.scores().count(), 1);
+    assert_eq!(rec.probe_count(), 1);
 
     let requests = server.requests().await;
     assert_eq!(requests.len(), 4);
@@ -409,8 +414,8 @@ async fn the_same_failing_call_three_times_stops_the_turn_and_the_interview_goes
 
     let next = ok_turn(&mut agent, answer(KV_ANSWER)).await;
     assert_eq!(next.reply, probe);
-    assert_eq!(agent.state.questions[0].answers.len(), 1);
-    assert_eq!(agent.state.questions[0].scores.len(), 1);
+    assert_eq!(agent.state.questions[0].answer_count(), 1);
+    assert_eq!(agent.state.questions[0].scores().count(), 1);
     assert_tool_protocol(&server.requests().await);
 }
 
@@ -453,7 +458,7 @@ async fn a_model_that_calls_tools_forever_stops_at_max_steps() {
 
     let next = ok_turn(&mut agent, answer(KV_ANSWER)).await;
     assert_eq!(next.reply, "Why is that?");
-    assert_eq!(agent.state.questions[0].scores.len(), 1);
+    assert_eq!(agent.state.questions[0].scores().count(), 1);
     assert_tool_protocol(&server.requests().await);
 }
 
@@ -497,11 +502,11 @@ async fn server_errors_past_retries_fail_the_turn_without_changing_state() {
     let out = ok_turn(&mut agent, answer(KV_ANSWER)).await;
     assert_eq!(out.reply, probe);
     assert_eq!(
-        agent.state.questions[0].answers,
-        vec![KV_ANSWER.to_string()],
+        agent.state.questions[0].answers().collect::<Vec<_>>(),
+        vec![KV_ANSWER],
         "the answer is recorded once"
     );
-    assert_eq!(agent.state.questions[0].scores.len(), 1);
+    assert_eq!(agent.state.questions[0].scores().count(), 1);
     assert_tool_protocol(&server.requests().await);
 }
 
@@ -603,9 +608,9 @@ async fn a_context_length_error_folds_memory_and_retries_once() {
     );
     assert_eq!(agent.memory.summary, summary);
     let rec = &agent.state.questions[0];
-    assert_eq!(rec.answers.len(), 2);
+    assert_eq!(rec.answer_count(), 2);
     assert_eq!(
-        rec.scores.len(),
+        rec.scores().count(),
         2,
         "scores survive the fold (they live in the state)"
     );
@@ -693,8 +698,13 @@ async fn a_sixty_answer_interview_stays_within_the_context_budget() {
     assert_eq!(agent.state.questions.len(), 20);
     for (i, rec) in agent.state.questions.iter().enumerate() {
         assert_eq!(rec.id, agent.state.plan[i]);
-        assert_eq!(rec.answers.len(), 3, "{}", rec.id);
-        assert_eq!(rec.scores.len(), 3, "every answer to {} was scored", rec.id);
+        assert_eq!(rec.answer_count(), 3, "{}", rec.id);
+        assert_eq!(
+            rec.scores().count(),
+            3,
+            "every answer to {} was scored",
+            rec.id
+        );
         let score = rec.score().expect("scored");
         let line = last
             .lines()
@@ -776,7 +786,8 @@ async fn grader_instructions_in_an_answer_do_not_raise_its_score() {
     );
     assert!(plain > 0.0);
     assert_eq!(
-        inj_agent.state.questions[0].answers[0], injected,
+        inj_agent.state.questions[0].answers().next(),
+        Some(injected.as_str()),
         "the transcript keeps the answer verbatim"
     );
 
@@ -919,7 +930,7 @@ async fn a_model_that_never_calls_tools_still_gets_every_answer_scored_and_moves
     // the next question. A strong answer needs no probe in a first round, so the loop moves on.
     let out = ok_turn(&mut agent, answer(KV_ANSWER)).await;
     assert_eq!(
-        agent.state.questions[0].scores.len(),
+        agent.state.questions[0].scores().count(),
         1,
         "the answer is scored"
     );
@@ -929,17 +940,17 @@ async fn a_model_that_never_calls_tools_still_gets_every_answer_scored_and_moves
         out.reply
     );
     let asked_next = agent.state.questions.len() == 2;
-    let probed = agent.state.questions[0].probes.len() == 1;
+    let probed = agent.state.questions[0].probe_count() == 1;
     assert!(
         asked_next || probed,
         "the state records what the words ask: {:?}",
         agent.state.questions[0]
     );
     if probed {
-        let probe = &agent.state.questions[0].probes[0];
-        assert!(out.reply.contains(probe.as_str()), "{}", out.reply);
+        let probe = agent.state.questions[0].probes().next().expect("a probe");
+        assert!(out.reply.contains(probe), "{}", out.reply);
         ok_turn(&mut agent, answer(KV_ANSWER)).await;
-        assert_eq!(agent.state.questions[0].scores.len(), 2);
+        assert_eq!(agent.state.questions[0].scores().count(), 2);
     }
     assert_eq!(
         agent.state.questions.len(),

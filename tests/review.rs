@@ -167,14 +167,13 @@ fn write_session(
         for (i, answer) in q.answers.iter().enumerate() {
             if i > 0 {
                 let probe = q.probes[i - 1];
-                rec.probes.push(probe.into());
-                rec.probed_points.push("alpha".into());
+                rec.add_probe(probe, Some("alpha".into()));
                 w.append(&turn(Speaker::Interviewer, probe, at)).unwrap();
             }
             w.append(&turn(Speaker::Candidate, answer, at)).unwrap();
-            rec.answers.push(answer.to_string());
+            rec.add_answer(*answer);
         }
-        rec.scores.push(Score {
+        rec.set_score(Score {
             question: q.id.into(),
             score: q.score,
             points: ["alpha", "beta", "gamma"]

@@ -248,7 +248,7 @@ pub fn render_state(state: &InterviewState) -> String {
         }
     );
     for (i, rec) in state.questions.iter().enumerate() {
-        let score = match (rec.skipped, rec.score()) {
+        let score = match (rec.skipped(), rec.score()) {
             (true, _) => "skipped".to_string(),
             (false, Some(sc)) => {
                 let missed: Vec<&str> = sc
@@ -276,7 +276,7 @@ pub fn render_state(state: &InterviewState) -> String {
             rec.id,
             rec.domain,
             score,
-            rec.probes.len()
+            rec.probe_count()
         );
     }
     if let Some(cur) = state.current().filter(|_| !state.is_over()) {
@@ -284,8 +284,8 @@ pub fn render_state(state: &InterviewState) -> String {
             s,
             "current_question: {} | answers: {} | probes left on this question: {}",
             cur.id,
-            cur.answers.len(),
-            state.max_probes.saturating_sub(cur.probes.len())
+            cur.answer_count(),
+            state.max_probes.saturating_sub(cur.probe_count())
         );
     }
     if let Some(reason) = &state.ended {

@@ -8,6 +8,7 @@ use super::react::{Agent, Work};
 use crate::bank::Bank;
 use crate::model::Message;
 use crate::prompts::phrases::{self, Phrases, fill, pick};
+use crate::prompts::stage::Stage;
 use crate::state::{InterviewState, probing};
 use crate::tools::{PickQuestion, Tool, ToolContext, score_latest};
 
@@ -31,7 +32,7 @@ impl Agent {
             return p.no_question.clone();
         };
         let score = cur.score().cloned();
-        let given = cur.hints as usize;
+        let given = cur.hints() as usize;
         let mut open: Vec<&crate::bank::RubricPoint> = points
             .iter()
             .filter(|pt| {
@@ -43,14 +44,13 @@ impl Agent {
         let Some(point) = open.get(given).or(open.first()) else {
             return p.no_hint.clone();
         };
-        cur.hints += 1;
+        cur.add_hint();
         let line = fill(
             pick(&p.hint_given, seed ^ given as u64),
             &[("hint", &probing::hint_for(point))],
         );
-        self.memory.push(Message::user(format!(
-            "[The candidate asked for a hint. You said: \"{line}\" Their score on this question is now capped.]"
-        )));
+        self.memory
+            .push(Message::user(Stage::Hint { line: line.clone() }.render()));
         self.memory.push(Message::assistant(line.clone()));
         line
     }
@@ -89,27 +89,20 @@ impl Agent {
         };
         // A probe can be an instruction ("Show that ..."): the words ask when they hold what is
         // on the table, or a question mark.
-        let on_table = if cur.answers.is_empty() {
-            self.bank.get(&cur.id).map(|q| q.ask.clone())
-        } else if cur.probes.len() >= cur.answers.len() {
-            cur.probes.last().cloned()
-        } else {
-            None
-        };
+        let on_table = self.on_table(&w.state);
         let holds_it = on_table
             .as_deref()
             .is_some_and(|t| !t.is_empty() && w.reply.contains(t));
         if holds_it || contract::asks(&w.reply) {
             // The model asked its own follow-up after an answer without moving on: it is the probe.
-            let unprobed = cur.answers.len() > cur.probes.len() && !cur.answers.is_empty();
-            if answered && !moved && unprobed && !cur.skipped {
+            if answered && !moved && cur.unprobed_answer() && !cur.skipped() {
                 let text = w.reply.lines().last().unwrap_or_default().to_string();
                 record_probe(&mut w.state, &self.bank, None, &text);
             }
             return;
         }
         // Nothing asked: put the question on the table.
-        if cur.answers.is_empty() && !cur.skipped {
+        if cur.awaiting_first_answer() {
             if let Some(q) = self.bank.get(&cur.id) {
                 let ask = q.ask.clone();
                 say(w, ask);
@@ -130,13 +123,22 @@ impl Agent {
         w.reply = contract::clean(&w.reply);
     }
 
+    /// What waits for the candidate's answer: the current question, or the probe put on it.
+    pub(super) fn on_table(&self, state: &InterviewState) -> Option<String> {
+        let cur = state.current().filter(|_| !state.is_over())?;
+        if cur.awaiting_first_answer() {
+            return self.bank.get(&cur.id).map(|q| q.ask.clone());
+        }
+        cur.open_probe().map(str::to_string)
+    }
+
     /// How the latest answer to the current question went: its own score and wrong claim.
     fn acknowledged(&self, state: &InterviewState) -> Option<contract::Acknowledged> {
         let cur = state.current()?;
         let q = self.bank.get(&cur.id)?;
-        let latest = cur.answers.last()?;
+        let latest = cur.latest_answer()?;
         let alone = crate::scoring::rubric::score(q, latest, &[]);
-        let score = if cur.answers.len() > 1 {
+        let score = if cur.answer_count() > 1 {
             alone.score
         } else {
             cur.score().map_or(alone.score, |s| s.score)
@@ -152,7 +154,7 @@ impl Agent {
     fn policy_probe(&self, state: &InterviewState) -> Option<(String, String)> {
         let cur = state.current()?;
         let q = self.bank.get(&cur.id)?;
-        let latest = cur.answers.last()?;
+        let latest = cur.latest_answer()?;
         let alone = crate::scoring::rubric::score(q, latest, &[]);
         let remaining = state.remaining().count();
         match probing::decide(state.mode, q, cur, &alone, state.max_probes, remaining) {
@@ -177,7 +179,7 @@ impl Agent {
         let stuck = match w.state.current() {
             None => true,
             // One turn of slack past the probe budget before the loop steps in.
-            Some(cur) => !moved && (cur.skipped || cur.answers.len() > max_probes + 1),
+            Some(cur) => !moved && (cur.skipped() || cur.answer_count() > max_probes + 1),
         };
         if stuck {
             // Before the first question there is nothing to move on from: just ask it.
@@ -229,7 +231,7 @@ impl Agent {
         } else if let Some(q) = w
             .state
             .current()
-            .filter(|c| c.answers.is_empty() && !c.skipped)
+            .filter(|c| c.awaiting_first_answer())
             .and_then(|c| self.bank.get(&c.id))
         {
             fill(&p.fallback_repeat, &[("ask", &q.ask)])
@@ -287,7 +289,5 @@ pub(super) fn record_probe(
                 .find(|t| text.contains(t.as_str()))
         })
         .cloned();
-    cur.probes
-        .push(canonical.unwrap_or_else(|| text.to_string()));
-    cur.probed_points.push(point.unwrap_or_default());
+    cur.add_probe(canonical.unwrap_or_else(|| text.to_string()), point);
 }

@@ -11,6 +11,7 @@ use super::tokens::{CachedCounter, TokenCounter};
 use super::usage::UsageMeter;
 use crate::bank::Bank;
 use crate::model::{ChatModel, ChatRequest, Message, ModelError, TextSink, ToolSpec};
+use crate::prompts::stage::Stage;
 use crate::state::InterviewState;
 use crate::state::UsageTotals;
 use crate::tools::{Judge, ToolContext, ToolOutcome, ToolRegistry};
@@ -372,27 +373,26 @@ impl Agent {
     pub(super) fn apply_input(&self, w: &mut Work, input: CandidateInput) {
         let over = w.state.is_over();
         let text = match input {
-            CandidateInput::Begin => if w.state.questions.is_empty() {
-                "[The candidate is ready. Greet them in one sentence, then start the interview.]"
-            } else {
-                "[The candidate is back after a break. Welcome them back in one sentence and continue where you left off.]"
-            }
-            .to_string(),
+            CandidateInput::Begin if w.state.questions.is_empty() => Stage::Ready.render(),
+            CandidateInput::Begin => match self.on_table(&w.state) {
+                Some(open) => Stage::BackOpen { open }.render(),
+                None => Stage::Back.render(),
+            },
             CandidateInput::Answer(text) => {
                 if let Some(cur) = w.state.current_mut().filter(|_| !over) {
-                    cur.answers.push(text.clone());
+                    cur.add_answer(text.clone());
                 }
                 text
             }
             CandidateInput::Skip => {
                 if let Some(cur) = w.state.current_mut().filter(|_| !over) {
-                    cur.skipped = true;
+                    cur.skip();
                 }
-                "[The candidate skipped this question. Acknowledge briefly and move on.]".to_string()
+                Stage::Skipped.render()
             }
             CandidateInput::End => {
                 w.state.end_requested = true;
-                "[The candidate wants to end the interview now. Call end_interview.]".to_string()
+                Stage::End.render()
             }
         };
         w.pinned = memory::render_state(&w.state);

@@ -1,7 +1,6 @@
 //! Chat model backends: the narrow [`ChatModel`] trait the agent loop talks to, an
-//! OpenAI-compatible implementation ([`openai`]) and the embedded offline interviewer ([`offline`]).
+//! OpenAI-compatible implementation ([`openai`]) and the text-tool protocol ([`text_tools`]).
 
-pub mod offline;
 pub mod openai;
 pub mod schema;
 pub mod text_tools;

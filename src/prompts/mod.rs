@@ -1,9 +1,10 @@
 //! Everything under `prompts/`, loaded in one place: the interviewer's system prompt per mode, the
-//! judge, summariser and text-tool prompts, the tool descriptions, the help text and the spoken
-//! phrases.
+//! judge, summariser and text-tool prompts, the tool descriptions, the help text, the spoken
+//! phrases and the stage directions.
 
 pub mod interviewer;
 pub mod phrases;
+pub mod stage;
 
 pub use interviewer::interviewer;
 

@@ -27,6 +27,7 @@ pub struct Phrases {
     pub hint_given: Vec<String>,
     pub no_hint: String,
     pub no_question: String,
+    pub welcome_back: String,
     pub closing: Vec<String>,
     pub fallback_continue: String,
     pub fallback_repeat: String,

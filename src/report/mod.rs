@@ -70,6 +70,8 @@ pub struct QuestionReview {
     /// The candidate's answers; the first answers the question, the rest the probes.
     pub answers: Vec<String>,
     pub probes: Vec<String>,
+    /// Each probe with the answer it got.
+    pub followups: Vec<(String, Option<String>)>,
     /// The reported score (0 when skipped before any answer or not reached).
     pub score: f32,
     /// Answered, skipped before any answer, or not reached (left out of the averages).
@@ -244,13 +246,17 @@ fn question_review(q: &QuestionRecord, bank: &Bank, turns: &[Turn]) -> QuestionR
         ask: bq.map(|b| b.ask.clone()).or_else(asked_in_transcript),
         assesses: bq.map(|b| b.assesses.clone()),
         reference: bq.map(|b| b.reference.clone()),
-        answers: q.answers.clone(),
-        probes: q.probes.clone(),
+        answers: q.answers().map(String::from).collect(),
+        probes: q.probes().map(String::from).collect(),
+        followups: q
+            .probe_answers()
+            .map(|(p, a)| (p.to_string(), a.map(String::from)))
+            .collect(),
         score: q.value(),
         status: q.status(),
         scored: score.is_some(),
-        skipped: q.skipped,
-        hints: q.hints,
+        skipped: q.skipped(),
+        hints: q.hints(),
         why_depth: q.why_depth(),
         points,
         misconceptions: score.map(|s| s.misconceptions.clone()).unwrap_or_default(),
@@ -366,12 +372,11 @@ pub fn status_line(review: &Review) -> String {
     }
 }
 
-/// Pairs of (probe, its answer) after the first answer.
+/// Pairs of (probe, its answer), in order.
 pub fn probe_pairs(q: &QuestionReview) -> Vec<(&str, Option<&str>)> {
-    q.probes
+    q.followups
         .iter()
-        .enumerate()
-        .map(|(i, p)| (p.as_str(), q.answers.get(i + 1).map(String::as_str)))
+        .map(|(p, a)| (p.as_str(), a.as_deref()))
         .collect()
 }
 
@@ -426,12 +431,10 @@ pub(crate) mod tests {
             2,
         );
         let mut q = QuestionRecord::new("kv-cache", Domain::Inference);
-        q.answers = vec![
-            "It stores \x1b[31mkeys and values\x1b[0m <script>alert(1)</script>".into(),
-            "Because recomputing is slow".into(),
-        ];
-        q.probes = vec!["Why cache them?".into()];
-        q.scores.push(Score {
+        q.add_answer("It stores \x1b[31mkeys and values\x1b[0m <script>alert(1)</script>");
+        q.add_probe("Why cache them?", None);
+        q.add_answer("Because recomputing is slow");
+        q.set_score(Score {
             question: "kv-cache".into(),
             score: 6.5,
             points: vec![
@@ -463,7 +466,7 @@ pub(crate) mod tests {
         });
         state.questions.push(q);
         let mut unknown = QuestionRecord::new("mystery", Domain::Transformer);
-        unknown.skipped = true;
+        unknown.skip();
         state.questions.push(unknown);
         state.ended = Some("plan complete".into());
         LoadedSession {

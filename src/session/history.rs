@@ -168,8 +168,8 @@ mod tests {
 
     fn record(id: &str, domain: Domain, s: Score) -> QuestionRecord {
         let mut q = QuestionRecord::new(id, domain);
-        q.answers.push("answer".into());
-        q.scores.push(s);
+        q.add_answer("answer");
+        q.set_score(s);
         q
     }
 
@@ -189,7 +189,8 @@ mod tests {
             Domain::Inference,
             score("kv", 0.0, &[("cache", Missed)]),
         );
-        early.scores.push(score("kv", 10.0, &[("cache", Covered)]));
+        early.add_answer("a better answer");
+        early.set_score(score("kv", 10.0, &[("cache", Covered)]));
         let b = session(
             "b",
             vec![
@@ -229,7 +230,9 @@ mod tests {
             Domain::Finetuning,
             score("dpo", 0.0, &[("loss", Missed)]),
         );
-        unreached.answers.clear();
+        for e in &mut unreached.exchanges {
+            e.answer = None;
+        }
         let missed_once = session(
             "b",
             vec![

@@ -20,8 +20,9 @@ pub use crate::state::{MemorySnapshot, UsageTotals};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Bumped when the record format changes incompatibly.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped when the record format changes incompatibly (2: question records hold exchanges;
+/// format 1 files still load).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Who spoke a turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

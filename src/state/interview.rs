@@ -4,108 +4,9 @@
 //! checkpoint of the session, so a resumed interview continues with exactly the same state.
 
 use crate::bank::{Domain, Mode};
-use crate::scoring::Score;
 use serde::{Deserialize, Serialize};
 
-/// Everything known about one question once it has been asked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QuestionRecord {
-    pub id: String,
-    pub domain: Domain,
-    /// The candidate's answers to the question and its probes, in order.
-    #[serde(default)]
-    pub answers: Vec<String>,
-    /// The follow-up probes asked, in order.
-    #[serde(default)]
-    pub probes: Vec<String>,
-    /// Rubric point ids the probes targeted (same order as `probes`).
-    #[serde(default)]
-    pub probed_points: Vec<String>,
-    /// The score after each scored answer; the last one is the question's score.
-    #[serde(default)]
-    pub scores: Vec<Score>,
-    /// The LLM judge's score when one was used, next to the rubric scorer's (`scores`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub judge: Option<JudgeRecord>,
-    /// Hints given (each caps the score).
-    #[serde(default)]
-    pub hints: u32,
-    #[serde(default)]
-    pub skipped: bool,
-}
-
-pub use crate::scoring::reconcile::JudgeRecord;
-
-/// Where a question stands: answered (even if a later probe was skipped), skipped before any
-/// answer (it counts 0), or asked but never answered (it does not count at all).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QuestionStatus {
-    Answered,
-    Skipped,
-    NotReached,
-}
-
-impl QuestionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QuestionStatus::Answered => "answered",
-            QuestionStatus::Skipped => "skipped",
-            QuestionStatus::NotReached => "not_reached",
-        }
-    }
-}
-
-impl QuestionRecord {
-    pub fn new(id: impl Into<String>, domain: Domain) -> Self {
-        Self {
-            id: id.into(),
-            domain,
-            answers: vec![],
-            probes: vec![],
-            probed_points: vec![],
-            scores: vec![],
-            judge: None,
-            hints: 0,
-            skipped: false,
-        }
-    }
-
-    /// The question's current score (the latest), if any answer was scored.
-    pub fn score(&self) -> Option<&Score> {
-        self.scores.last()
-    }
-
-    /// Answered, skipped before any answer, or not reached.
-    pub fn status(&self) -> QuestionStatus {
-        if !self.answers.is_empty() {
-            QuestionStatus::Answered
-        } else if self.skipped {
-            QuestionStatus::Skipped
-        } else {
-            QuestionStatus::NotReached
-        }
-    }
-
-    /// Whether the question counts in averages (answered, or skipped before any answer).
-    pub fn counts(&self) -> bool {
-        self.status() != QuestionStatus::NotReached
-    }
-
-    /// The score value to report: the answers' score (a skipped probe keeps it), 0 when the
-    /// question was skipped before any answer or never answered.
-    pub fn value(&self) -> f32 {
-        match self.status() {
-            QuestionStatus::Answered => self.score().map(|s| s.score).unwrap_or(0.0),
-            QuestionStatus::Skipped | QuestionStatus::NotReached => 0.0,
-        }
-    }
-
-    /// How many why-probes deep the candidate went (probes that were answered).
-    pub fn why_depth(&self) -> usize {
-        self.probes.len().min(self.answers.len().saturating_sub(1))
-    }
-}
+pub use super::record::{Exchange, JudgeRecord, QuestionRecord, QuestionStatus};
 
 /// The explicit state every tool acts on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,8 +116,8 @@ mod tests {
 
     fn scored(id: &str, domain: Domain, value: f32) -> QuestionRecord {
         let mut q = QuestionRecord::new(id, domain);
-        q.answers.push("an answer".into());
-        q.scores.push(Score {
+        q.add_answer("an answer");
+        q.set_score(Score {
             question: id.into(),
             score: value,
             points: vec![],
@@ -234,7 +135,7 @@ mod tests {
         st.questions
             .push(scored("kv-cache", Domain::Inference, 4.0));
         let mut skipped = QuestionRecord::new("dpo", Domain::Finetuning);
-        skipped.skipped = true;
+        skipped.skip();
         st.questions.push(skipped);
         st.questions
             .push(QuestionRecord::new("rag", Domain::Applications));
@@ -253,8 +154,8 @@ mod tests {
     #[test]
     fn skipping_a_probe_keeps_the_score_of_the_answers_given() {
         let mut q = scored("rope", Domain::Transformer, 6.5);
-        q.probes.push("Why?".into());
-        q.skipped = true;
+        q.add_probe("Why?", None);
+        q.skip();
         assert_eq!(q.status(), QuestionStatus::Answered);
         assert_eq!(q.value(), 6.5);
     }

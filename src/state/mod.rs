@@ -4,8 +4,10 @@
 
 pub mod interview;
 pub mod probing;
+pub mod record;
 
-pub use interview::{InterviewState, JudgeRecord, QuestionRecord, QuestionStatus};
+pub use interview::InterviewState;
+pub use record::{Exchange, JudgeRecord, QuestionRecord, QuestionStatus};
 
 use crate::model::Message;
 

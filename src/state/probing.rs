@@ -4,7 +4,7 @@
 use super::interview::QuestionRecord;
 use crate::bank::{Mode, Question, RubricPoint};
 use crate::scoring::{Score, Verdict};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// First round: a strong answer needs no probe.
 const FIRST_ROUND_GOOD_ENOUGH: f32 = 7.5;
@@ -16,7 +16,7 @@ const HOLDS_UP_ALONE: f32 = 3.0;
 const DEEP_DIVE_STRONG: f32 = 8.0;
 
 /// The next step after a scored answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum NextStep {
     /// Ask this follow-up about `point`.
@@ -28,13 +28,13 @@ pub enum NextStep {
     },
     /// Acknowledge and pick the next question; `hint` is a short pointer when the candidate was lost.
     MoveOn {
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         hint: Option<String>,
         reason: String,
     },
     /// No questions left: close the interview (after the hint, if any).
     End {
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         hint: Option<String>,
         reason: String,
     },
@@ -76,13 +76,13 @@ pub fn decide(
     let Some(score) = record.score() else {
         return move_on(None, "nothing scored");
     };
-    if record.skipped {
+    if record.skipped() {
         return move_on(None, "skipped");
     }
-    if record.probes.len() >= max_probes {
+    if record.probe_count() >= max_probes {
         return move_on(None, "probes used up");
     }
-    let first_answer = record.scores.len() <= 1;
+    let first_answer = record.scores().count() <= 1;
     match mode {
         Mode::FirstRound => {
             if score.score >= FIRST_ROUND_GOOD_ENOUGH {
@@ -106,7 +106,13 @@ pub fn decide(
             }
         }
         Mode::DeepDive => {
-            let probed = record.probed_points.last().map(String::as_str);
+            // The point of the latest probe; "" when the model chose the probe itself.
+            let probed = record
+                .exchanges
+                .iter()
+                .rev()
+                .find(|e| e.probe.is_some())
+                .map(|e| e.point.as_deref().unwrap_or(""));
             if !held_up(record, latest_alone, probed) {
                 let hint = probed
                     .and_then(|id| q.point(id))
@@ -118,7 +124,7 @@ pub fn decide(
                     .map(hint_for);
                 return move_on(hint, "the candidate is lost on this chain");
             }
-            if score.score < DEEP_DIVE_LOST && record.answers.len() >= 2 {
+            if score.score < DEEP_DIVE_LOST && record.answer_count() >= 2 {
                 return move_on(None, "the answers stay weak");
             }
             derivation_probe(q, record, score, probed)
@@ -133,17 +139,13 @@ pub fn decide(
 /// score can plateau while a deep answer is right): it makes the probed point at least partly, or
 /// says something substantive, without a wrong claim; or the question's score rose.
 fn held_up(record: &QuestionRecord, alone: &Score, probed: Option<&str>) -> bool {
-    if record.answers.is_empty() || !alone.misconceptions.is_empty() {
+    if record.answer_count() == 0 || !alone.misconceptions.is_empty() {
         return false;
     }
     let point_made = probed
         .and_then(|p| alone.verdict(p))
         .is_some_and(|v| v != Verdict::Missed);
-    let n = record.scores.len();
-    let rose = match (
-        record.scores.last(),
-        n.checked_sub(2).and_then(|i| record.scores.get(i)),
-    ) {
+    let rose = match (record.score(), record.previous_score()) {
         (Some(now), Some(before)) => now.score >= before.score + 1.0,
         _ => false,
     };
@@ -163,7 +165,7 @@ fn why_probe(q: &Question, record: &QuestionRecord, score: &Score) -> Option<Nex
             .then(verdict_rank(score, a).cmp(&verdict_rank(score, b)))
     });
     gaps.into_iter().find_map(|p| {
-        let text = p.probes.iter().find(|t| !record.probes.contains(t))?;
+        let text = p.probes.iter().find(|t| !record.asked_probe(t))?;
         let why = match score.verdict(&p.id) {
             Some(Verdict::Partial) => "shallow",
             _ => "missed",
@@ -206,7 +208,7 @@ fn derivation_probe(
             .derivations
             .iter()
             .chain(p.probes.iter())
-            .find(|t| !record.probes.contains(t))?;
+            .find(|t| !record.asked_probe(t))?;
         Some(NextStep::Probe {
             point: p.id.clone(),
             probe: text.clone(),

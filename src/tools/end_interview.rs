@@ -14,13 +14,13 @@ pub struct EndArgs {
     pub reason: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Ended {
     pub ended: bool,
     pub questions_asked: usize,
     pub overall: f32,
     pub by_domain: Vec<(Domain, f32)>,
-    pub instruction: &'static str,
+    pub instruction: String,
 }
 
 #[async_trait::async_trait]
@@ -39,10 +39,7 @@ impl Tool for EndInterview {
                     "{remaining} planned question(s) remain; call pick_question (end only when all are asked or the candidate asks to stop)"
                 )));
             }
-            if state
-                .current()
-                .is_some_and(|c| c.answers.is_empty() && !c.skipped)
-            {
+            if state.current().is_some_and(|c| c.awaiting_first_answer()) {
                 return Err(ToolError::Rejected(
                     "the current question has not been answered yet; wait for the candidate's answer".into(),
                 ));
@@ -66,7 +63,7 @@ impl Tool for EndInterview {
             questions_asked: state.questions.len(),
             overall: state.overall(),
             by_domain: state.by_domain(),
-            instruction: "Thank the candidate in one short sentence; the written summary is shown to them separately.",
+            instruction: "Thank the candidate in one short sentence; the written summary is shown to them separately.".into(),
         })
     }
 }
@@ -83,7 +80,7 @@ mod tests {
         let mut state =
             InterviewState::new(Mode::FirstRound, 1, vec!["rope".into(), "dpo".into()], 1);
         let mut rope = QuestionRecord::new("rope", crate::bank::Domain::Transformer);
-        rope.answers.push("It rotates queries and keys.".into());
+        rope.add_answer("It rotates queries and keys.");
         state.questions.push(rope);
         let args = || EndArgs {
             reason: "done".into(),

@@ -14,26 +14,26 @@ pub struct LookupArgs {
     pub question_id: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RubricView {
     pub question_id: String,
     pub assesses: String,
     pub points: Vec<PointView>,
     /// Why-probes still allowed on this question.
     pub probes_left: usize,
-    pub reminder: &'static str,
+    pub reminder: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct PointView {
     pub id: String,
     pub weight: f32,
     pub expect: String,
     pub probes: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub derivations: Vec<String>,
     /// The verdict so far, when the question has been scored.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Verdict>,
 }
 
@@ -55,7 +55,7 @@ impl Tool for LookupRubric {
             .ok_or_else(|| ToolError::unknown_question(ctx.bank, id))?;
         let record = ctx.state.record(id);
         let score = record.and_then(|r| r.score());
-        let probes_used = record.map(|r| r.probes.len()).unwrap_or(0);
+        let probes_used = record.map(|r| r.probe_count()).unwrap_or(0);
         Ok(RubricView {
             question_id: q.id.clone(),
             assesses: q.assesses.clone(),
@@ -76,7 +76,7 @@ impl Tool for LookupRubric {
                 })
                 .collect(),
             probes_left: ctx.state.max_probes.saturating_sub(probes_used),
-            reminder: "For your eyes only: never read the rubric or the expected answers out to the candidate.",
+            reminder: "For your eyes only: never read the rubric or the expected answers out to the candidate.".into(),
         })
     }
 }

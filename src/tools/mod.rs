@@ -91,6 +91,28 @@ impl ToolOutcome {
         })
     }
 
+    /// A tool message read back as a model reads it: the named tool's typed outcome, or the error
+    /// it reported. `None` when the text is neither (another tool's, or not JSON).
+    pub fn read(tool: &str, text: &str) -> Option<Result<ToolOutcome, String>> {
+        #[derive(serde::Deserialize)]
+        struct Failed {
+            error: String,
+        }
+        if let Ok(Failed { error }) = serde_json::from_str(text) {
+            return Some(Err(error));
+        }
+        let outcome = match tool {
+            PickQuestion::NAME => serde_json::from_str(text).ok().map(ToolOutcome::Picked),
+            LookupRubric::NAME => serde_json::from_str(text).ok().map(ToolOutcome::Rubric),
+            ScoreAnswer::NAME => serde_json::from_str(text)
+                .ok()
+                .map(|r| ToolOutcome::Scored(Box::new(r))),
+            EndInterview::NAME => serde_json::from_str(text).ok().map(ToolOutcome::Ended),
+            _ => None,
+        };
+        outcome.map(Ok)
+    }
+
     /// The interview moved: a question was picked or the interview ended.
     pub fn moved(&self) -> bool {
         matches!(self, ToolOutcome::Picked(_) | ToolOutcome::Ended(_))

@@ -18,7 +18,7 @@ pub struct PickArgs {
     pub difficulty: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct PickedQuestion {
     pub question_id: String,
     pub domain: Domain,
@@ -29,13 +29,13 @@ pub struct PickedQuestion {
     pub number: usize,
     pub total: usize,
     /// The domain of the previous question, when this one changes domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_domain: Option<Domain>,
     /// True when the previous question was not answered yet, so it is asked again.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub still_current: bool,
     /// Why a requested domain/difficulty could not be honoured.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
@@ -80,10 +80,7 @@ impl Tool for PickQuestion {
         }
         let total = state.plan.len();
         // An unanswered current question stays current: picking again must not burn the plan.
-        if let Some(cur) = state
-            .current()
-            .filter(|c| c.answers.is_empty() && !c.skipped)
-        {
+        if let Some(cur) = state.current().filter(|c| c.awaiting_first_answer()) {
             let q = ctx
                 .bank
                 .get(&cur.id)

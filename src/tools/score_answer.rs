@@ -5,7 +5,7 @@ use super::{Tool, ToolContext, ToolError};
 use crate::bank::Question;
 use crate::scoring::judge::Judge;
 use crate::scoring::reconcile::{Graded, grade, reconcile};
-use crate::scoring::{PointVerdict, Score, round_score, rubric};
+use crate::scoring::{PointVerdict, Score, ScorerKind, round_score, rubric};
 use crate::state::QuestionRecord;
 use crate::state::probing::{self, NextStep};
 use schemars::JsonSchema;
@@ -25,7 +25,7 @@ pub struct ScoreArgs {
     pub answer: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ScoreReport {
     pub question_id: String,
     /// The question's score over all its answers so far.
@@ -37,13 +37,13 @@ pub struct ScoreReport {
     pub points: Vec<PointVerdict>,
     pub misconceptions: Vec<String>,
     pub feedback: String,
-    pub scorer: &'static str,
+    pub scorer: ScorerKind,
     pub probes_used: usize,
     pub probes_left: usize,
     pub remaining_questions: usize,
     /// What a good interviewer does next.
     pub next: NextStep,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
@@ -77,7 +77,7 @@ impl Tool for ScoreAnswer {
             given_chars = args.answer.len(),
             "score_answer scores the recorded answers"
         );
-        if record.answers.is_empty() && !record.skipped {
+        if record.awaiting_first_answer() {
             return Err(ToolError::Rejected(
                 "the candidate has not answered this question yet; ask it and wait for the answer"
                     .into(),
@@ -85,7 +85,7 @@ impl Tool for ScoreAnswer {
         }
         let note = score_latest(q, record, ctx.judge).await;
         // The latest answer on its own: how the reply went, and whether a probe chain holds up.
-        let alone = record.answers.last().map(|a| rubric::score(q, a, &[]));
+        let alone = record.latest_answer().map(|a| rubric::score(q, a, &[]));
         let alone = alone.unwrap_or_else(|| rubric::score(q, "", &[]));
         let next = probing::decide(mode, q, record, &alone, max_probes, remaining);
         let Some(score) = record.score() else {
@@ -95,14 +95,14 @@ impl Tool for ScoreAnswer {
         Ok(ScoreReport {
             question_id: q.id.clone(),
             score: score.score,
-            answers: record.answers.len(),
+            answers: record.answer_count(),
             latest_answer_score,
             points: score.points.clone(),
             misconceptions: score.misconceptions.clone(),
             feedback: score.feedback.clone(),
-            scorer: score.scorer.as_str(),
-            probes_used: record.probes.len(),
-            probes_left: max_probes.saturating_sub(record.probes.len()),
+            scorer: score.scorer,
+            probes_used: record.probe_count(),
+            probes_left: max_probes.saturating_sub(record.probe_count()),
             remaining_questions: remaining,
             next,
             note,
@@ -114,9 +114,8 @@ impl Tool for ScoreAnswer {
 /// probed point if that is higher (a probe asks about one point, not the whole question).
 fn latest_answer_score(record: &QuestionRecord, alone: &Score) -> f32 {
     let probed = record
-        .probed_points
-        .last()
-        .filter(|_| record.answers.len() > 1);
+        .latest_probed_point()
+        .filter(|_| record.answer_count() > 1);
     let point = probed
         .and_then(|p| alone.verdict(p))
         .map(|v| 10.0 * v.credit())
@@ -136,16 +135,15 @@ pub async fn score_latest(
     record: &mut QuestionRecord,
     judge: Option<&dyn Judge>,
 ) -> Option<String> {
-    if record.skipped || record.scores.len() >= record.answers.len() {
-        return None;
-    }
-    let (latest, earlier) = record.answers.split_last()?;
-    let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
-    let graded = match grade(q, latest, &earlier, judge).await {
+    let latest = record.unscored_answer()?.to_string();
+    let latest = latest.as_str();
+    let answers: Vec<&str> = record.answers().collect();
+    let earlier = &answers[..answers.len().saturating_sub(1)];
+    let graded = match grade(q, latest, earlier, judge).await {
         Ok(graded) => graded,
         // An interview goes on with the rubric score whatever the judge's trouble.
         Err(e) => {
-            let (used, rec) = reconcile(rubric::score(q, latest, &earlier), Err(e));
+            let (used, rec) = reconcile(rubric::score(q, latest, earlier), Err(e));
             Graded {
                 used,
                 judge: Some(rec),
@@ -157,18 +155,15 @@ pub async fn score_latest(
         record.judge = graded.judge;
     }
     let mut score = graded.used;
-    if record.hints > 0 {
-        let cap = HINT_CAPS[(record.hints as usize - 1).min(HINT_CAPS.len() - 1)];
+    let hints = record.hints();
+    if hints > 0 {
+        let cap = HINT_CAPS[(hints as usize - 1).min(HINT_CAPS.len() - 1)];
         if score.score > cap {
             score.score = cap;
             note.get_or_insert_with(|| format!("capped at {cap} because a hint was given"));
         }
     }
     score.score = round_score(score.score);
-    // Answers given before earlier scoring are folded into this score; keep one score per answer.
-    while record.scores.len() + 1 < record.answers.len() {
-        record.scores.push(score.clone());
-    }
-    record.scores.push(score);
+    record.set_score(score);
     note
 }

@@ -1,11 +1,24 @@
 //! The embedded offline interviewer: a deterministic policy that plays the model's part in the same
-//! ReAct loop, with the same tools and state. It reads the conversation and the tool results and
+//! ReAct loop, with the same tools and state. It reads the conversation as a model would (the
+//! stage directions of [`Stage`], the tool messages read back into the tools' typed outcomes) and
 //! emits the tool calls a good interviewer would (pick → look up rubric → ask → score → probe or
 //! move on → end); its words come from `prompts/phrases.toml`.
 
-use super::{AssistantTurn, ChatModel, ChatRequest, Message, ModelError, Role, TextSink, ToolCall};
+use crate::model::{
+    AssistantTurn, ChatModel, ChatRequest, Message, ModelError, Role, TextSink, ToolCall,
+    split_state,
+};
 use crate::prompts::phrases::{Phrases, acknowledgement, fill, pick};
+use crate::prompts::stage::Stage;
+use crate::state::probing::NextStep;
+use crate::tools::{
+    EndInterview, LookupRubric, PickQuestion, PickedQuestion, ScoreAnswer, ScoreReport, Tool,
+    ToolOutcome,
+};
 use serde_json::{Value, json};
+
+/// The reason the offline interviewer gives when it closes a finished plan.
+const ALL_ASKED: &str = "all planned questions asked";
 
 /// The offline interviewer. `seed` picks the wording variants.
 #[derive(Debug, Clone)]
@@ -66,7 +79,7 @@ impl Policy<'_> {
             .iter()
             .rev()
             .filter(|m| m.role == Role::User)
-            .find_map(|m| super::split_state(m.text()).0)
+            .find_map(|m| split_state(m.text()).0)
             .or_else(|| {
                 self.messages
                     .iter()
@@ -88,130 +101,97 @@ impl Policy<'_> {
     fn next(&self) -> AssistantTurn {
         match self.messages.last() {
             Some(m) if m.role == Role::Tool => self.after_tools(),
-            Some(m) if m.role == Role::User => self.after_candidate(super::split_state(m.text()).1),
+            Some(m) if m.role == Role::User => self.after_candidate(split_state(m.text()).1),
             _ => say(Phrases::get().fallback_continue.clone()),
         }
     }
 
     fn after_candidate(&self, text: &str) -> AssistantTurn {
         let p = Phrases::get();
-        let current = self.state_field("current_question");
-        if text.starts_with("[The candidate is ready") {
-            let (mode, count) = self.mode_and_count();
-            let greeting = fill(
-                pick(&p.greeting, self.key(1)),
-                &[("mode_name", &mode), ("questions", &count)],
-            );
-            return call(Some(greeting), "pick_question", json!({}));
-        }
-        if text.starts_with("[The candidate is back") {
-            return call(
-                Some("Welcome back, let's pick up where we left off.".into()),
-                "pick_question",
-                json!({}),
-            );
-        }
-        if text.starts_with("[The candidate skipped") {
-            return call(
-                Some(pick(&p.skip_ack, self.key(2)).to_string()),
-                "pick_question",
-                json!({}),
-            );
-        }
-        if text.starts_with("[The candidate wants to end") {
-            return call(
+        let pick_next = |words: Option<String>| call(words, PickQuestion::NAME, json!({}));
+        match Stage::parse(text) {
+            Some(Stage::Ready) => {
+                let (mode, count) = self.mode_and_count();
+                let greeting = fill(
+                    pick(&p.greeting, self.key(1)),
+                    &[("mode_name", &mode), ("questions", &count)],
+                );
+                pick_next(Some(greeting))
+            }
+            Some(Stage::Back) => pick_next(Some(p.welcome_back.clone())),
+            // What was on the table when the interview stopped is put again, not skipped.
+            Some(Stage::BackOpen { open }) => say(format!("{} {open}", p.welcome_back)),
+            Some(Stage::Skipped) => pick_next(Some(pick(&p.skip_ack, self.key(2)).to_string())),
+            Some(Stage::End) => call(
                 None,
-                "end_interview",
+                EndInterview::NAME,
                 json!({"reason": "the candidate ended the interview"}),
-            );
-        }
-        match current {
-            Some(id) => call(
-                None,
-                "score_answer",
-                json!({"question_id": id, "answer": text}),
             ),
-            None => call(None, "pick_question", json!({})),
+            Some(Stage::Hint { .. }) => say(p.fallback_continue.clone()),
+            None => match self.state_field("current_question") {
+                Some(id) => call(
+                    None,
+                    ScoreAnswer::NAME,
+                    json!({"question_id": id, "answer": text}),
+                ),
+                None => pick_next(None),
+            },
         }
     }
 
-    /// React to the results of the latest tool calls (the last call decides).
+    /// React to the result of the latest tool call.
     fn after_tools(&self) -> AssistantTurn {
         let p = Phrases::get();
-        let Some((name, result)) = self.last_call_result() else {
+        let end =
+            |words: Option<String>| call(words, EndInterview::NAME, json!({"reason": ALL_ASKED}));
+        let Some((name, reply)) = self.last_call_result() else {
             return say(p.fallback_continue.clone());
         };
-        if let Some(err) = result.get("error").and_then(Value::as_str) {
-            return match name.as_str() {
-                "pick_question" => call(
-                    None,
-                    "end_interview",
-                    json!({"reason": "all planned questions asked"}),
-                ),
-                "end_interview" => say(pick(&p.closing, self.key(3)).to_string()),
+        match reply {
+            Some(Err(err)) => match name.as_str() {
+                PickQuestion::NAME => end(None),
+                EndInterview::NAME => say(pick(&p.closing, self.key(3)).to_string()),
                 _ if err.contains("not answered") => say(p.fallback_continue.clone()),
-                _ => call(None, "pick_question", json!({})),
-            };
-        }
-        match name.as_str() {
-            "pick_question" => {
-                let id = result
-                    .get("question_id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                call(None, "lookup_rubric", json!({"question_id": id}))
-            }
-            "lookup_rubric" => self.ask_picked(),
-            "score_answer" => self.after_score(&result),
-            "end_interview" => say(pick(&p.closing, self.key(4)).to_string()),
-            _ => say(p.fallback_continue.clone()),
+                _ => call(None, PickQuestion::NAME, json!({})),
+            },
+            Some(Ok(ToolOutcome::Picked(picked))) => call(
+                None,
+                LookupRubric::NAME,
+                json!({"question_id": picked.question_id}),
+            ),
+            Some(Ok(ToolOutcome::Rubric(_))) => self.ask_picked(),
+            Some(Ok(ToolOutcome::Scored(report))) => self.after_score(&report),
+            Some(Ok(ToolOutcome::Ended(_))) => say(pick(&p.closing, self.key(4)).to_string()),
+            None => say(p.fallback_continue.clone()),
         }
     }
 
     /// Ask the question the latest pick_question returned, with a transition.
     fn ask_picked(&self) -> AssistantTurn {
         let p = Phrases::get();
-        let Some(picked) = self.latest_result_of("pick_question") else {
+        let Some(picked) = self.latest_pick() else {
             return say(p.fallback_continue.clone());
         };
-        let ask = picked
-            .get("ask")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if picked.get("still_current").and_then(Value::as_bool) == Some(true) {
-            return say(fill(&p.fallback_repeat, &[("ask", ask)]));
+        if picked.still_current {
+            return say(fill(&p.fallback_repeat, &[("ask", &picked.ask)]));
         }
-        let domain = picked
-            .get("domain")
-            .and_then(Value::as_str)
-            .and_then(crate::bank::Domain::parse);
-        let title = domain.map(|d| d.title()).unwrap_or("the next topic");
-        let number = picked.get("number").and_then(Value::as_u64).unwrap_or(1);
-        let lead = if number <= 1 {
+        let title = picked.domain.title();
+        let lead = if picked.number <= 1 {
             fill(pick(&p.first_question, self.key(5)), &[("domain", title)])
-        } else if picked.get("previous_domain").is_some_and(|v| !v.is_null()) {
+        } else if picked.previous_domain.is_some() {
             fill(pick(&p.transition, self.key(6)), &[("domain", title)])
         } else {
             pick(&p.next_same_domain, self.key(7)).to_string()
         };
-        say(format!("{lead} {ask}"))
+        say(format!("{lead} {}", picked.ask))
     }
 
-    fn after_score(&self, result: &Value) -> AssistantTurn {
+    fn after_score(&self, report: &ScoreReport) -> AssistantTurn {
         let p = Phrases::get();
-        let ack = self.acknowledge(result);
-        let next = result.get("next").cloned().unwrap_or(Value::Null);
-        match next
-            .get("action")
-            .and_then(Value::as_str)
-            .unwrap_or("move_on")
-        {
-            "probe" => {
-                let probe = next
-                    .get("probe")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let deeper = acknowledged_score(result) >= 6.0;
+        let ack = self.acknowledge(report);
+        let (hint, end) = match &report.next {
+            NextStep::Probe { probe, .. } => {
+                let deeper = acknowledged_score(report) >= 6.0;
                 let lead = pick(
                     if deeper {
                         &p.probe_deeper
@@ -220,41 +200,32 @@ impl Policy<'_> {
                     },
                     self.key(8),
                 );
-                say(format!("{ack} {lead} {probe}"))
+                return say(format!("{ack} {lead} {probe}"));
             }
-            action => {
-                let hint = next.get("hint").and_then(Value::as_str);
-                let text = match hint {
-                    Some(hint) => format!(
-                        "{ack} {}",
-                        fill(pick(&p.hint_lead, self.key(9)), &[("hint", hint)])
-                    ),
-                    None if action == "end" => ack,
-                    None => format!("{ack} {}", pick(&p.move_on, self.key(10))),
-                };
-                if action == "end" {
-                    call(
-                        Some(text),
-                        "end_interview",
-                        json!({"reason": "all planned questions asked"}),
-                    )
-                } else {
-                    call(Some(text), "pick_question", json!({}))
-                }
-            }
+            NextStep::MoveOn { hint, .. } => (hint, false),
+            NextStep::End { hint, .. } => (hint, true),
+        };
+        let text = match hint {
+            Some(hint) => format!(
+                "{ack} {}",
+                fill(pick(&p.hint_lead, self.key(9)), &[("hint", hint)])
+            ),
+            None if end => ack,
+            None => format!("{ack} {}", pick(&p.move_on, self.key(10))),
+        };
+        if end {
+            call(Some(text), EndInterview::NAME, json!({"reason": ALL_ASKED}))
+        } else {
+            call(Some(text), PickQuestion::NAME, json!({}))
         }
     }
 
     /// An acknowledgement that matches the score: never praise a wrong answer. A probe answer is
     /// acknowledged on its own merit, not on the question's running score.
-    fn acknowledge(&self, result: &Value) -> String {
-        let claim = result
-            .get("misconceptions")
-            .and_then(Value::as_array)
-            .and_then(|a| a.iter().find_map(Value::as_str));
+    fn acknowledge(&self, report: &ScoreReport) -> String {
         acknowledgement(
-            acknowledged_score(result) as f32,
-            claim,
+            acknowledged_score(report),
+            report.misconceptions.first().map(String::as_str),
             self.last_candidate_text(),
             self.key(12),
         )
@@ -283,51 +254,49 @@ impl Policy<'_> {
             .iter()
             .rev()
             .find(|m| m.role == Role::User)
-            .map(|m| super::split_state(m.text()).1)
+            .map(|m| split_state(m.text()).1)
             .unwrap_or("")
     }
 
-    /// The name and parsed result of the last tool call answered at the end of the conversation.
-    fn last_call_result(&self) -> Option<(String, Value)> {
-        let last = self.messages.last()?;
-        let call_id = last.tool_call_id.as_deref()?;
-        let name = self
-            .messages
+    /// The name of the tool whose call `call_id` was.
+    fn tool_of(&self, call_id: &str) -> Option<&str> {
+        self.messages
             .iter()
             .rev()
             .flat_map(|m| m.tool_calls.iter())
             .find(|c| c.id == call_id)
-            .map(|c| c.name.clone())?;
-        let value = serde_json::from_str(last.text()).unwrap_or(Value::Null);
-        Some((name, value))
+            .map(|c| c.name.as_str())
     }
 
-    /// The latest successful result of the named tool.
-    fn latest_result_of(&self, tool: &str) -> Option<Value> {
+    /// The name and typed result of the tool call answered at the end of the conversation.
+    fn last_call_result(&self) -> Option<(String, Option<Result<ToolOutcome, String>>)> {
+        let last = self.messages.last()?;
+        let name = self.tool_of(last.tool_call_id.as_deref()?)?;
+        Some((name.to_string(), ToolOutcome::read(name, last.text())))
+    }
+
+    /// The latest successful pick_question result.
+    fn latest_pick(&self) -> Option<PickedQuestion> {
         self.messages
             .iter()
             .rev()
             .filter(|m| m.role == Role::Tool)
             .find_map(|m| {
-                let id = m.tool_call_id.as_deref()?;
-                let is_tool = self
-                    .messages
-                    .iter()
-                    .flat_map(|a| a.tool_calls.iter())
-                    .any(|c| c.id == id && c.name == tool);
-                let v: Value = serde_json::from_str(m.text()).ok()?;
-                (is_tool && v.get("error").is_none()).then_some(v)
+                let name = self.tool_of(m.tool_call_id.as_deref()?)?;
+                match ToolOutcome::read(name, m.text()) {
+                    Some(Ok(ToolOutcome::Picked(p))) => Some(p),
+                    _ => None,
+                }
             })
     }
 }
 
 /// The score an acknowledgement reflects: the latest reply's own for a probe answer, else the question's.
-fn acknowledged_score(result: &Value) -> f64 {
-    let num = |k: &str| result.get(k).and_then(Value::as_f64).unwrap_or(0.0);
-    if num("answers") > 1.0 {
-        num("latest_answer_score")
+fn acknowledged_score(report: &ScoreReport) -> f32 {
+    if report.answers > 1 {
+        report.latest_answer_score
     } else {
-        num("score")
+        report.score
     }
 }
 
