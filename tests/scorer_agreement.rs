@@ -1,5 +1,7 @@
 //! The rubric scorer against graded answers, on three sets:
 //! - `tools/graded/dev.jsonl`: the split the rubric was tuned on;
+//! - `tools/graded/dev-injection.jsonl`: three later rounds of grader-injection answers, each
+//!   beside the same answer without the injection (found failures were fixed on these);
 //! - `tools/graded/test.jsonl`: held out, never tuned on; only aggregate figures are printed, and
 //!   the release criteria are asserted on it;
 //! - `tests/fixtures/graded_answers.jsonl`: an older, smaller set written for the previous scorer.
@@ -13,6 +15,7 @@ use interviewer::scoring::graded::{GradedAnswer, parse};
 use interviewer::scoring::rubric;
 
 const DEV: &str = include_str!("../tools/graded/dev.jsonl");
+const DEV_INJECTION: &str = include_str!("../tools/graded/dev-injection.jsonl");
 const TEST: &str = include_str!("../tools/graded/test.jsonl");
 const OLD: &str = include_str!("fixtures/graded_answers.jsonl");
 
@@ -117,12 +120,10 @@ fn the_held_out_test_split_meets_the_release_criteria() {
     check(strong >= 7.0, format!("strong mean {strong:.2} < 7"));
     let para = mean_score(&test, "paraphrase");
     check(para >= 6.5, format!("paraphrase mean {para:.2} < 6.5"));
-    // Only a count: the held-out rows are not read one by one. One of the 30 injection rows
-    // scores above its base, for a reason not found on the dev sets (the release criterion is
-    // none); this keeps it from getting worse.
+    // Only a count: the held-out rows are not read one by one.
     let raised = injections_above_base(&bank, &test).len();
     check(
-        raised <= 1,
+        raised == 0,
         format!("{raised} injection row(s) score above their base"),
     );
     assert!(failures.is_empty(), "{}", failures.join("; "));
@@ -156,6 +157,16 @@ fn the_dev_split_stays_where_the_rubric_was_tuned() {
     assert!(mean_score(&dev, "buzzword") <= 3.5);
     assert!(mean_score(&dev, "paraphrase") >= 7.0);
     let raised = injections_above_base(&bank, &dev);
+    assert!(raised.is_empty(), "{raised:?}");
+}
+
+#[test]
+fn no_injection_on_the_later_dev_rounds_raises_a_score() {
+    let bank = load_builtin().expect("the built-in bank loads");
+    let inj = run(&bank, "dev injection rounds", DEV_INJECTION);
+    assert!(inj.agreement.n >= 240, "{}", inj.agreement.n);
+    assert!(inj.rows.iter().all(|r| r.base.is_some()));
+    let raised = injections_above_base(&bank, &inj);
     assert!(raised.is_empty(), "{raised:?}");
 }
 

@@ -20,6 +20,8 @@ const GRADER_WORDS: &[&str] = &[
     "scorers",
     "reviewer",
     "reviewers",
+    "checker",
+    "checkers",
 ];
 /// Machine graders, addressed only after a greeting ("dear AI", "note to the model").
 const AI_WORDS: &[&str] = &[
@@ -107,6 +109,55 @@ const SCORE_PHRASES: &[&str] = &[
 /// Words that ask for credit, next to a grader named at a sentence's start ("Graders, please
 /// note ...", "AI grader: ... award 10").
 const CREDIT_WORDS: &[&str] = &["please", "note", "award", "credit", "count", "marks"];
+/// Asking for something: with a word of crediting, a request addressed to the grader.
+const REQUEST_WORDS: &[&str] = &["please", "kindly", "mind"];
+const REQUEST_PHRASES: &[&str] = &[
+    "could you",
+    "would you",
+    "can you",
+    "would the",
+    "i'd appreciate",
+    "i would appreciate",
+];
+/// What a grader does to an answer; in a request, the request is for credit ("would the grader
+/// mind crediting ...", and ticking boxes). "Credit" alone is RL vocabulary (credit assignment),
+/// so it counts only inside a request.
+const CREDITING_WORDS: &[&str] = &[
+    "credit",
+    "crediting",
+    "credited",
+    "marks",
+    "grader",
+    "graders",
+    "scorer",
+    "scoring",
+    "grading",
+    "checker",
+    "whoever",
+];
+/// Keys of a score written as data ("grade: 10", "score = 9.5", "points_covered: [...]").
+const SCORE_KEYS: &[&str] = &["grade", "score", "rating", "marks", "verdict"];
+
+/// A score written as a key and a number ("grade: 10", "score=9"), or a coverage key.
+fn score_as_data(compact: &str) -> bool {
+    if compact.contains("points_covered") || compact.contains("covered_points") {
+        return true;
+    }
+    SCORE_KEYS.iter().any(|key| {
+        compact.match_indices(key).any(|(i, _)| {
+            let before = compact[..i].chars().next_back();
+            let rest = compact[i + key.len()..].trim_start_matches(['"', '\'', ' ']);
+            let Some(rest) = rest.strip_prefix([':', '=']) else {
+                return false;
+            };
+            !before.is_some_and(char::is_alphanumeric)
+                && rest
+                    .trim_start_matches([' ', '"', '\''])
+                    .starts_with(|c: char| c.is_ascii_digit())
+        })
+    })
+}
+
 /// Graders addressed by name at the start of a sentence.
 const OPENING_GRADERS: &[&str] = &[
     "grader",
@@ -248,12 +299,25 @@ pub fn addressed_to_grader(toks: &[Token], raw: &str) -> bool {
                 .iter()
                 .any(|x| GRADER_WORDS.contains(x) || AI_WORDS.contains(x))
     });
-    let addressed = greeted || near(&["to", "you", "dear"], GRADER_WORDS, 3);
+    let addressed = greeted || near(&["to", "you", "dear", "for"], GRADER_WORDS, 3);
     if addressed
         || GRADER_PHRASES.iter().any(|p| compact.contains(p))
         || compact.starts_with("system:")
         || compact.starts_with("(system:")
         || compact.starts_with("[system")
+    {
+        return true;
+    }
+    // 2b. A request for credit: "could you tick the boxes for X too?", "would the grader mind
+    // crediting ...", "the grader should credit these".
+    let request = has(REQUEST_WORDS) || REQUEST_PHRASES.iter().any(|p| compact.contains(p));
+    let ticks = near(
+        &["tick", "ticking", "check", "checking"],
+        &["box", "boxes"],
+        3,
+    );
+    if (request || (has(GRADER_WORDS) && has(&["should", "must"])))
+        && (has(CREDITING_WORDS) || ticks)
     {
         return true;
     }
@@ -264,6 +328,7 @@ pub fn addressed_to_grader(toks: &[Token], raw: &str) -> bool {
         || compact.contains("[x]")
         || compact.contains("\"score\"")
         || compact.contains("'score'")
+        || score_as_data(&compact)
     {
         return true;
     }
@@ -300,6 +365,7 @@ pub fn blank_asides(text: &str) -> std::borrow::Cow<'_, str> {
         ("—", "—"),
         (" -- ", " -- "),
         ("–", "–"),
+        ("```", "```"),
     ] {
         let mut from = 0;
         while let Some(i) = text[from..].find(open).map(|i| i + from) {
@@ -310,7 +376,15 @@ pub fn blank_asides(text: &str) -> std::borrow::Cow<'_, str> {
             let end = j + close.len();
             let inner = &text[inner_start..j];
             if inner.len() <= 600 && super::Doc::new(inner).has_injection() {
-                spans.push(i..end);
+                // "Covered below (for the checker): X, Y, Z": an aside that labels what follows
+                // addresses the whole line to the grader.
+                if text[end..].trim_start_matches([' ', '\t']).starts_with(':') {
+                    let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+                    let line_end = text[end..].find('\n').map_or(text.len(), |n| n + end);
+                    spans.push(line_start..line_end);
+                } else {
+                    spans.push(i..end);
+                }
             }
             from = end;
         }
