@@ -1059,3 +1059,54 @@ async fn requests_share_a_stable_prefix_over_a_six_question_interview() {
     );
     assert!(mean >= 0.85, "mean shared prefix {mean:.3} < 0.85");
 }
+
+/// Every candidate command is an input the agent handles: `/repeat` says the question again and
+/// changes nothing, `/hint` nudges, caps and tells the model, end of input ends the interview.
+#[tokio::test]
+async fn the_agent_handles_repeat_hint_and_end_of_input() {
+    use interviewer::cli::BackendArgs;
+    use interviewer::commands::setup::{self, Backend};
+    use interviewer::offline::OfflineModel;
+    let bank = Arc::new(load_builtin().expect("bank"));
+    let backend = Backend {
+        model: Arc::new(OfflineModel::new(5)),
+        llm: false,
+        model_name: "offline".into(),
+        base_url: None,
+        notice: None,
+    };
+    let mut agent = setup::agent(
+        &BackendArgs::default(),
+        &backend,
+        false,
+        bank.clone(),
+        state(&bank, Mode::FirstRound, &["kv-cache"], 2),
+        Default::default(),
+        Default::default(),
+    );
+    let first = ok_turn(&mut agent, CandidateInput::Begin).await;
+    let kv = ask(&bank, "kv-cache");
+    assert!(first.reply.ends_with(&kv), "{}", first.reply);
+    let before = agent.state.clone();
+    let (repeat, shown) = turn(&mut agent, CandidateInput::Repeat).await;
+    let repeat = repeat.expect("a repeat");
+    assert!(repeat.repeated && repeat.reply.ends_with(&kv), "{repeat:?}");
+    assert_eq!(shown.trim(), repeat.reply);
+    assert_eq!(agent.state, before, "a repeat changes nothing");
+    let hint = ok_turn(&mut agent, CandidateInput::Hint).await;
+    assert!(!hint.repeated && !hint.reply.is_empty());
+    assert_eq!(agent.state.questions[0].hints(), 1);
+    let told =
+        agent.memory.recent.iter().any(|m| {
+            m.text().contains("asked for a hint") && m.text().contains(hint.reply.as_str())
+        });
+    assert!(told, "the model's context says a hint was given");
+    let end = ok_turn(&mut agent, CandidateInput::EndOfInput).await;
+    assert!(end.ended, "{end:?}");
+    let wrapup = agent.finish();
+    assert!(!wrapup.is_empty());
+    assert_eq!(
+        agent.state.ended.as_deref(),
+        Some("the candidate ended the interview")
+    );
+}

@@ -16,7 +16,7 @@ impl Agent {
     /// `/hint`: a nudge towards the most important point not yet made (the next one on a second
     /// hint). It caps the question's score, and the model is told a hint was given, so the
     /// conversation it sees matches what the candidate heard.
-    pub fn hint(&mut self) -> String {
+    pub(super) fn hint(&mut self) -> String {
         let p = Phrases::get();
         let points = self
             .state

@@ -65,6 +65,12 @@ pub enum CandidateInput {
     Skip,
     /// `/end`: the candidate wants to stop.
     End,
+    /// The candidate's input ended (Ctrl-D, a closed pipe): as `/end`.
+    EndOfInput,
+    /// `/hint`: a nudge on what is on the table (it caps the question's score).
+    Hint,
+    /// `/repeat`: say the latest question or probe again.
+    Repeat,
 }
 
 /// The result of a completed turn.
@@ -75,6 +81,8 @@ pub struct TurnOutput {
     /// Notes for the transcript (e.g. the loop ran out of steps, a judge fell back).
     pub notes: Vec<String>,
     pub ended: bool,
+    /// The reply says again what was already said (`/repeat`): shown, not recorded again.
+    pub repeated: bool,
 }
 
 /// Why a turn did not complete. Nothing of the turn was kept; the interview can go on.
@@ -106,6 +114,8 @@ pub struct Agent {
     /// Token usage of every model call so far (zero for the offline interviewer).
     pub usage: UsageTotals,
     pub(super) meter: Option<Arc<UsageMeter>>,
+    /// The latest line the interviewer spoke in a turn (the question or probe), for `/repeat`.
+    pub(super) last_line: String,
 }
 
 /// Builder inputs for an [`Agent`].
@@ -174,6 +184,7 @@ impl Agent {
             memory: p.memory,
             usage: p.meter.as_ref().map(|m| m.totals()).unwrap_or(p.usage),
             meter: p.meter,
+            last_line: String::new(),
         }
     }
 
@@ -195,6 +206,27 @@ impl Agent {
         input: CandidateInput,
         sink: TextSink<'_>,
     ) -> Result<TurnOutput, TurnError> {
+        let said = |reply: String, repeated: bool, sink: TextSink<'_>| {
+            sink(&reply);
+            sink("\n");
+            TurnOutput {
+                reply,
+                repeated,
+                ..TurnOutput::default()
+            }
+        };
+        match input {
+            CandidateInput::Hint => return Ok(said(self.hint(), false, sink)),
+            CandidateInput::Repeat => {
+                let line = if self.last_line.is_empty() {
+                    crate::prompts::phrases::Phrases::get().no_question.clone()
+                } else {
+                    self.last_line.clone()
+                };
+                return Ok(said(line, true, sink));
+            }
+            _ => {}
+        }
         let mut w = Work {
             state: self.state.clone(),
             memory: self.memory.clone(),
@@ -217,11 +249,24 @@ impl Agent {
         }
         self.state = w.state;
         self.memory = w.memory;
+        if let Some(last) = reply.lines().last() {
+            self.last_line = last.to_string();
+        }
         Ok(TurnOutput {
             reply,
             notes: w.notes,
             ended: self.state.is_over(),
+            repeated: false,
         })
+    }
+
+    /// The interview is over: record why (the candidate ended it, unless it ended by itself) and
+    /// give the spoken wrap-up.
+    pub fn finish(&mut self) -> String {
+        if self.state.ended.is_none() {
+            self.state.ended = Some("the candidate ended the interview".into());
+        }
+        super::wrapup::summary(&self.state, &self.bank)
     }
 
     async fn run_turn(&self, w: &mut Work, input: CandidateInput) -> Result<(), TurnError> {
@@ -390,7 +435,9 @@ impl Agent {
                 }
                 Stage::Skipped.render()
             }
-            CandidateInput::End => {
+            // Answered by `respond` itself, without the model.
+            CandidateInput::Hint | CandidateInput::Repeat => return,
+            CandidateInput::End | CandidateInput::EndOfInput => {
                 w.state.end_requested = true;
                 Stage::End.render()
             }

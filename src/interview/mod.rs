@@ -2,8 +2,7 @@
 //! Every exchange is saved as it happens; a failed or cancelled model call keeps the candidate's
 //! answer so it can be sent again, and only configuration errors stop the session.
 
-use crate::agent::{Agent, CandidateInput, TurnError, wrapup};
-use crate::prompts::phrases::Phrases;
+use crate::agent::{Agent, CandidateInput, TurnError};
 use crate::repl::{
     CandidateCommand, Input, LineSource, Printer, PromptInfo, ReadResult, help_text, parse,
 };
@@ -31,7 +30,6 @@ pub struct Interview {
     pub agent: Agent,
     writer: SessionWriter,
     printer: Printer,
-    last_line: String,
     /// The first input: `Begin`, or on resume an answer the transcript holds but the last
     /// checkpoint does not (its checkpoint was lost), sent again instead of re-asking.
     opening: CandidateInput,
@@ -43,7 +41,6 @@ impl Interview {
             agent,
             writer,
             printer,
-            last_line: String::new(),
             opening: CandidateInput::Begin,
         }
     }
@@ -112,7 +109,7 @@ impl Interview {
                 ReadResult::Eof => {
                     // End of input ends the interview; if the model cannot say goodbye, end it anyway.
                     self.log(Speaker::Candidate, "/end")?;
-                    match self.turn(CandidateInput::End).await? {
+                    match self.turn(CandidateInput::EndOfInput).await? {
                         Step::Stop(out) => return Ok(out),
                         Step::Done | Step::Retry | Step::Failed(_) => {}
                     }
@@ -132,19 +129,6 @@ impl Interview {
                         self.printer.info(help_text());
                         continue;
                     }
-                    Input::Command(CandidateCommand::Repeat) => {
-                        let line = if self.last_line.is_empty() {
-                            Phrases::get().no_question.clone()
-                        } else {
-                            self.last_line.clone()
-                        };
-                        self.printer.say(&line);
-                        continue;
-                    }
-                    Input::Command(CandidateCommand::Hint) => {
-                        self.hint()?;
-                        continue;
-                    }
                     Input::Unknown(cmd) => {
                         self.printer
                             .error(&format!("unknown command {cmd}; /help lists the commands"));
@@ -152,15 +136,20 @@ impl Interview {
                     }
                     Input::Command(CandidateCommand::Skip) => CandidateInput::Skip,
                     Input::Command(CandidateCommand::End) => CandidateInput::End,
+                    Input::Command(CandidateCommand::Hint) => CandidateInput::Hint,
+                    Input::Command(CandidateCommand::Repeat) => CandidateInput::Repeat,
                     Input::Answer(text) => CandidateInput::Answer(text),
                 },
             };
             pending = None;
+            // What the candidate said goes in the transcript; asking for a hint or a repeat does not.
             let logged = match &input {
                 CandidateInput::Answer(t) => t.clone(),
                 CandidateInput::Skip => "/skip".into(),
-                CandidateInput::End => "/end".into(),
-                CandidateInput::Begin => String::new(),
+                CandidateInput::End | CandidateInput::EndOfInput => "/end".into(),
+                CandidateInput::Begin | CandidateInput::Hint | CandidateInput::Repeat => {
+                    String::new()
+                }
             };
             if !logged.is_empty() {
                 self.log(Speaker::Candidate, &logged)?;
@@ -195,12 +184,10 @@ impl Interview {
                     .info("Cancelled. Press Enter to send your answer again, or type a new one.");
                 Ok(Step::Retry)
             }
+            Some(Ok(out)) if out.repeated => Ok(Step::Done),
             Some(Ok(out)) => {
                 if !out.reply.is_empty() {
-                    // /repeat says the latest line again (the question or probe), not the whole turn.
-                    self.last_line = out.reply.lines().last().unwrap_or_default().to_string();
-                    let reply = out.reply.clone();
-                    self.log(Speaker::Interviewer, &reply)?;
+                    self.log(Speaker::Interviewer, &out.reply)?;
                 }
                 for note in &out.notes {
                     self.log(Speaker::System, note)?;
@@ -230,20 +217,9 @@ impl Interview {
         }
     }
 
-    /// `/hint`: the agent gives a nudge (and remembers it gave one; the hint caps the score).
-    fn hint(&mut self) -> Result<(), InterviewError> {
-        let line = self.agent.hint();
-        self.printer.say(&line);
-        self.log(Speaker::Interviewer, &line)?;
-        self.checkpoint()
-    }
-
     /// The spoken wrap-up, then the end record.
     fn finish(&mut self) -> Result<(), InterviewError> {
-        if self.agent.state.ended.is_none() {
-            self.agent.state.ended = Some("the candidate ended the interview".into());
-        }
-        let summary = wrapup::summary(&self.agent.state, self.agent.bank());
+        let summary = self.agent.finish();
         self.printer.say(&summary);
         self.log(Speaker::Interviewer, &summary)?;
         self.checkpoint()?;
