@@ -1,5 +1,6 @@
 //! Command-line interface (clap derive). Parsing only: handlers live in `commands`.
 
+use crate::scoring::ScorerKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -112,12 +113,18 @@ pub enum ToolModeArg {
     Text,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum JudgeArg {
-    /// The model judges answers against the rubric (LLM backends only).
-    Llm,
-    /// The deterministic rubric scorer.
-    Rubric,
+/// `--judge`: parsed straight into the grader the rest of the program uses.
+fn grader() -> impl clap::builder::TypedValueParser<Value = ScorerKind> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("llm")
+            .help("The model judges answers against the rubric (LLM backends only)"),
+        PossibleValue::new("rubric").help("The deterministic rubric scorer"),
+    ])
+    .map(|s| match s.as_str() {
+        "llm" => ScorerKind::Llm,
+        _ => ScorerKind::Rubric,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,8 +160,8 @@ pub struct BackendArgs {
     pub tool_mode: ToolModeArg,
     /// Who scores answers (default: the LLM judge with a server, unless `calibrate` found the
     /// rubric scorer agrees better for this model; the rubric scorer offline).
-    #[arg(long, value_enum)]
-    pub judge: Option<JudgeArg>,
+    #[arg(long, value_parser = grader())]
+    pub judge: Option<ScorerKind>,
     /// Token budget for each request's context.
     #[arg(long, default_value_t = 6000, value_name = "TOKENS")]
     pub context_tokens: usize,
@@ -231,8 +238,8 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub json: bool,
     /// Who scores: the rubric scorer (default) or the LLM judge of a model server.
-    #[arg(long, value_enum, default_value_t = JudgeArg::Rubric)]
-    pub judge: JudgeArg,
+    #[arg(long, value_parser = grader(), default_value = "rubric")]
+    pub judge: ScorerKind,
     #[command(flatten)]
     pub server: ServerArgs,
 }
@@ -244,8 +251,8 @@ pub struct CalibrateArgs {
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// The grader to measure: the rubric scorer (default) or the LLM judge of a model server.
-    #[arg(long, value_enum, default_value_t = JudgeArg::Rubric)]
-    pub judge: JudgeArg,
+    #[arg(long, value_parser = grader(), default_value = "rubric")]
+    pub judge: ScorerKind,
     /// Grade only N rows, spread evenly over the set.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,

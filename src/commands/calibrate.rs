@@ -4,7 +4,8 @@
 //! the judge and the rubric scorer agreed better.
 
 use super::{llm_judge, open_bank, runtime};
-use crate::cli::{BankArgs, CalibrateArgs, JudgeArg};
+use crate::cli::{BankArgs, CalibrateArgs};
+use crate::scoring::ScorerKind;
 use crate::scoring::agreement::Agreement;
 use crate::scoring::calibrate::{self, Calibration};
 use crate::scoring::graded::{self, GradedAnswer, TEST_SPLIT, TEST_SPLIT_NAME};
@@ -36,8 +37,8 @@ pub fn run(bank_args: &BankArgs, args: CalibrateArgs) -> anyhow::Result<ExitCode
         _ => name.clone(),
     };
     let judge = match args.judge {
-        JudgeArg::Rubric => None,
-        JudgeArg::Llm => Some(llm_judge(&args.server, "calibrate --judge llm")?),
+        ScorerKind::Rubric => None,
+        ScorerKind::Llm => Some(llm_judge(&args.server, "calibrate --judge llm")?),
     };
     let bar = progress_bar(rows.len() as u64, judge.is_some() && !args.json);
     let started = std::time::Instant::now();

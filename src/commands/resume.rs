@@ -8,9 +8,9 @@ use crate::agent::memory::Memory;
 use crate::cli::{BankArgs, ResumeArgs};
 use crate::interview::Interview;
 use crate::repl::{self, Printer};
-use crate::session::Speaker;
 use crate::session::store::LoadedSession;
 use crate::session::store::{SessionStore, SessionWriter};
+use crate::session::{BackendKind, Speaker};
 use anyhow::{Context, bail};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -37,12 +37,7 @@ pub fn run(bank_args: &BankArgs, mut args: ResumeArgs) -> anyhow::Result<ExitCod
     for w in &session.warnings {
         printer.info(w);
     }
-    let was_offline = session
-        .header
-        .options
-        .get("backend")
-        .and_then(|v| v.as_str())
-        == Some("offline");
+    let was_offline = session.header.options.backend == Some(BackendKind::Offline);
     if was_offline && args.backend.server.base_url.is_none() {
         args.backend.offline = true;
     }

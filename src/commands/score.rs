@@ -3,7 +3,8 @@
 
 use super::{llm_judge, runtime};
 use crate::bank::Bank;
-use crate::cli::{BankArgs, JudgeArg, ScoreArgs};
+use crate::cli::{BankArgs, ScoreArgs};
+use crate::scoring::ScorerKind;
 use crate::scoring::reconcile::{Graded, grade};
 use crate::scoring::{Score, Verdict};
 use anyhow::Context;
@@ -28,8 +29,8 @@ pub fn run(args: &BankArgs, score: ScoreArgs) -> anyhow::Result<ExitCode> {
         (None, None) => read_stdin()?,
     };
     let judge = match score.judge {
-        JudgeArg::Rubric => None,
-        JudgeArg::Llm => Some(llm_judge(&score.server, "score --judge llm")?),
+        ScorerKind::Rubric => None,
+        ScorerKind::Llm => Some(llm_judge(&score.server, "score --judge llm")?),
     };
     let graded = runtime()?
         .block_on(grade(
@@ -48,7 +49,7 @@ pub fn run(args: &BankArgs, score: ScoreArgs) -> anyhow::Result<ExitCode> {
     } else {
         print!("{}", render(&graded.used));
         if let Some(j) = &graded.judge {
-            if let (Some(r), crate::scoring::ScorerKind::Llm) = (&j.rubric, j.used) {
+            if let (Some(r), ScorerKind::Llm) = (&j.rubric, j.used) {
                 println!("Rubric scorer: {:.1}/10", r.score);
             }
             if let Some(note) = &j.note {

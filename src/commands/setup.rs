@@ -5,11 +5,12 @@ use crate::agent::tokens::TokenCounter;
 use crate::agent::usage::UsageMeter;
 use crate::agent::{Agent, AgentConfig, AgentParts};
 use crate::bank::Bank;
-use crate::cli::{BackendArgs, JudgeArg, ServerArgs, ToolModeArg};
+use crate::cli::{BackendArgs, ServerArgs, ToolModeArg};
 use crate::model::openai::{OpenAiConfig, OpenAiModel};
 use crate::model::text_tools::ToolMode;
 use crate::model::{ChatModel, ModelError};
 use crate::offline::OfflineModel;
+use crate::scoring::ScorerKind;
 use crate::scoring::judge::Judge;
 use crate::scoring::judge::LlmJudge;
 use crate::session::UsageTotals;
@@ -115,8 +116,8 @@ pub fn grader(
 ) -> GraderChoice {
     let choice = |llm_judge, notice| GraderChoice { llm_judge, notice };
     match args.judge {
-        Some(JudgeArg::Rubric) => choice(false, None),
-        Some(JudgeArg::Llm) => choice(backend.llm, None),
+        Some(ScorerKind::Rubric) => choice(false, None),
+        Some(ScorerKind::Llm) => choice(backend.llm, None),
         None if !backend.llm => choice(false, None),
         None => match saved {
             Some(cal) if !cal.judge_is_better() => choice(

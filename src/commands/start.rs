@@ -8,13 +8,13 @@ use crate::bank::Mode;
 use crate::cli::{BackendArgs, BankArgs, FocusArg, ModeArg, StartArgs};
 use crate::interview::{Interview, Outcome};
 use crate::repl::{self, Printer};
+use crate::scoring::ScorerKind;
 use crate::session::calibrations::Calibrations;
 use crate::session::store::SessionStore;
-use crate::session::{FORMAT_VERSION, Header, UsageTotals, history};
+use crate::session::{BackendKind, FORMAT_VERSION, Header, SessionOptions, UsageTotals, history};
 use crate::state::InterviewState;
 use anyhow::Context;
 use chrono::Utc;
-use serde_json::json;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -57,7 +57,6 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
         printer.info(notice);
     }
     let llm_judge = choose_grader(&store, &args.backend, &backend, &printer);
-    let judge = if llm_judge { "llm" } else { "rubric" };
     let header = Header {
         format: FORMAT_VERSION,
         id: String::new(),
@@ -65,15 +64,20 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
         model: backend.model.name(),
         seed,
         started_at: Utc::now(),
-        options: json!({
-            "backend": if backend.llm { "openai-compatible" } else { "offline" },
-            "judge": judge,
-            "context_tokens": args.backend.context_tokens,
-            "questions": state.plan.len(),
-        })
-        .as_object()
-        .cloned()
-        .unwrap_or_default(),
+        options: SessionOptions {
+            backend: Some(if backend.llm {
+                BackendKind::OpenaiCompatible
+            } else {
+                BackendKind::Offline
+            }),
+            judge: Some(if llm_judge {
+                ScorerKind::Llm
+            } else {
+                ScorerKind::Rubric
+            }),
+            context_tokens: Some(args.backend.context_tokens),
+            questions: Some(state.plan.len()),
+        },
     };
     let writer = store
         .create(header)

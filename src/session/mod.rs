@@ -15,6 +15,7 @@ pub use store::{
 };
 
 use crate::bank::Mode;
+use crate::scoring::ScorerKind;
 use crate::state::InterviewState;
 pub use crate::state::{MemorySnapshot, UsageTotals};
 use chrono::{DateTime, Utc};
@@ -45,9 +46,33 @@ pub struct Header {
     pub model: String,
     pub seed: u64,
     pub started_at: DateTime<Utc>,
-    /// Options needed to resume the same way (judge, tool mode, context budget...).
+    /// Options needed to resume the same way.
     #[serde(default)]
-    pub options: serde_json::Map<String, serde_json::Value>,
+    pub options: SessionOptions,
+}
+
+/// How a session was run, so it resumes the same way. Only these fields are ever written (a
+/// credential cannot be); unknown fields of older files are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendKind>,
+    /// Who graded the answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge: Option<ScorerKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_tokens: Option<usize>,
+    /// Questions planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub questions: Option<usize>,
+}
+
+/// Which kind of model ran the interview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendKind {
+    OpenaiCompatible,
+    Offline,
 }
 
 /// One spoken line of the interview.

@@ -17,9 +17,10 @@ use interviewer::agent::plan::{self, PlanError, PlanRequest};
 use interviewer::agent::state::InterviewState;
 use interviewer::agent::{Agent, CandidateInput};
 use interviewer::bank::{Bank, Mode, load_builtin};
-use interviewer::cli::{BackendArgs, JudgeArg};
+use interviewer::cli::BackendArgs;
 use interviewer::commands::setup::{self, Backend};
 use interviewer::model::ChatModel;
+use interviewer::scoring::ScorerKind;
 use interviewer::session::UsageTotals;
 
 use super::{
@@ -69,9 +70,9 @@ pub fn wired_agent(
     };
     let args = BackendArgs {
         judge: Some(if judge {
-            JudgeArg::Llm
+            ScorerKind::Llm
         } else {
-            JudgeArg::Rubric
+            ScorerKind::Rubric
         }),
         context_tokens,
         ..Default::default()

@@ -258,7 +258,6 @@ impl SessionStore {
             }
         };
         header.format = FORMAT_VERSION;
-        header.options.retain(|k, _| !is_secret_name(k));
         let mut writer = SessionWriter {
             path,
             file,

@@ -218,16 +218,24 @@ fn latest_and_latest_unfinished() {
 }
 
 #[test]
-fn credential_like_options_are_never_written() {
+fn options_are_typed_and_unknown_old_options_are_dropped() {
     let (_d, store) = store();
     let mut h = header("");
-    h.options.insert("judge".into(), "llm".into());
-    h.options.insert("api_key".into(), "sk-test".into());
-    h.options.insert("OPENAI-API-KEY".into(), "sk-test".into());
+    h.options.judge = Some(crate::scoring::ScorerKind::Llm);
+    h.options.backend = Some(crate::session::BackendKind::OpenaiCompatible);
     let w = store.create(h).unwrap();
     let text = std::fs::read_to_string(w.path()).unwrap();
-    assert!(!text.contains("sk-test"), "{text}");
-    assert!(text.contains("\"judge\":\"llm\""));
+    assert!(text.contains("\"judge\":\"llm\""), "{text}");
+    assert!(text.contains("\"backend\":\"openai-compatible\""), "{text}");
+    // A format-1 header's free-form options: the known ones load, anything else (a key someone
+    // put there) is dropped and never written again.
+    let old: crate::session::SessionOptions = serde_json::from_str(
+        r#"{"backend": "offline", "judge": "rubric", "api_key": "sk-test", "questions": 3}"#,
+    )
+    .unwrap();
+    assert_eq!(old.backend, Some(crate::session::BackendKind::Offline));
+    assert_eq!(old.questions, Some(3));
+    assert!(!serde_json::to_string(&old).unwrap().contains("sk-test"));
 }
 
 #[test]

@@ -94,21 +94,6 @@ pub fn new_id(at: DateTime<Utc>) -> String {
     )
 }
 
-/// Option names that could hold a credential; such options are never written to disk.
-pub(super) fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase().replace('-', "_");
-    [
-        "api_key",
-        "apikey",
-        "secret",
-        "password",
-        "authorization",
-        "bearer",
-    ]
-    .iter()
-    .any(|s| n.contains(s))
-}
-
 pub(super) fn create_new(path: &Path) -> io::Result<File> {
     let mut opts = OpenOptions::new();
     opts.append(true).create_new(true);
