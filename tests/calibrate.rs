@@ -308,6 +308,25 @@ async fn calibrate_with_the_judge_measures_it_saves_the_result_and_interviews_fo
     let rows = spread_rows(8, 29);
     let set = write_set(&home, "small.jsonl", &rows);
     let base = server.base_url();
+    // Before any calibration the model judges, and the interview says once that it is unchecked.
+    let uncalibrated = [
+        "start",
+        "--base-url",
+        &base,
+        "--model",
+        "tiny",
+        "--questions",
+        "1",
+    ];
+    let out = run_async(&home, args(&uncalibrated), "").await;
+    let all = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(
+        all.matches("not yet checked against graded answers")
+            .count(),
+        1,
+        "{all}"
+    );
+    let requests_before = server.request_count().await;
     let cmd = [
         "calibrate",
         path_str(&set),
@@ -329,7 +348,7 @@ async fn calibrate_with_the_judge_measures_it_saves_the_result_and_interviews_fo
         "a judge that quotes nothing is grounded"
     );
     assert!(report["rubric"]["spearman"].is_number(), "{report}");
-    assert_eq!(server.request_count().await, 8);
+    assert_eq!(server.request_count().await - requests_before, 8);
 
     let saved: Value = serde_json::from_str(
         &std::fs::read_to_string(home.path().join("calibrations.json")).expect("saved"),

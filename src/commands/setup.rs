@@ -134,7 +134,13 @@ pub fn grader(
                     backend.model_name, cal.judge_spearman, cal.rubric_spearman
                 )),
             ),
-            None => choice(true, None),
+            None => choice(
+                true,
+                Some(format!(
+                    "Grading with {} as judge, not yet checked against graded answers: `interviewer calibrate --judge llm` measures it (small local models often grade worse than --judge rubric).",
+                    backend.model_name
+                )),
+            ),
         },
     }
 }

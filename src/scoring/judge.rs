@@ -19,6 +19,26 @@ use std::sync::atomic::{AtomicBool, Ordering};
 const JUDGE_MAX_TOKENS: u32 = 800;
 const JUDGE_PROMPT: &str = crate::prompts::JUDGE;
 const JUDGE_ANSWER: &str = crate::prompts::JUDGE_ANSWER;
+/// What a small model writes in the misconceptions list when there are none ("none", "N/A",
+/// "no misconceptions"): not a misconception, and it must not cap the score.
+fn is_placeholder(m: &str) -> bool {
+    let m: String = m
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace() || *c == '/')
+        .collect();
+    let m = m.trim();
+    m.is_empty()
+        || matches!(
+            m,
+            "none" | "n/a" | "na" | "null" | "nil" | "nothing" | "no" | "empty"
+        )
+        || m.starts_with("no misconception")
+        || m.starts_with("none ")
+        || m.starts_with("there are no")
+        || m.starts_with("the candidate has no")
+}
+
 /// A misconception caps the judged score, as it does the rubric scorer's.
 const MISCONCEPTION_CAP: f32 = super::rubric::MISCONCEPTION_CAP;
 
@@ -315,7 +335,7 @@ pub fn to_score(q: &Question, reply: JudgeReply, sentences: &[String]) -> Judgem
         .misconceptions
         .into_iter()
         .map(|m| m.trim().to_string())
-        .filter(|m| !m.is_empty())
+        .filter(|m| !is_placeholder(m))
         .collect();
     if !misconceptions.is_empty() {
         score = score.min(MISCONCEPTION_CAP);
@@ -551,6 +571,29 @@ mod tests {
             vec![true, false, false],
             "the schema is dropped once, then not sent again"
         );
+    }
+
+    #[test]
+    fn a_misconception_that_says_there_is_none_is_not_one() {
+        for none in [
+            "none",
+            "None.",
+            "N/A",
+            "no misconceptions",
+            "No misconception found",
+            "-",
+            "",
+        ] {
+            let r = reply(&format!(
+                r#"{{"points":[{{"id":"a","verdict":"covered","evidence":"x"}}],"misconceptions":["{none}"]}}"#
+            ));
+            let s = to_score(&question(), r, &["x".to_string()]).score;
+            assert!(
+                s.misconceptions.is_empty(),
+                "{none:?}: {:?}",
+                s.misconceptions
+            );
+        }
     }
 
     #[test]
