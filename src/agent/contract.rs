@@ -4,7 +4,7 @@
 //! replaced with the acknowledgement for the score, and a turn that waits for an answer must ask
 //! something (the loop adds the question on the table when it does not).
 
-use crate::prompts::phrases::{PRAISE_FROM, Phrases, praises, says_not_right};
+use crate::prompts::phrases::{PRAISE_FROM, Phrases, credits, praises, says_not_right};
 
 /// How the latest answer went, for its acknowledgement.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,16 +114,17 @@ pub fn honest_opening(reply: &str, ack: &Acknowledged, replacement: &str) -> Str
     let Some(first) = opening.first() else {
         return reply.to_string();
     };
-    let praised = praises(first) && ack.score < PRAISE_FROM;
+    let low = ack.score < PRAISE_FROM;
+    let praised = (praises(first) || credits(first)) && low;
     let unflagged = ack.claim.is_some() && !says_not_right(reply);
     if !praised && !unflagged {
         return reply.to_string();
     }
-    // Keep the rest of the opening line unless it praises too.
+    // Keep the rest of the opening line unless it praises or credits the answer too.
     let rest: Vec<&str> = opening[1..]
         .iter()
         .copied()
-        .filter(|s| !(praises(s) && ack.score < PRAISE_FROM))
+        .filter(|s| !(low && (praises(s) || credits(s))))
         .collect();
     let mut line = replacement.to_string();
     if !rest.is_empty() {
@@ -204,6 +205,25 @@ mod tests {
             honest_opening("An exact match is needed here.", &ack(2.0, None), "No."),
             "An exact match is needed here."
         );
+    }
+
+    #[test]
+    fn below_six_the_model_does_not_credit_the_answer_with_what_it_lacked() {
+        // As a 1.5B model wrote after a partly-right answer (rubric score below 6).
+        let fixed = honest_opening(
+            "Great! You explained the key points about self-attention. It's a fascinating topic. Why three projections?",
+            &ack(4.0, None),
+            "Partly there.",
+        );
+        assert_eq!(fixed, "Partly there. Why three projections?");
+        let fixed = honest_opening(
+            "You explained the key points. Thanks for sharing.",
+            &ack(3.0, None),
+            "Not quite.",
+        );
+        assert_eq!(fixed, "Not quite.");
+        let kept = honest_opening("You explained the key points.", &ack(7.0, None), "x");
+        assert_eq!(kept, "You explained the key points.");
     }
 
     #[test]

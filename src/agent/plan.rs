@@ -65,6 +65,7 @@ pub fn build(bank: &Bank, req: &PlanRequest) -> Result<Vec<String>, PlanError> {
     };
 
     // Explicit topics first, in the order given.
+    let mut named_domains: Vec<Domain> = vec![];
     for topic in req
         .topics
         .iter()
@@ -74,6 +75,7 @@ pub fn build(bank: &Bank, req: &PlanRequest) -> Result<Vec<String>, PlanError> {
         if let Some(q) = bank.get(topic) {
             push(&mut plan, &q.id);
         } else if let Some(domain) = Domain::parse(topic) {
+            named_domains.push(domain);
             let mut pool: Vec<&Question> = bank
                 .in_domain(domain)
                 .filter(|q| !plan.contains(&q.id))
@@ -104,9 +106,10 @@ pub fn build(bank: &Bank, req: &PlanRequest) -> Result<Vec<String>, PlanError> {
             push(&mut plan, id);
         }
     }
-    // Then the mode's sweep.
+    // Then the mode's sweep: over the domains named as topics when there are any, else all.
     let mut per_domain: Vec<Vec<&Question>> = Domain::ALL
         .into_iter()
+        .filter(|d| named_domains.is_empty() || named_domains.contains(d))
         .map(|d| {
             let mut pool: Vec<&Question> =
                 bank.in_domain(d).filter(|q| q.suits(req.mode)).collect();
@@ -144,5 +147,51 @@ fn order_pool(pool: &mut Vec<&Question>, mode: Mode, rng: &mut ChaCha8Rng) {
         Mode::DeepDive => {
             pool.sort_by_key(|q| std::cmp::Reverse(q.difficulty.max(Difficulty::Intermediate)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(mode: Mode, topics: &[&str], questions: Option<usize>, seed: u64) -> PlanRequest {
+        PlanRequest {
+            mode,
+            questions,
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            seed,
+            focus: vec![],
+        }
+    }
+
+    #[test]
+    fn domains_named_as_topics_bound_the_whole_plan() {
+        let bank = crate::bank::load_builtin().expect("bank");
+        for seed in 0..20 {
+            for mode in [Mode::FirstRound, Mode::DeepDive] {
+                let req = request(mode, &["transformer", "inference"], Some(3), seed);
+                let plan = build(&bank, &req).expect("a plan");
+                assert_eq!(plan.len(), 3, "{plan:?}");
+                for id in &plan {
+                    let d = bank.get(id).map(|q| q.domain);
+                    assert!(
+                        matches!(d, Some(Domain::Transformer | Domain::Inference)),
+                        "seed {seed} {mode:?}: {id} is outside the named domains"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn question_ids_come_first_and_the_sweep_fills_from_every_domain() {
+        let bank = crate::bank::load_builtin().expect("bank");
+        let plan = build(&bank, &request(Mode::FirstRound, &["dpo"], Some(5), 3)).expect("plan");
+        assert_eq!(plan[0], "dpo");
+        let domains: std::collections::HashSet<Domain> = plan
+            .iter()
+            .filter_map(|id| bank.get(id).map(|q| q.domain))
+            .collect();
+        assert!(domains.len() >= 4, "{plan:?}");
     }
 }

@@ -82,6 +82,15 @@ pub fn summary(state: &InterviewState, bank: &Bank) -> String {
     let best = domains.iter().max_by(|a, b| a.1.total_cmp(&b.1));
     let worst = domains.iter().min_by(|a, b| a.1.total_cmp(&b.1));
     match (best, worst) {
+        // Naming a strongest and a weakest area at the same score says nothing.
+        (Some(b), Some(w))
+            if domains.len() > 1 && format!("{:.1}", b.1) == format!("{:.1}", w.1) =>
+        {
+            parts.push(fill(
+                &p.wrapup_even_domains,
+                &[("score", &format!("{:.1}", b.1))],
+            ))
+        }
         (Some(b), Some(w)) if domains.len() > 1 => parts.push(fill(
             &p.wrapup_domains,
             &[
@@ -105,4 +114,45 @@ pub fn summary(state: &InterviewState, bank: &Bank) -> String {
         parts.push(fill(&p.wrapup_study, &[("items", &lowered.join("; "))]));
     }
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bank::{Domain, Mode};
+    use crate::scoring::{Score, ScorerKind};
+    use crate::state::QuestionRecord;
+
+    fn answered(id: &str, domain: Domain, value: f32) -> QuestionRecord {
+        let mut q = QuestionRecord::new(id, domain);
+        q.add_answer("an answer");
+        q.set_score(Score {
+            question: id.into(),
+            score: value,
+            points: vec![],
+            misconceptions: vec![],
+            feedback: String::new(),
+            scorer: ScorerKind::Rubric,
+        });
+        q
+    }
+
+    #[test]
+    fn areas_at_the_same_score_are_not_called_strongest_and_weakest() {
+        let bank = crate::bank::load_builtin().expect("bank");
+        let mut st = InterviewState::new(Mode::FirstRound, 1, vec![], 1);
+        st.questions
+            .push(answered("rope", Domain::Transformer, 8.0));
+        st.questions
+            .push(answered("kv-cache", Domain::Inference, 8.0));
+        let even = summary(&st, &bank);
+        assert!(
+            even.contains("Every area came out the same, at 8.0"),
+            "{even}"
+        );
+        assert!(!even.contains("weakest"), "{even}");
+        st.questions[1] = answered("kv-cache", Domain::Inference, 4.0);
+        let uneven = summary(&st, &bank);
+        assert!(uneven.contains("weakest was inference at 4.0"), "{uneven}");
+    }
 }

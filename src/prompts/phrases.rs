@@ -19,6 +19,7 @@ pub struct Phrases {
     pub ack_unsure: Vec<String>,
     pub praise_words: Vec<String>,
     pub not_right_words: Vec<String>,
+    pub credit_words: Vec<String>,
     pub probe_lead: Vec<String>,
     pub probe_deeper: Vec<String>,
     pub hint_lead: Vec<String>,
@@ -34,6 +35,7 @@ pub struct Phrases {
     pub wrapup_overall: String,
     pub wrapup_domains: String,
     pub wrapup_one_domain: String,
+    pub wrapup_even_domains: String,
     pub wrapup_study: String,
     pub wrapup_nothing_to_study: String,
     pub wrapup_none: String,
@@ -100,6 +102,11 @@ pub fn is_unsure(answer: &str) -> bool {
 /// Whether `text` uses a word of praise (whole words, case-insensitive).
 pub fn praises(text: &str) -> bool {
     contains_phrase(text, &Phrases::get().praise_words)
+}
+
+/// Whether `text` credits the answer with content ("you explained", "I appreciate").
+pub fn credits(text: &str) -> bool {
+    contains_phrase(text, &Phrases::get().credit_words)
 }
 
 /// Whether `text` says plainly that something is not right.
