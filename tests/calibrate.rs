@@ -308,8 +308,7 @@ async fn calibrate_with_the_judge_measures_it_saves_the_result_and_interviews_fo
     let rows = spread_rows(8, 29);
     let set = write_set(&home, "small.jsonl", &rows);
     let base = server.base_url();
-    // Before any calibration the model judges, and the interview says once that it is unchecked.
-    let uncalibrated = [
+    let start = [
         "start",
         "--base-url",
         &base,
@@ -318,7 +317,8 @@ async fn calibrate_with_the_judge_measures_it_saves_the_result_and_interviews_fo
         "--questions",
         "1",
     ];
-    let out = run_async(&home, args(&uncalibrated), "").await;
+    // Before any calibration the model judges, and the interview says once that it is unchecked.
+    let out = run_async(&home, args(&start), "").await;
     let all = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(
         all.matches("not yet checked against graded answers")
@@ -362,15 +362,6 @@ async fn calibrate_with_the_judge_measures_it_saves_the_result_and_interviews_fo
     assert_eq!(entry["n"], 8);
 
     // An interview with that model now grades with the rubric scorer and says so once.
-    let start = [
-        "start",
-        "--base-url",
-        &base,
-        "--model",
-        "tiny",
-        "--questions",
-        "1",
-    ];
     let out = run_async(&home, args(&start), "").await;
     let all = format!(
         "{}{}",

@@ -120,22 +120,7 @@ pub fn summary(state: &InterviewState, bank: &Bank) -> String {
 mod tests {
     use super::*;
     use crate::bank::{Domain, Mode};
-    use crate::scoring::{Score, ScorerKind};
-    use crate::state::QuestionRecord;
-
-    fn answered(id: &str, domain: Domain, value: f32) -> QuestionRecord {
-        let mut q = QuestionRecord::new(id, domain);
-        q.add_answer("an answer");
-        q.set_score(Score {
-            question: id.into(),
-            score: value,
-            points: vec![],
-            misconceptions: vec![],
-            feedback: String::new(),
-            scorer: ScorerKind::Rubric,
-        });
-        q
-    }
+    use crate::state::record::answered;
 
     #[test]
     fn areas_at_the_same_score_are_not_called_strongest_and_weakest() {

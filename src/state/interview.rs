@@ -112,21 +112,7 @@ impl InterviewState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scoring::{Score, ScorerKind};
-
-    fn scored(id: &str, domain: Domain, value: f32) -> QuestionRecord {
-        let mut q = QuestionRecord::new(id, domain);
-        q.add_answer("an answer");
-        q.set_score(Score {
-            question: id.into(),
-            score: value,
-            points: vec![],
-            misconceptions: vec![],
-            feedback: String::new(),
-            scorer: ScorerKind::Rubric,
-        });
-        q
-    }
+    use crate::state::record::answered as scored;
 
     #[test]
     fn unreached_questions_are_left_out_of_the_averages_and_skipped_ones_count_zero() {

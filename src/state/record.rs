@@ -343,6 +343,22 @@ fn legacy_exchanges(s: &StoredRecord) -> Vec<Exchange> {
     out
 }
 
+/// A question answered once with a rubric score of `value` (for tests).
+#[cfg(test)]
+pub(crate) fn answered(id: &str, domain: Domain, value: f32) -> QuestionRecord {
+    let mut q = QuestionRecord::new(id, domain);
+    q.add_answer("an answer");
+    q.set_score(Score {
+        question: id.into(),
+        score: value,
+        points: vec![],
+        misconceptions: vec![],
+        feedback: String::new(),
+        scorer: crate::scoring::ScorerKind::Rubric,
+    });
+    q
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
