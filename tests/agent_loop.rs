@@ -1110,3 +1110,44 @@ async fn the_agent_handles_repeat_hint_and_end_of_input() {
         Some("the candidate ended the interview")
     );
 }
+
+/// The praise rule holds when the model moves on itself: "Excellent, spot on!" for a wrong answer,
+/// said while calling pick_question, is replaced by the acknowledgement for its score.
+#[tokio::test]
+async fn praise_for_a_wrong_answer_is_replaced_even_when_the_model_moves_on() {
+    let bank = Arc::new(load_builtin().expect("bank"));
+    let praise_and_move = sse_response(sse_body(
+        &[
+            role_chunk(),
+            text_chunk("Excellent answer, spot on! "),
+            tool_chunk(0, Some("c3"), Some("pick_question"), "{}"),
+            finish_chunk("tool_calls"),
+        ],
+        true,
+    ));
+    let server = ScriptedServer::start(Script::new(vec![
+        sse_tool_call("c1", "pick_question", &["{}"]),
+        sse_text(&[&ask(&bank, "kv-cache")]),
+        sse_tool_call("c2", "score_answer", &[&args("kv-cache")]),
+        praise_and_move,
+        sse_text(&[&ask(&bank, "rope")]),
+    ]))
+    .await;
+    let wiring = Wiring {
+        stream: true,
+        ..Wiring::default()
+    };
+    let mut agent = kv_agent(&server, &bank, wiring);
+    ok_turn(&mut agent, CandidateInput::Begin).await;
+    let wrong = "The KV cache stores the queries of earlier tokens, so attention becomes a lookup \
+                 and nothing is ever recomputed.";
+    let out = ok_turn(&mut agent, answer(wrong)).await;
+    let said = out.reply.to_lowercase();
+    assert!(
+        !said.contains("excellent") && !said.contains("spot on"),
+        "{}",
+        out.reply
+    );
+    assert!(out.reply.contains(&ask(&bank, "rope")), "{}", out.reply);
+    assert_eq!(agent.state.questions.len(), 2, "the model moved on");
+}

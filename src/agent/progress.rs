@@ -66,20 +66,23 @@ impl Agent {
             w.state.ended = Some("the candidate ended the interview".into());
         }
         w.reply = contract::clean(&w.reply);
+        // The words about the answer match its score, whether the model probed, moved on or ended.
+        if let Some(ack) = w
+            .answered
+            .as_deref()
+            .and_then(|id| self.acknowledged(&w.state, id))
+            && !w.reply.is_empty()
+        {
+            let said = w.said.clone();
+            let replacement = phrases::acknowledgement(ack.score, ack.claim.as_deref(), &said, key);
+            w.reply = contract::honest_opening(&w.reply, &ack, &replacement);
+        }
         if w.state.is_over() {
             // A goodbye does not ask anything.
             if w.reply.is_empty() || contract::asks(&w.reply) {
                 w.reply = pick(&p.closing, key).to_string();
             }
             return;
-        }
-        if answered
-            && let Some(ack) = self.acknowledged(&w.state)
-            && !w.reply.is_empty()
-        {
-            let said = w.said.clone();
-            let replacement = phrases::acknowledgement(ack.score, ack.claim.as_deref(), &said, key);
-            w.reply = contract::honest_opening(&w.reply, &ack, &replacement);
         }
         let Some(cur) = w.state.current() else {
             w.reply = contract::without_questions(&w.reply);
@@ -132,9 +135,9 @@ impl Agent {
         cur.open_probe().map(str::to_string)
     }
 
-    /// How the latest answer to the current question went: its own score and wrong claim.
-    fn acknowledged(&self, state: &InterviewState) -> Option<contract::Acknowledged> {
-        let cur = state.current()?;
+    /// How the latest answer to question `id` went: its own score and wrong claim.
+    fn acknowledged(&self, state: &InterviewState, id: &str) -> Option<contract::Acknowledged> {
+        let cur = state.record(id)?;
         let q = self.bank.get(&cur.id)?;
         let latest = cur.latest_answer()?;
         let alone = crate::scoring::rubric::score(q, latest, &[]);

@@ -144,6 +144,9 @@ pub(super) struct Work {
     /// The turn's state block and the candidate's words, to restate them after a fold.
     pub(super) pinned: String,
     pub(super) said: String,
+    /// The question the candidate's answer this turn was to (it stays the one acknowledged after
+    /// the interview moves on to the next).
+    pub(super) answered: Option<String>,
 }
 
 impl Work {
@@ -234,6 +237,7 @@ impl Agent {
             notes: vec![],
             pinned: String::new(),
             said: String::new(),
+            answered: None,
         };
         let result = self.run_turn(&mut w, input).await;
         // Usage is real spending even when the turn fails.
@@ -426,6 +430,7 @@ impl Agent {
             CandidateInput::Answer(text) => {
                 if let Some(cur) = w.state.current_mut().filter(|_| !over) {
                     cur.add_answer(text.clone());
+                    w.answered = Some(cur.id.clone());
                 }
                 text
             }
