@@ -6,23 +6,20 @@
 //! can be retried.
 
 use super::memory::{self, Memory, Summarizer};
-use super::progress::record_probe;
 use super::tokens::{CachedCounter, TokenCounter};
+use super::turn::TurnRun;
 use super::usage::UsageMeter;
 use crate::bank::Bank;
-use crate::model::{ChatModel, ChatRequest, Message, ModelError, TextSink, ToolSpec};
+use crate::model::{ChatModel, Message, ModelError, TextSink, ToolSpec};
 use crate::prompts::stage::Stage;
 use crate::state::InterviewState;
 use crate::state::UsageTotals;
-use crate::tools::{Judge, ToolContext, ToolOutcome, ToolRegistry};
-use std::collections::HashMap;
+use crate::tools::{Judge, ToolRegistry};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Message framing of a request beyond its texts (roles, separators).
 const FRAMING_TOKENS: usize = 8;
-/// Empty replies in one turn before the loop stops asking.
-const MAX_EMPTY_REPLIES: usize = 2;
 /// Characters per token, for sizing the summary in characters.
 const CHARS_PER_TOKEN: f32 = 3.5;
 
@@ -276,144 +273,13 @@ impl Agent {
     async fn run_turn(&self, w: &mut Work, input: CandidateInput) -> Result<(), TurnError> {
         let answered = matches!(input, CandidateInput::Answer(_));
         self.apply_input(w, input);
-        let started = Instant::now();
-        let mut failures: HashMap<(String, String), usize> = HashMap::new();
-        // Follow-up tracking: a spoken line after score_answer, with no move in between, is a probe.
-        let mut suggested_probe: Option<Option<String>> = None;
-        let mut context_retry_used = false;
-        let mut completed = false;
-        // Whether the model moved the interview on (picked a question or ended) this turn.
-        let mut moved = false;
-        let mut empty_replies = 0;
-        let mut step = 0;
-        loop {
-            if step >= self.config.max_steps {
-                w.notes
-                    .push("the interviewer ran out of steps; moving on".into());
-                break;
-            }
-            step += 1;
-            let Some(left) = self.config.turn_deadline.checked_sub(started.elapsed()) else {
-                w.notes
-                    .push("the interviewer took too long to answer; moving on".into());
-                break;
-            };
-            let estimate = self.fit_context(w).await;
-            let messages = w.memory.request(&self.system_prompt);
-            let call = {
-                // Streamed words are held back: the turn's reply is checked before it is shown.
-                let mut tee = |_: &str| {};
-                let mut req = ChatRequest::new(&messages, &self.specs);
-                req.max_tokens = Some(self.config.max_reply_tokens);
-                tokio::time::timeout(left, self.model.complete(req, &mut tee)).await
-            };
-            tracing::debug!(
-                step,
-                estimate,
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "model call done"
-            );
-            let turn = match call {
-                Err(_) => {
-                    w.notes
-                        .push("the interviewer took too long to answer; moving on".into());
-                    break;
-                }
-                Ok(Err(e)) if memory::is_context_error(&e) && !context_retry_used => {
-                    context_retry_used = true;
-                    self.fold_all(w).await;
-                    step -= 1;
-                    continue;
-                }
-                Ok(Err(e)) if e.is_fatal() => return Err(TurnError::Fatal(e)),
-                Ok(Err(e)) => return Err(TurnError::Failed(e)),
-                Ok(Ok(t)) => t,
-            };
-
-            // Only words are spoken and remembered: JSON lines a weak model writes are dropped.
-            let text = crate::model::speakable(turn.text());
-            if !text.is_empty() {
-                if !w.reply.is_empty() {
-                    w.reply.push('\n');
-                }
-                w.reply.push_str(&text);
-            }
-            if turn.tool_calls.is_empty() {
-                if text.is_empty() {
-                    // An empty (or data-only) reply is garbage: ask again, but not forever.
-                    empty_replies += 1;
-                    if empty_replies >= MAX_EMPTY_REPLIES {
-                        w.notes
-                            .push("the model gave no usable reply; moving on".into());
-                        break;
-                    }
-                    continue;
-                }
-                w.memory.push(Message::assistant(text.clone()));
-                // A spoken line after score_answer, with no move in between, is a follow-up when the
-                // tool advised a probe or the line asks something.
-                if let Some(point) = suggested_probe.take()
-                    && (point.is_some() || text.trim_end().ends_with('?'))
-                {
-                    record_probe(&mut w.state, &self.bank, point, &text);
-                }
-                completed = true;
-                break;
-            }
-            w.memory.push(Message::assistant_calls(
-                (!text.is_empty()).then_some(text),
-                turn.tool_calls.clone(),
-            ));
-            let mut stop = false;
-            for call in &turn.tool_calls {
-                let mut ctx = ToolContext {
-                    bank: &self.bank,
-                    state: &mut w.state,
-                    judge: self.judge.as_deref(),
-                };
-                let result = self.tools.call(&call.name, &call.arguments, &mut ctx).await;
-                tracing::debug!(tool = %call.name, ok = result.is_ok(), "tool call");
-                let content = match result {
-                    Ok(outcome) => {
-                        match &outcome {
-                            ToolOutcome::Scored(report) => {
-                                suggested_probe = Some(report.next.probe_point());
-                                if let Some(note) = &report.note {
-                                    w.notes.push(note.clone());
-                                }
-                            }
-                            o if o.moved() => {
-                                moved = true;
-                                suggested_probe = None;
-                            }
-                            _ => suggested_probe = None,
-                        }
-                        outcome.to_json()
-                    }
-                    Err(err) => {
-                        let key = (call.name.clone(), call.arguments.trim().to_string());
-                        let n = failures.entry(key).or_insert(0);
-                        *n += 1;
-                        if *n >= self.config.max_same_failure {
-                            stop = true;
-                        }
-                        serde_json::json!({ "error": err.to_string() }).to_string()
-                    }
-                };
-                w.memory.push(Message::tool(call.id.clone(), content));
-            }
-            if stop {
-                w.notes
-                    .push("the same tool call kept failing; the turn was stopped".into());
-                break;
-            }
-        }
-        if !completed {
-            self.fallback(w).await;
+        let ran = TurnRun::new(self).run(w).await?;
+        if ran.completed {
+            self.ensure_progress(w, ran.moved).await;
         } else {
-            self.ensure_progress(w, moved).await;
+            self.fallback(w).await;
         }
-        self.keep_contract(w, answered, moved).await;
+        self.keep_contract(w, answered, ran.moved).await;
         Ok(())
     }
 
@@ -470,7 +336,7 @@ impl Agent {
 
     /// Fold the oldest exchanges into the summary while the request is past the budget's threshold.
     /// Returns the request's estimated size afterwards.
-    async fn fit_context(&self, w: &mut Work) -> usize {
+    pub(super) async fn fit_context(&self, w: &mut Work) -> usize {
         let budget = self.config.context_tokens as f32;
         let mut size = self.request_tokens(w);
         if size as f32 <= budget * memory::FOLD_AT {
@@ -501,7 +367,7 @@ impl Agent {
     }
 
     /// After a context-length error: keep only the newest exchange.
-    async fn fold_all(&self, w: &mut Work) {
+    pub(super) async fn fold_all(&self, w: &mut Work) {
         let mut evicted = vec![];
         while let Some(batch) = w.memory.evict_oldest(1) {
             evicted.extend(batch);
