@@ -4,7 +4,9 @@
 //! replaced with the acknowledgement for the score, and a turn that waits for an answer must ask
 //! something (the loop adds the question on the table when it does not).
 
-use crate::prompts::phrases::{PRAISE_FROM, Phrases, credits, praises, says_not_right};
+use crate::prompts::phrases::{
+    PRAISE_FROM, Phrases, credits, names_internals, praises, says_not_right,
+};
 
 /// How the latest answer went, for its acknowledgement.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,6 +158,24 @@ pub fn without_questions(reply: &str) -> String {
     lines.join("\n")
 }
 
+/// The reply without sentences about the interviewer's own machinery ("the why-probes you may
+/// ask", "the rubric says"): the candidate never hears them, and a question among them is not
+/// one the interview can record.
+pub fn without_internals(reply: &str) -> String {
+    let lines: Vec<String> = reply
+        .lines()
+        .map(|line| {
+            sentences(line)
+                .into_iter()
+                .filter(|s| !names_internals(s))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join("\n")
+}
+
 /// Whether the reply puts a question to the candidate.
 pub fn asks(reply: &str) -> bool {
     reply.contains('?')
@@ -224,6 +244,27 @@ mod tests {
         assert_eq!(fixed, "Not quite.");
         let kept = honest_opening("You explained the key points.", &ack(7.0, None), "x");
         assert_eq!(kept, "You explained the key points.");
+    }
+
+    #[test]
+    fn sentences_about_the_interviewers_machinery_are_not_said() {
+        let said = without_internals(
+            "Not quite. Can you provide a brief overview of the why-probes you may ask about self-attention?",
+        );
+        assert_eq!(said, "Not quite.");
+        assert!(!asks(&said), "the loop then puts its own question");
+        let kept = "How does the agent emit a tool call, and who executes it?";
+        assert_eq!(without_internals(kept), kept);
+        // Nothing the interview itself asks is taken for machinery.
+        let bank = crate::bank::load_builtin().expect("bank");
+        for q in &bank.questions {
+            assert!(!names_internals(&q.ask), "{}", q.id);
+            for p in &q.points {
+                for t in p.probes.iter().chain(p.derivations.iter()) {
+                    assert!(!names_internals(t), "{} {}: {t}", q.id, p.id);
+                }
+            }
+        }
     }
 
     #[test]

@@ -65,7 +65,7 @@ impl Agent {
         if w.state.end_requested && !w.state.is_over() {
             w.state.ended = Some("the candidate ended the interview".into());
         }
-        w.reply = contract::clean(&w.reply);
+        w.reply = contract::without_internals(&contract::clean(&w.reply));
         // The words about the answer match its score, whether the model probed, moved on or ended.
         if let Some(ack) = w
             .answered

@@ -20,6 +20,7 @@ pub struct Phrases {
     pub praise_words: Vec<String>,
     pub not_right_words: Vec<String>,
     pub credit_words: Vec<String>,
+    pub internal_words: Vec<String>,
     pub probe_lead: Vec<String>,
     pub probe_deeper: Vec<String>,
     pub hint_lead: Vec<String>,
@@ -107,6 +108,11 @@ pub fn praises(text: &str) -> bool {
 /// Whether `text` credits the answer with content ("you explained", "I appreciate").
 pub fn credits(text: &str) -> bool {
     contains_phrase(text, &Phrases::get().credit_words)
+}
+
+/// Whether `text` names the interviewer's own machinery (rubric, probes, tools).
+pub fn names_internals(text: &str) -> bool {
+    contains_phrase(text, &Phrases::get().internal_words)
 }
 
 /// Whether `text` says plainly that something is not right.
