@@ -144,30 +144,24 @@ pub fn honest_opening(reply: &str, ack: &Acknowledged, replacement: &str) -> Str
 /// The reply without the questions in it: when the loop puts its own question on the table (the
 /// next planned question), a question the model asked as well would make two.
 pub fn without_questions(reply: &str) -> String {
-    let lines: Vec<String> = reply
-        .lines()
-        .map(|line| {
-            sentences(line)
-                .into_iter()
-                .filter(|s| !s.ends_with('?'))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .filter(|l| !l.is_empty())
-        .collect();
-    lines.join("\n")
+    keep_sentences(reply, |s| !s.ends_with('?'))
 }
 
 /// The reply without sentences about the interviewer's own machinery ("the why-probes you may
 /// ask", "the rubric says"): the candidate never hears them, and a question among them is not
 /// one the interview can record.
 pub fn without_internals(reply: &str) -> String {
+    keep_sentences(reply, |s| !names_internals(s))
+}
+
+/// The reply's lines with only the sentences `keep` accepts (lines left empty go).
+fn keep_sentences(reply: &str, keep: impl Fn(&str) -> bool) -> String {
     let lines: Vec<String> = reply
         .lines()
         .map(|line| {
             sentences(line)
                 .into_iter()
-                .filter(|s| !names_internals(s))
+                .filter(|s| keep(s))
                 .collect::<Vec<_>>()
                 .join(" ")
         })

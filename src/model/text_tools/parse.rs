@@ -22,16 +22,7 @@ pub fn parse_reply(text: &str, tools: &[ToolSpec]) -> ParsedReply {
             .map(|t| t.name.clone())
     };
     if let Some(actions) = parse_actions(text) {
-        let calls: Vec<ToolCall> = actions
-            .into_iter()
-            .filter_map(|(name, args)| {
-                known(&name).map(|name| ToolCall {
-                    id: String::new(),
-                    name,
-                    arguments: args,
-                })
-            })
-            .collect();
+        let calls = known_calls(actions, &known);
         if !calls.is_empty() {
             return ParsedReply {
                 spoken: None,
@@ -252,6 +243,24 @@ pub(super) fn strip_fences(text: &str) -> String {
     }
 }
 
+/// `(name, arguments)` pairs as calls (ids given later), keeping those naming a known tool under
+/// its canonical name.
+fn known_calls(
+    pairs: impl IntoIterator<Item = (String, String)>,
+    known: &dyn Fn(&str) -> Option<String>,
+) -> Vec<ToolCall> {
+    pairs
+        .into_iter()
+        .filter_map(|(name, arguments)| {
+            known(&name).map(|name| ToolCall {
+                id: String::new(),
+                name,
+                arguments,
+            })
+        })
+        .collect()
+}
+
 /// Tool calls from a JSON object (or array of them) in the text, plus the text around it.
 pub(super) fn parse_bare_json(
     text: &str,
@@ -272,17 +281,7 @@ pub(super) fn parse_bare_json(
             },
             _ => continue,
         };
-        let found: Vec<ToolCall> = items
-            .into_iter()
-            .filter_map(json_call)
-            .filter_map(|(name, args)| {
-                known(&name).map(|name| ToolCall {
-                    id: String::new(),
-                    name,
-                    arguments: args,
-                })
-            })
-            .collect();
+        let found = known_calls(items.into_iter().filter_map(json_call), known);
         if found.is_empty() {
             continue;
         }
