@@ -320,6 +320,20 @@ fn json_review_has_every_contract_key_with_the_right_type() {
 }
 
 #[test]
+fn review_json_flag_is_the_json_format_and_conflicts_with_another_format() {
+    let env = Env::new();
+    let id = hostile_session(&env);
+    let (ok, long, err) = env.run(&["review", &id, "--format", "json"]);
+    assert!(ok, "{err}");
+    let (ok, short, err) = env.run(&["review", &id, "--json"]);
+    assert!(ok, "{err}");
+    assert_eq!(short, long);
+    let (ok, _, err) = env.run(&["review", &id, "--json", "--format", "html"]);
+    assert!(!ok);
+    assert!(err.contains("--json"), "{err}");
+}
+
+#[test]
 fn json_of_an_unfinished_session_has_null_end_and_unfinished_status() {
     let env = Env::new();
     let (id, _) = covered_session(

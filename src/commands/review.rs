@@ -37,6 +37,7 @@ pub fn run(bank_args: &BankArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
     };
     let review = Review::build(&session, &bank);
     let format = match args.format {
+        _ if args.json => Format::Json,
         ReviewFormat::Text => Format::Text,
         ReviewFormat::Markdown => Format::Markdown,
         ReviewFormat::Html => Format::Html,
