@@ -13,7 +13,7 @@
 //! - `session`: session files, history, saved calibrations
 //! - `tools`: the agent's tools and their typed outcomes
 //! - `offline`: the embedded offline interviewer, a `ChatModel` that reads the tools' typed outcomes
-//! - `agent`: the ReAct loop, its memory and the turn contract
+//! - `agent`: the ReAct loop, its memory, the turn contract and what a follow-up is about
 //! - `repl`: line editing, commands, output
 //! - `report`: reviews in text, Markdown, HTML and JSON
 //! - `interview`: a running interview (agent + REPL + session file)

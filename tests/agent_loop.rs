@@ -964,15 +964,23 @@ async fn a_model_that_never_calls_tools_still_gets_every_answer_scored_and_moves
     );
 
     // The last question runs out the same way, and the interview ends.
-    for _ in 0..3 {
+    answer_until_over(
+        &mut agent,
+        "Rotary embeddings rotate queries and keys by position.",
+        3,
+    )
+    .await;
+    assert!(agent.state.questions.iter().all(|q| q.score().is_some()));
+}
+
+/// Give the same answer until the interview ends (at most `turns` times): every turn but the last
+/// asks something, and the plan runs out.
+async fn answer_until_over(agent: &mut Agent, text: &str, turns: usize) {
+    for _ in 0..turns {
         if agent.state.is_over() {
             break;
         }
-        let out = ok_turn(
-            &mut agent,
-            answer("Rotary embeddings rotate queries and keys by position."),
-        )
-        .await;
+        let out = ok_turn(agent, answer(text)).await;
         assert!(
             agent.state.is_over() || out.reply.ends_with('?'),
             "{}",
@@ -981,9 +989,130 @@ async fn a_model_that_never_calls_tools_still_gets_every_answer_scored_and_moves
     }
     assert!(
         agent.state.is_over(),
-        "no questions left: the interview ends"
+        "the plan ran out: the interview ends"
     );
-    assert!(agent.state.questions.iter().all(|q| q.score().is_some()));
+}
+
+#[tokio::test]
+async fn a_model_that_always_asks_its_own_follow_up_keeps_within_the_probe_budget() {
+    let bank = bank();
+    let st = state(&bank, Mode::FirstRound, &["kv-cache", "rope", "dpo"], 3);
+    let max_probes = st.max_probes;
+    let server =
+        ScriptedServer::always(json_text("Okay. And why does that matter in practice?")).await;
+    let mut agent = agent(&server, bank.clone(), st, Wiring::default());
+    ok_turn(&mut agent, CandidateInput::Begin).await;
+    // A partly-right answer each time: the model follows up on every one, never moving on.
+    let partial = "It caches something about earlier tokens so generation is faster.";
+    answer_until_over(&mut agent, partial, 12).await;
+    assert_eq!(agent.state.questions.len(), 3);
+    for q in &agent.state.questions {
+        assert!(
+            q.probe_count() <= max_probes,
+            "{}: {} probes over a budget of {max_probes}",
+            q.id,
+            q.probe_count()
+        );
+        assert!(q.answer_count() <= max_probes + 1, "{q:?}");
+    }
+    assert!(
+        agent.state.questions.iter().any(|q| q.probe_count() == 1),
+        "the model's own follow-up is recorded as the probe"
+    );
+}
+
+#[tokio::test]
+async fn a_question_off_the_topic_is_not_taken_for_a_follow_up() {
+    let bank = bank();
+    let st = state(&bank, Mode::FirstRound, &["kv-cache", "rope"], 2);
+    // As a 1.5B model asked after an answer, in place of a follow-up.
+    let server = ScriptedServer::always(json_text(
+        "I understand. Is there anything else you'd like to discuss?",
+    ))
+    .await;
+    let mut agent = agent(&server, bank.clone(), st, Wiring::default());
+    ok_turn(&mut agent, CandidateInput::Begin).await;
+    let out = ok_turn(
+        &mut agent,
+        answer("It caches something about earlier tokens so generation is faster."),
+    )
+    .await;
+    assert!(!out.reply.contains("anything else"), "{}", out.reply);
+    let kv = &agent.state.questions[0];
+    let asked_next = agent.state.questions.len() == 2;
+    let probe = kv.probes().next();
+    assert!(asked_next || probe.is_some(), "{kv:?}");
+    if let Some(probe) = probe {
+        assert!(
+            !probe.contains("anything else") && out.reply.contains(probe),
+            "the probe is the policy's, in the words shown: {probe} / {}",
+            out.reply
+        );
+    } else {
+        assert!(out.reply.ends_with(&ask(&bank, "rope")), "{}", out.reply);
+    }
+}
+
+#[tokio::test]
+async fn a_lecturing_model_is_cut_short_and_remembers_what_was_said() {
+    let bank = bank();
+    let st = state(&bank, Mode::FirstRound, &["kv-cache", "rope"], 2);
+    // As a 1.5B model replies: it restates the answer at length, then asks.
+    let lecture = "Great! The KV cache stores the keys and values of earlier tokens. This is \
+        important because it avoids recomputation, which can be computationally expensive. \
+        Additionally, the cache grows with the sequence length, which can be a problem for long \
+        contexts. It is a fundamental technique in modern inference systems. \
+        Why does the cache grow linearly with the sequence length?";
+    let server = ScriptedServer::always(json_text(lecture)).await;
+    let mut agent = agent(&server, bank.clone(), st, Wiring::default());
+    ok_turn(&mut agent, CandidateInput::Begin).await;
+    let out = ok_turn(
+        &mut agent,
+        answer("It caches something about earlier tokens so generation is faster."),
+    )
+    .await;
+    let words = out.reply.split_whitespace().count();
+    assert!(words <= 45, "{words} words: {}", out.reply);
+    assert!(
+        out.reply
+            .ends_with("Why does the cache grow linearly with the sequence length?"),
+        "{}",
+        out.reply
+    );
+    assert!(
+        !out.reply.contains("Great"),
+        "praise below 6: {}",
+        out.reply
+    );
+    assert!(
+        !out.reply.contains("computationally expensive"),
+        "{}",
+        out.reply
+    );
+    // The probe recorded is what was asked, not the lecture around it.
+    assert_eq!(
+        agent.state.questions[0].probes().next(),
+        Some("Why does the cache grow linearly with the sequence length?")
+    );
+    // The next request carries the words the candidate was shown, not the model's draft.
+    ok_turn(
+        &mut agent,
+        answer("Each new token adds its own key and value."),
+    )
+    .await;
+    let requests = server.requests().await;
+    let last = requests.last().expect("a request");
+    let said: Vec<String> = messages(last)
+        .iter()
+        .filter(|m| m["role"] == "assistant")
+        .filter_map(|m| m["content"].as_str().map(str::to_string))
+        .collect();
+    assert!(said.iter().any(|m| m == &out.reply), "{said:#?}");
+    assert!(
+        said.iter()
+            .all(|m| !m.contains("computationally expensive")),
+        "{said:#?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

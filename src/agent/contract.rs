@@ -1,11 +1,13 @@
 //! The turn contract, as text: what the interviewer says is cleaned and checked after the model
 //! spoke, so it holds whatever the model does. Wrapping quotes go, a transition right after another
-//! goes, an opening that praises an answer scoring below 6 (or lets a stated misconception pass) is
-//! replaced with the acknowledgement for the score, and a turn that waits for an answer must ask
-//! something (the loop adds the question on the table when it does not).
+//! goes, an opening that praises an answer scoring below 6, faults one scoring 8 or more, or lets a
+//! stated misconception pass is replaced with the acknowledgement for the score, commentary is cut
+//! short ([`brief`]), the interview is not closed while it goes on, and a turn that waits for an
+//! answer must ask something (the loop adds the question on the table when it does not).
 
 use crate::prompts::phrases::{
-    PRAISE_FROM, Phrases, credits, names_internals, praises, says_not_right,
+    PRAISE_FROM, Phrases, STRONG_FROM, closes, credits, faults, leads_into_probe, moves_on,
+    names_internals, praises, says_not_right, sets_up_question,
 };
 
 /// How the latest answer went, for its acknowledgement.
@@ -107,44 +109,55 @@ pub fn clean(reply: &str) -> String {
 }
 
 /// Replace the reply's opening sentence with `replacement` when it praises an answer scoring below
-/// 6, or passes over a stated misconception without saying it is not right.
+/// 6, faults one scoring 8 or more, or passes over a stated misconception without saying it is not
+/// right. Praise below 6 and faulting from 8 later in the reply ("... Great job!") go too.
 pub fn honest_opening(reply: &str, ack: &Acknowledged, replacement: &str) -> String {
     let Some(first_line) = reply.lines().next() else {
         return replacement.to_string();
     };
-    let opening = sentences(first_line);
-    let Some(first) = opening.first() else {
+    let Some(first) = sentences(first_line).first().copied() else {
         return reply.to_string();
     };
     let low = ack.score < PRAISE_FROM;
-    let praised = (praises(first) || credits(first)) && low;
+    let strong = ack.score >= STRONG_FROM && ack.claim.is_none();
+    let flatters = |s: &str| (low && (praises(s) || credits(s))) || (strong && faults(s));
     let unflagged = ack.claim.is_some() && !says_not_right(reply);
-    if !praised && !unflagged {
-        return reply.to_string();
+    let replace = flatters(first) || unflagged;
+    let mut lines: Vec<String> = vec![];
+    for (n, line) in reply.lines().enumerate() {
+        let mut kept: Vec<&str> = vec![];
+        for (i, s) in sentences(line).into_iter().enumerate() {
+            if n == 0 && i == 0 {
+                kept.push(if replace { replacement } else { s });
+            } else if !flatters(s) {
+                kept.push(s);
+            }
+        }
+        if !kept.is_empty() {
+            lines.push(kept.join(" "));
+        }
     }
-    // Keep the rest of the opening line unless it praises or credits the answer too.
-    let rest: Vec<&str> = opening[1..]
-        .iter()
-        .copied()
-        .filter(|s| !(low && (praises(s) || credits(s))))
-        .collect();
-    let mut line = replacement.to_string();
-    if !rest.is_empty() {
-        line.push(' ');
-        line.push_str(&rest.join(" "));
-    }
-    let tail: Vec<&str> = reply.lines().skip(1).collect();
-    if tail.is_empty() {
-        line
-    } else {
-        format!("{line}\n{}", tail.join("\n"))
-    }
+    lines.join("\n")
 }
 
 /// The reply without the questions in it: when the loop puts its own question on the table (the
-/// next planned question), a question the model asked as well would make two.
+/// next planned question), a question the model asked as well would make two. A lead into a
+/// follow-up ("Quick follow-up.") goes with them.
 pub fn without_questions(reply: &str) -> String {
-    keep_sentences(reply, |s| !s.ends_with('?'))
+    keep_sentences(reply, |s| {
+        !s.ends_with('?') && !leads_into_probe(s) && !sets_up_question(s)
+    })
+}
+
+/// The reply without sentences that close the interview, said while it goes on.
+pub fn without_closings(reply: &str) -> String {
+    keep_sentences(reply, |s| !closes(s))
+}
+
+/// The reply without sentences that move the interview on: when the loop stays on the question
+/// with a follow-up, "Let's move on to SFT data." would say otherwise.
+pub fn without_moves(reply: &str) -> String {
+    keep_sentences(reply, |s| !moves_on(s))
 }
 
 /// The reply without sentences about the interviewer's own machinery ("the why-probes you may
@@ -168,6 +181,79 @@ fn keep_sentences(reply: &str, keep: impl Fn(&str) -> bool) -> String {
         .filter(|l| !l.is_empty())
         .collect();
     lines.join("\n")
+}
+
+/// Words of commentary a model's turn keeps between its opening and its question, by default.
+pub const COMMENT_WORDS: usize = 20;
+
+/// The reply as an interviewer says it: briefly, one question at a time. What is on the table
+/// (`on_table`: a probe or question, possibly of several sentences), else the first question the
+/// reply asks, ends it: later questions and anything said after it ("Great job!") go. The opening
+/// sentence stays; of the commentary in between (a small model restates the answer, or lectures),
+/// only the sentences nearest the question that fit in `words` stay, and a sentence cut off by the
+/// token limit goes.
+pub fn brief(reply: &str, on_table: Option<&str>, words: usize) -> String {
+    let all: Vec<(usize, &str)> = reply
+        .lines()
+        .enumerate()
+        .flat_map(|(n, line)| sentences(line).into_iter().map(move |s| (n, s)))
+        .collect();
+    let finished = |s: &str| s.ends_with(['.', '!', '?', ':', '"', ')']);
+    let tabled: Vec<usize> = (0..all.len())
+        .filter(|&i| on_table.is_some_and(|t| t.contains(all[i].1)))
+        .collect();
+    let ask = if tabled.is_empty() {
+        all.iter()
+            .position(|(_, s)| s.ends_with('?'))
+            .into_iter()
+            .collect()
+    } else {
+        tabled
+    };
+    let end = ask.last().map_or(all.len(), |&i| i + 1);
+    let mut keep = vec![false; end];
+    let mut left = words;
+    let mut filling = true;
+    for i in (0..end).rev() {
+        let s = all[i].1;
+        if i == 0 || ask.contains(&i) {
+            keep[i] = true;
+        } else if s.ends_with('?') || (i + 1 == all.len() && !finished(s)) {
+            continue;
+        } else if filling && s.split_whitespace().count() <= left {
+            left -= s.split_whitespace().count();
+            keep[i] = true;
+        } else {
+            filling = false;
+        }
+    }
+    let mut out: Vec<String> = vec![];
+    let mut line_of = None;
+    for ((n, s), kept) in all.iter().zip(keep) {
+        if !kept {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if line_of == Some(*n) => {
+                last.push(' ');
+                last.push_str(s);
+            }
+            _ => out.push(s.to_string()),
+        }
+        line_of = Some(*n);
+    }
+    out.join("\n")
+}
+
+/// What a spoken line asks: its first question, else its last sentence (a probe can be an
+/// instruction, "Show that ..."), without the commentary around it (as [`brief`] says it).
+pub fn asked_part(line: &str) -> String {
+    let all: Vec<&str> = line.lines().flat_map(sentences).collect();
+    all.iter()
+        .find(|s| s.ends_with('?'))
+        .or(all.last())
+        .map(|s| s.to_string())
+        .unwrap_or_default()
 }
 
 /// Whether the reply puts a question to the candidate.
@@ -219,6 +305,34 @@ mod tests {
             honest_opening("An exact match is needed here.", &ack(2.0, None), "No."),
             "An exact match is needed here."
         );
+    }
+
+    #[test]
+    fn a_strong_answer_is_not_faulted() {
+        // As a 1.5B model said of an answer the rubric scored 10.
+        let fixed = honest_opening(
+            "I appreciate the details, but I think the question still needs more depth.\nLet's move on.",
+            &ack(10.0, None),
+            "Clear and complete, thanks.",
+        );
+        assert_eq!(fixed, "Clear and complete, thanks.\nLet's move on.");
+        let kept = honest_opening("Good. It's missing one piece though.", &ack(7.0, None), "x");
+        assert_eq!(kept, "Good. It's missing one piece though.");
+    }
+
+    #[test]
+    fn below_six_praise_later_in_the_reply_goes_too() {
+        let fixed = honest_opening(
+            "I'm not sure about MinHash.\nDo you have other steps? Great job!",
+            &ack(3.0, None),
+            "x",
+        );
+        assert_eq!(
+            fixed,
+            "I'm not sure about MinHash.\nDo you have other steps?"
+        );
+        let kept = honest_opening("Right.\nWhy? Great job!", &ack(8.0, None), "x");
+        assert_eq!(kept, "Right.\nWhy? Great job!");
     }
 
     #[test]
@@ -284,6 +398,95 @@ mod tests {
             "That's right.\nGood."
         );
         assert_eq!(without_questions("How can I assist you today?"), "");
+    }
+
+    #[test]
+    fn a_lecture_is_cut_to_the_opening_a_short_comment_and_the_question() {
+        // As a 1.5B model replied to a partly-right answer about data cleaning.
+        let said = brief(
+            "That's not quite it. Duplicating data can indeed lead to memorisation, so it's important \
+             to remove it to prevent overfitting. MinHash is a technique used to find near duplicates \
+             in large datasets by creating a hash of the data and comparing them. Filtering out low \
+             quality stuff, like spam pages, can also help improve the performance of the model. It's \
+             good to keep these in mind.\nWhy is duplicated data harmful rather than just wasteful?",
+            None,
+            COMMENT_WORDS,
+        );
+        assert_eq!(
+            said,
+            "That's not quite it. It's good to keep these in mind.\n\
+             Why is duplicated data harmful rather than just wasteful?"
+        );
+        // A short turn is said as it was, on its lines.
+        let short =
+            "That's pretty thin, I'm afraid. Let's dig into that a bit.\nWhy three projections?";
+        assert_eq!(brief(short, None, COMMENT_WORDS), short);
+        // A derivation asked without a question mark is the last sentence, and stays.
+        let derive = "Right. Now derive it: show that the variance of q·k grows with d_k.";
+        assert_eq!(brief(derive, None, COMMENT_WORDS), derive);
+        // A sentence cut off by the token limit goes; the opening always stays.
+        assert_eq!(
+            brief(
+                "We're done. Thank you for your answers. Here are a few things to keep in",
+                None,
+                COMMENT_WORDS
+            ),
+            "We're done. Thank you for your answers."
+        );
+        assert_eq!(brief("Hello", None, COMMENT_WORDS), "Hello");
+        assert_eq!(brief("", None, COMMENT_WORDS), "");
+        // A probe on the table that takes several sentences is said whole.
+        let probe = "Take a 7B model with 32 layers, 32 heads of 128 dimensions, fp16 and a 4k context. \
+                     Estimate the KV cache per sequence. What changes with 8 KV heads?";
+        let said = format!("Good, that covers it. Let's work through it. {probe}");
+        assert_eq!(brief(&said, Some(probe), COMMENT_WORDS), said);
+        assert!(brief(&said, None, COMMENT_WORDS).len() < said.len());
+        // One question at a time, and nothing after it; as a 1.5B model wrote.
+        assert_eq!(
+            brief(
+                "Not quite. Can you elaborate on the weights?\nAdditionally, could you give \
+                 examples?\nGreat job!",
+                None,
+                COMMENT_WORDS
+            ),
+            "Not quite. Can you elaborate on the weights?"
+        );
+        // What a follow-up asks, without what comes around it.
+        assert_eq!(
+            asked_part("Good point. MinHash is common. Why is that? And how?"),
+            "Why is that?"
+        );
+        assert_eq!(
+            asked_part("Right. Show that it holds."),
+            "Show that it holds."
+        );
+    }
+
+    #[test]
+    fn a_lead_without_its_question_and_a_move_on_before_a_follow_up_go() {
+        assert_eq!(
+            without_questions("I understand now.\nQuick follow-up. Why three projections?"),
+            "I understand now."
+        );
+        assert_eq!(
+            without_moves("That's pretty thin, I'm afraid. Let's move on to SFT data."),
+            "That's pretty thin, I'm afraid."
+        );
+        assert_eq!(
+            without_moves("Why does it move the loss?"),
+            "Why does it move the loss?"
+        );
+        // As a 1.5B model said before the loop put the next planned question.
+        assert_eq!(
+            without_questions(
+                "That's a thorough answer.\nSuppose you're building an inference pipeline."
+            ),
+            "That's a thorough answer."
+        );
+        assert_eq!(
+            without_closings("That's a start.\nThank you for the interview!\nWhy is that?"),
+            "That's a start.\nWhy is that?"
+        );
     }
 
     #[test]

@@ -43,6 +43,29 @@ impl Memory {
         self.recent.push(m);
     }
 
+    /// The interviewer's words of the current turn become `reply`, what the candidate was shown
+    /// (cut short, made honest, with the loop's question): the model then continues from what was
+    /// said, not from its draft. Spoken lines sent with tool calls stay, as earlier requests of
+    /// the turn carried them; only the turn's closing lines, never yet sent, are replaced.
+    pub fn said_this_turn(&mut self, reply: &str) {
+        let turn = self
+            .recent
+            .iter()
+            .rposition(|m| m.role == Role::User)
+            .map_or(0, |i| i + 1);
+        let mut i = self.recent.len();
+        while i > turn
+            && self.recent[i - 1].role == Role::Assistant
+            && self.recent[i - 1].tool_calls.is_empty()
+        {
+            i -= 1;
+        }
+        self.recent.truncate(i);
+        if !reply.trim().is_empty() {
+            self.recent.push(Message::assistant(reply.trim()));
+        }
+    }
+
     /// Number of exchanges (a user message and everything up to the next one).
     pub fn exchanges(&self) -> usize {
         self.recent.iter().filter(|m| m.role == Role::User).count()

@@ -6,6 +6,7 @@ pub mod plan;
 mod progress;
 pub mod react;
 pub mod tokens;
+pub mod topic;
 mod turn;
 pub mod usage;
 pub mod wrapup;

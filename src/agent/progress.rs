@@ -84,6 +84,8 @@ impl Agent {
             }
             return;
         }
+        // While the interview goes on, the model does not close it.
+        w.reply = contract::without_closings(&w.reply);
         let Some(cur) = w.state.current() else {
             w.reply = contract::without_questions(&w.reply);
             let line = self.next_question_line(w, false).await;
@@ -96,15 +98,19 @@ impl Agent {
         let holds_it = on_table
             .as_deref()
             .is_some_and(|t| !t.is_empty() && w.reply.contains(t));
-        if holds_it || contract::asks(&w.reply) {
-            // The model asked its own follow-up after an answer without moving on: it is the probe.
+        if holds_it || (contract::asks(&w.reply) && self.follows_up(&w.state, &w.reply)) {
+            // The model asked its own follow-up after an answer without moving on: it is the probe,
+            // and words saying the interview moves on would contradict it.
             if answered && !moved && cur.unprobed_answer() && !cur.skipped() {
+                w.reply = contract::without_moves(&w.reply);
                 let text = w.reply.lines().last().unwrap_or_default().to_string();
                 record_probe(&mut w.state, &self.bank, None, &text);
             }
             return;
         }
-        // Nothing asked: put the question on the table.
+        // Nothing asked, or only something off the question's topic ("anything else you'd like
+        // to discuss?"): put the question on the table.
+        w.reply = contract::without_questions(&w.reply);
         if cur.awaiting_first_answer() {
             if let Some(q) = self.bank.get(&cur.id) {
                 let ask = q.ask.clone();
@@ -112,9 +118,9 @@ impl Agent {
             }
             return;
         }
-        w.reply = contract::without_questions(&w.reply);
         let line = match self.policy_probe(&w.state) {
             Some((point, probe)) => {
+                w.reply = contract::without_moves(&w.reply);
                 let lead = pick(&p.probe_lead, key);
                 record_probe(&mut w.state, &self.bank, Some(point), &probe);
                 format!("{lead} {probe}")
@@ -124,6 +130,14 @@ impl Agent {
         say(w, line);
         // The added line may repeat a transition the model already made.
         w.reply = contract::clean(&w.reply);
+    }
+
+    /// Whether what the reply asks follows up on the current question (see [`super::topic`]).
+    pub(super) fn follows_up(&self, state: &InterviewState, reply: &str) -> bool {
+        state.current().is_some_and(|cur| {
+            let asked = contract::asked_part(reply);
+            self.topics.follows_up(&cur.id, cur.latest_answer(), &asked)
+        })
     }
 
     /// What waits for the candidate's answer: the current question, or the probe put on it.
@@ -181,8 +195,9 @@ impl Agent {
         let max_probes = w.state.max_probes;
         let stuck = match w.state.current() {
             None => true,
-            // One turn of slack past the probe budget before the loop steps in.
-            Some(cur) => !moved && (cur.skipped() || cur.answer_count() > max_probes + 1),
+            // The question's probes are used up (its first answer and one per probe are in): a
+            // model that stays on it, even with a follow-up of its own, is moved on.
+            Some(cur) => !moved && (cur.skipped() || cur.answer_count() > max_probes),
         };
         if stuck {
             // Before the first question there is nothing to move on from: just ask it.
@@ -292,5 +307,8 @@ pub(super) fn record_probe(
                 .find(|t| text.contains(t.as_str()))
         })
         .cloned();
-    cur.add_probe(canonical.unwrap_or_else(|| text.to_string()), point);
+    cur.add_probe(
+        canonical.unwrap_or_else(|| contract::asked_part(text)),
+        point,
+    );
 }

@@ -5,8 +5,10 @@
 //! it completes, so a cancelled (Ctrl-C) or failed turn leaves the interview exactly as it was and
 //! can be retried.
 
+use super::contract;
 use super::memory::{self, Memory, Summarizer};
 use super::tokens::{CachedCounter, TokenCounter};
+use super::topic::Topics;
 use super::turn::TurnRun;
 use super::usage::UsageMeter;
 use crate::bank::Bank;
@@ -36,6 +38,9 @@ pub struct AgentConfig {
     pub max_same_failure: usize,
     /// Cap on tokens per model reply: spoken turns are short, tool arguments carry an answer.
     pub max_reply_tokens: u32,
+    /// Words of commentary a model's turn keeps between its opening and its question (see
+    /// [`contract::brief`]); `None` says it whole, for the offline interviewer's own wordings.
+    pub comment_words: Option<usize>,
 }
 
 impl Default for AgentConfig {
@@ -46,6 +51,7 @@ impl Default for AgentConfig {
             context_tokens: 6000,
             max_same_failure: 3,
             max_reply_tokens: 512,
+            comment_words: Some(contract::COMMENT_WORDS),
         }
     }
 }
@@ -113,6 +119,8 @@ pub struct Agent {
     pub(super) meter: Option<Arc<UsageMeter>>,
     /// The latest line the interviewer spoke in a turn (the question or probe), for `/repeat`.
     pub(super) last_line: String,
+    /// What each question of the bank is about, to tell the model's follow-ups from other questions.
+    pub(super) topics: Topics,
 }
 
 /// Builder inputs for an [`Agent`].
@@ -170,6 +178,7 @@ impl Agent {
         let fixed_tokens =
             p.counter.text(&p.system_prompt) + p.counter.tools(&specs) + FRAMING_TOKENS;
         Self {
+            topics: Topics::new(&p.bank),
             model: p.model,
             bank: p.bank,
             tools,
@@ -274,12 +283,17 @@ impl Agent {
         let answered = matches!(input, CandidateInput::Answer(_));
         self.apply_input(w, input);
         let ran = TurnRun::new(self).run(w).await?;
+        if let Some(words) = self.config.comment_words {
+            let open = self.on_table(&w.state);
+            w.reply = contract::brief(&w.reply, open.as_deref(), words);
+        }
         if ran.completed {
             self.ensure_progress(w, ran.moved).await;
         } else {
             self.fallback(w).await;
         }
         self.keep_contract(w, answered, ran.moved).await;
+        w.memory.said_this_turn(&w.reply);
         Ok(())
     }
 

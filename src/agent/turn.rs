@@ -162,10 +162,11 @@ impl<'a> TurnRun<'a> {
         }
         w.memory.push(Message::assistant(text.clone()));
         // A spoken line after score_answer, with no move in between, is a follow-up when the
-        // tool advised a probe or the line asks something.
+        // tool advised a probe or the line asks something, about the question on the table.
         if let FollowUp::AfterScore { advised } =
             std::mem::replace(&mut self.follow_up, FollowUp::No)
             && (advised.is_some() || text.trim_end().ends_with('?'))
+            && self.agent.follows_up(&w.state, &text)
         {
             record_probe(&mut w.state, &self.agent.bank, advised, &text);
         }

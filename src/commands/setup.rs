@@ -188,6 +188,8 @@ pub fn agent(
             context_tokens: args.context_tokens.max(1000),
             // A turn may take a few slow calls (a tool step, the judge, the reply).
             turn_deadline: Duration::from_secs(args.server.timeout.max(1) * 3),
+            // The offline interviewer's wordings are the project's own, said whole.
+            comment_words: backend.llm.then_some(crate::agent::contract::COMMENT_WORDS),
             ..AgentConfig::default()
         },
         state,

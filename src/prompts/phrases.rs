@@ -21,6 +21,13 @@ pub struct Phrases {
     pub not_right_words: Vec<String>,
     pub credit_words: Vec<String>,
     pub internal_words: Vec<String>,
+    pub move_on_words: Vec<String>,
+    pub closing_words: Vec<String>,
+    pub question_setups: Vec<String>,
+    pub fault_words: Vec<String>,
+    pub generic_words: Vec<String>,
+    pub follow_up_openers: Vec<String>,
+    pub back_references: Vec<String>,
     pub probe_lead: Vec<String>,
     pub probe_deeper: Vec<String>,
     pub hint_lead: Vec<String>,
@@ -68,7 +75,7 @@ pub fn acknowledgement(score: f32, claim: Option<&str>, answer: &str, key: u64) 
         &p.ack_empty
     } else if words < 12 && score < 1.0 && is_unsure(answer) {
         &p.ack_unsure
-    } else if score >= 8.0 {
+    } else if score >= STRONG_FROM {
         &p.ack_strong
     } else if score >= PRAISE_FROM {
         &p.ack_good
@@ -82,6 +89,9 @@ pub fn acknowledgement(score: f32, claim: Option<&str>, answer: &str, key: u64) 
 
 /// Below this score an acknowledgement never praises.
 pub const PRAISE_FROM: f32 = 6.0;
+
+/// From this score an answer is strong: its acknowledgement never faults it.
+pub const STRONG_FROM: f32 = 8.0;
 
 /// "I don't know", "not sure", "no idea"...
 pub fn is_unsure(answer: &str) -> bool {
@@ -115,9 +125,43 @@ pub fn names_internals(text: &str) -> bool {
     contains_phrase(text, &Phrases::get().internal_words)
 }
 
+/// Whether `text` moves the interview on ("Let's move on to SFT data.").
+pub fn moves_on(text: &str) -> bool {
+    contains_phrase(text, &Phrases::get().move_on_words)
+}
+
+/// Whether `text` closes the interview ("Thank you for the interview!").
+pub fn closes(text: &str) -> bool {
+    contains_phrase(text, &Phrases::get().closing_words)
+}
+
+/// Whether `sentence` sets up a question without asking it ("Suppose you're building ...").
+pub fn sets_up_question(sentence: &str) -> bool {
+    let lower = sentence.trim().to_lowercase().replace('’', "'");
+    Phrases::get()
+        .question_setups
+        .iter()
+        .any(|p| lower.starts_with(&format!("{p} ")))
+}
+
+/// Whether `sentence` only leads into a follow-up ("Quick follow-up."): without one, it dangles.
+pub fn leads_into_probe(sentence: &str) -> bool {
+    let p = Phrases::get();
+    let s = sentence.trim();
+    p.probe_lead
+        .iter()
+        .chain(p.probe_deeper.iter())
+        .any(|lead| lead.eq_ignore_ascii_case(s))
+}
+
 /// Whether `text` says plainly that something is not right.
 pub fn says_not_right(text: &str) -> bool {
     contains_phrase(text, &Phrases::get().not_right_words)
+}
+
+/// Whether `text` finds the answer lacking ("needs more depth", "not quite", "incomplete").
+pub fn faults(text: &str) -> bool {
+    says_not_right(text) || contains_phrase(text, &Phrases::get().fault_words)
 }
 
 fn contains_phrase(text: &str, phrases: &[String]) -> bool {
