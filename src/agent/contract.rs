@@ -316,6 +316,12 @@ mod tests {
             "Clear and complete, thanks.",
         );
         assert_eq!(fixed, "Clear and complete, thanks.\nLet's move on.");
+        let fixed = honest_opening(
+            "I appreciate the explanation, but I'm not sure if it directly answers the question.",
+            &ack(9.0, None),
+            "Clear and complete, thanks.",
+        );
+        assert_eq!(fixed, "Clear and complete, thanks.");
         let kept = honest_opening("Good. It's missing one piece though.", &ack(7.0, None), "x");
         assert_eq!(kept, "Good. It's missing one piece though.");
     }

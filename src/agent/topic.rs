@@ -140,6 +140,12 @@ mod tests {
             None,
             "Suppose you have to build a large language model using a transformer architecture?"
         ));
+        // "pre" of "pre-training" is no word of its own.
+        assert!(!t.follows_up(
+            "data-cleaning",
+            None,
+            "What are the key factors that affect a self-supervised pre-training method?"
+        ));
         assert!(t.follows_up(
             "data-cleaning",
             None,
