@@ -5,6 +5,7 @@
 
 use super::contract;
 use super::react::{Agent, Work};
+use super::topic::Topics;
 use crate::bank::Bank;
 use crate::model::Message;
 use crate::prompts::phrases::{self, Phrases, fill, pick};
@@ -132,11 +133,16 @@ impl Agent {
         w.reply = contract::clean(&w.reply);
     }
 
-    /// Whether what the reply asks follows up on the current question (see [`super::topic`]).
+    /// Whether what the reply asks follows up on the current question (see [`super::topic`]). The
+    /// offline interviewer's follow-ups are the bank's own.
     pub(super) fn follows_up(&self, state: &InterviewState, reply: &str) -> bool {
+        if self.config.own_words {
+            return state.current().is_some();
+        }
         state.current().is_some_and(|cur| {
             let asked = contract::asked_part(reply);
-            self.topics.follows_up(&cur.id, cur.latest_answer(), &asked)
+            let topics = self.topics.get_or_init(|| Topics::new(&self.bank));
+            topics.follows_up(&cur.id, cur.latest_answer(), &asked)
         })
     }
 

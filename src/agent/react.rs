@@ -8,7 +8,6 @@
 use super::contract;
 use super::memory::{self, Memory, Summarizer};
 use super::tokens::{CachedCounter, TokenCounter};
-use super::topic::Topics;
 use super::turn::TurnRun;
 use super::usage::UsageMeter;
 use crate::bank::Bank;
@@ -17,7 +16,7 @@ use crate::prompts::stage::Stage;
 use crate::state::InterviewState;
 use crate::state::UsageTotals;
 use crate::tools::{Judge, ToolRegistry};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// Message framing of a request beyond its texts (roles, separators).
@@ -39,8 +38,11 @@ pub struct AgentConfig {
     /// Cap on tokens per model reply: spoken turns are short, tool arguments carry an answer.
     pub max_reply_tokens: u32,
     /// Words of commentary a model's turn keeps between its opening and its question (see
-    /// [`contract::brief`]); `None` says it whole, for the offline interviewer's own wordings.
-    pub comment_words: Option<usize>,
+    /// [`contract::brief`]).
+    pub comment_words: usize,
+    /// The interviewer's words are the project's own (the offline interviewer): said whole, and
+    /// its follow-ups taken as asked.
+    pub own_words: bool,
 }
 
 impl Default for AgentConfig {
@@ -51,7 +53,8 @@ impl Default for AgentConfig {
             context_tokens: 6000,
             max_same_failure: 3,
             max_reply_tokens: 512,
-            comment_words: Some(contract::COMMENT_WORDS),
+            comment_words: contract::COMMENT_WORDS,
+            own_words: false,
         }
     }
 }
@@ -120,7 +123,7 @@ pub struct Agent {
     /// The latest line the interviewer spoke in a turn (the question or probe), for `/repeat`.
     pub(super) last_line: String,
     /// What each question of the bank is about, to tell the model's follow-ups from other questions.
-    pub(super) topics: Topics,
+    pub(super) topics: OnceLock<super::topic::Topics>,
 }
 
 /// Builder inputs for an [`Agent`].
@@ -178,7 +181,7 @@ impl Agent {
         let fixed_tokens =
             p.counter.text(&p.system_prompt) + p.counter.tools(&specs) + FRAMING_TOKENS;
         Self {
-            topics: Topics::new(&p.bank),
+            topics: OnceLock::new(),
             model: p.model,
             bank: p.bank,
             tools,
@@ -283,9 +286,9 @@ impl Agent {
         let answered = matches!(input, CandidateInput::Answer(_));
         self.apply_input(w, input);
         let ran = TurnRun::new(self).run(w).await?;
-        if let Some(words) = self.config.comment_words {
+        if !self.config.own_words {
             let open = self.on_table(&w.state);
-            w.reply = contract::brief(&w.reply, open.as_deref(), words);
+            w.reply = contract::brief(&w.reply, open.as_deref(), self.config.comment_words);
         }
         if ran.completed {
             self.ensure_progress(w, ran.moved).await;

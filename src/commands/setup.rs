@@ -189,7 +189,7 @@ pub fn agent(
             // A turn may take a few slow calls (a tool step, the judge, the reply).
             turn_deadline: Duration::from_secs(args.server.timeout.max(1) * 3),
             // The offline interviewer's wordings are the project's own, said whole.
-            comment_words: backend.llm.then_some(crate::agent::contract::COMMENT_WORDS),
+            own_words: !backend.llm,
             ..AgentConfig::default()
         },
         state,
