@@ -1021,15 +1021,12 @@ async fn a_model_that_always_asks_its_own_follow_up_keeps_within_the_probe_budge
     );
 }
 
-#[tokio::test]
-async fn a_question_off_the_topic_is_not_taken_for_a_follow_up() {
+/// A first round on kv-cache and rope against a model that always replies `reply`, after the
+/// opening and one partly-right answer to kv-cache.
+async fn after_a_partial_kv_answer(reply: &str) -> (Arc<Bank>, ScriptedServer, Agent, TurnOutput) {
     let bank = bank();
     let st = state(&bank, Mode::FirstRound, &["kv-cache", "rope"], 2);
-    // As a 1.5B model asked after an answer, in place of a follow-up.
-    let server = ScriptedServer::always(json_text(
-        "I understand. Is there anything else you'd like to discuss?",
-    ))
-    .await;
+    let server = ScriptedServer::always(json_text(reply)).await;
     let mut agent = agent(&server, bank.clone(), st, Wiring::default());
     ok_turn(&mut agent, CandidateInput::Begin).await;
     let out = ok_turn(
@@ -1037,6 +1034,15 @@ async fn a_question_off_the_topic_is_not_taken_for_a_follow_up() {
         answer("It caches something about earlier tokens so generation is faster."),
     )
     .await;
+    (bank, server, agent, out)
+}
+
+#[tokio::test]
+async fn a_question_off_the_topic_is_not_taken_for_a_follow_up() {
+    // As a 1.5B model asked after an answer, in place of a follow-up.
+    let (bank, _server, agent, out) =
+        after_a_partial_kv_answer("I understand. Is there anything else you'd like to discuss?")
+            .await;
     assert!(!out.reply.contains("anything else"), "{}", out.reply);
     let kv = &agent.state.questions[0];
     let asked_next = agent.state.questions.len() == 2;
@@ -1055,22 +1061,13 @@ async fn a_question_off_the_topic_is_not_taken_for_a_follow_up() {
 
 #[tokio::test]
 async fn a_lecturing_model_is_cut_short_and_remembers_what_was_said() {
-    let bank = bank();
-    let st = state(&bank, Mode::FirstRound, &["kv-cache", "rope"], 2);
     // As a 1.5B model replies: it restates the answer at length, then asks.
     let lecture = "Great! The KV cache stores the keys and values of earlier tokens. This is \
         important because it avoids recomputation, which can be computationally expensive. \
         Additionally, the cache grows with the sequence length, which can be a problem for long \
         contexts. It is a fundamental technique in modern inference systems. \
         Why does the cache grow linearly with the sequence length?";
-    let server = ScriptedServer::always(json_text(lecture)).await;
-    let mut agent = agent(&server, bank.clone(), st, Wiring::default());
-    ok_turn(&mut agent, CandidateInput::Begin).await;
-    let out = ok_turn(
-        &mut agent,
-        answer("It caches something about earlier tokens so generation is faster."),
-    )
-    .await;
+    let (_, server, mut agent, out) = after_a_partial_kv_answer(lecture).await;
     let words = out.reply.split_whitespace().count();
     assert!(words <= 45, "{words} words: {}", out.reply);
     assert!(
