@@ -6,8 +6,8 @@
 //! answer must ask something (the loop adds the question on the table when it does not).
 
 use crate::prompts::phrases::{
-    PRAISE_FROM, Phrases, STRONG_FROM, closes, credits, faults, leads_into_probe, moves_on,
-    names_internals, praises, says_not_right, sets_up_question,
+    PRAISE_FROM, Phrases, STRONG_FROM, closes, credits, faults, is_one_of, leads_into_probe,
+    moves_on, names_internals, praises, says_not_right, sets_up_question,
 };
 
 /// How the latest answer went, for its acknowledgement.
@@ -61,13 +61,7 @@ pub fn unquote(line: &str) -> &str {
 fn is_transition(sentence: &str) -> bool {
     let p = Phrases::get();
     let s = sentence.trim().to_lowercase();
-    let known = p
-        .move_on
-        .iter()
-        .chain(p.skip_ack.iter())
-        .chain(p.next_same_domain.iter())
-        .any(|t| t.to_lowercase() == s);
-    known
+    is_one_of(&s, [&p.move_on, &p.skip_ack, &p.next_same_domain])
         || [
             "understood.",
             "ok.",
@@ -123,21 +117,11 @@ pub fn honest_opening(reply: &str, ack: &Acknowledged, replacement: &str) -> Str
     let flatters = |s: &str| (low && (praises(s) || credits(s))) || (strong && faults(s));
     let unflagged = ack.claim.is_some() && !says_not_right(reply);
     let replace = flatters(first) || unflagged;
-    let mut lines: Vec<String> = vec![];
-    for (n, line) in reply.lines().enumerate() {
-        let mut kept: Vec<&str> = vec![];
-        for (i, s) in sentences(line).into_iter().enumerate() {
-            if n == 0 && i == 0 {
-                kept.push(if replace { replacement } else { s });
-            } else if !flatters(s) {
-                kept.push(s);
-            }
-        }
-        if !kept.is_empty() {
-            lines.push(kept.join(" "));
-        }
-    }
-    lines.join("\n")
+    rebuild(reply, |i, s| match i {
+        0 if replace => Some(replacement),
+        0 => Some(s),
+        _ => (!flatters(s)).then_some(s),
+    })
 }
 
 /// The reply without the questions in it: when the loop puts its own question on the table (the
@@ -169,17 +153,24 @@ pub fn without_internals(reply: &str) -> String {
 
 /// The reply's lines with only the sentences `keep` accepts (lines left empty go).
 fn keep_sentences(reply: &str, keep: impl Fn(&str) -> bool) -> String {
-    let lines: Vec<String> = reply
-        .lines()
-        .map(|line| {
-            sentences(line)
-                .into_iter()
-                .filter(|s| keep(s))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .filter(|l| !l.is_empty())
-        .collect();
+    rebuild(reply, |_, s| keep(s).then_some(s))
+}
+
+/// The reply's sentences, numbered across its lines, each kept, replaced or dropped by `each`; the
+/// kept ones stay on their lines, and lines left empty go.
+fn rebuild<'a>(reply: &'a str, mut each: impl FnMut(usize, &'a str) -> Option<&'a str>) -> String {
+    let mut index = 0;
+    let mut lines: Vec<String> = vec![];
+    for line in reply.lines() {
+        let mut kept: Vec<&str> = vec![];
+        for s in sentences(line) {
+            kept.extend(each(index, s));
+            index += 1;
+        }
+        if !kept.is_empty() {
+            lines.push(kept.join(" "));
+        }
+    }
     lines.join("\n")
 }
 
@@ -193,18 +184,14 @@ pub const COMMENT_WORDS: usize = 20;
 /// only the sentences nearest the question that fit in `words` stay, and a sentence cut off by the
 /// token limit goes.
 pub fn brief(reply: &str, on_table: Option<&str>, words: usize) -> String {
-    let all: Vec<(usize, &str)> = reply
-        .lines()
-        .enumerate()
-        .flat_map(|(n, line)| sentences(line).into_iter().map(move |s| (n, s)))
-        .collect();
+    let all: Vec<&str> = reply.lines().flat_map(sentences).collect();
     let finished = |s: &str| s.ends_with(['.', '!', '?', ':', '"', ')']);
     let tabled: Vec<usize> = (0..all.len())
-        .filter(|&i| on_table.is_some_and(|t| t.contains(all[i].1)))
+        .filter(|&i| on_table.is_some_and(|t| t.contains(all[i])))
         .collect();
     let ask = if tabled.is_empty() {
         all.iter()
-            .position(|(_, s)| s.ends_with('?'))
+            .position(|s| s.ends_with('?'))
             .into_iter()
             .collect()
     } else {
@@ -215,7 +202,7 @@ pub fn brief(reply: &str, on_table: Option<&str>, words: usize) -> String {
     let mut left = words;
     let mut filling = true;
     for i in (0..end).rev() {
-        let s = all[i].1;
+        let s = all[i];
         if i == 0 || ask.contains(&i) {
             keep[i] = true;
         } else if s.ends_with('?') || (i + 1 == all.len() && !finished(s)) {
@@ -227,22 +214,9 @@ pub fn brief(reply: &str, on_table: Option<&str>, words: usize) -> String {
             filling = false;
         }
     }
-    let mut out: Vec<String> = vec![];
-    let mut line_of = None;
-    for ((n, s), kept) in all.iter().zip(keep) {
-        if !kept {
-            continue;
-        }
-        match out.last_mut() {
-            Some(last) if line_of == Some(*n) => {
-                last.push(' ');
-                last.push_str(s);
-            }
-            _ => out.push(s.to_string()),
-        }
-        line_of = Some(*n);
-    }
-    out.join("\n")
+    rebuild(reply, |i, s| {
+        keep.get(i).copied().unwrap_or(false).then_some(s)
+    })
 }
 
 /// What a spoken line asks: its first question, else its last sentence (a probe can be an

@@ -181,7 +181,6 @@ impl Agent {
         let fixed_tokens =
             p.counter.text(&p.system_prompt) + p.counter.tools(&specs) + FRAMING_TOKENS;
         Self {
-            topics: OnceLock::new(),
             model: p.model,
             bank: p.bank,
             tools,
@@ -197,6 +196,7 @@ impl Agent {
             usage: p.meter.as_ref().map(|m| m.totals()).unwrap_or(p.usage),
             meter: p.meter,
             last_line: String::new(),
+            topics: OnceLock::new(),
         }
     }
 

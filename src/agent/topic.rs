@@ -22,35 +22,20 @@ pub struct Topics {
 
 /// The stemmed content words of a text, without the everyday ones (`generic_words`).
 fn words(text: &str) -> HashSet<String> {
-    words_with(text, &mut HashMap::new())
-}
-
-/// [`words`], stemming each distinct word once (`stems` remembers them across texts).
-fn words_with(text: &str, stems: &mut HashMap<String, String>) -> HashSet<String> {
     static GENERIC: OnceLock<HashSet<String>> = OnceLock::new();
     let lex = lexicon();
     let generic = GENERIC.get_or_init(|| {
         let p = Phrases::get();
         p.generic_words.iter().map(|w| lex.stem(w)).collect()
     });
-    let mut out = HashSet::new();
-    for (w, _) in split_words(text) {
-        if w.chars().count() < 3 || w.chars().all(|c| c.is_ascii_digit()) || lex.is_stopword(&w) {
-            continue;
-        }
-        let stem = match stems.get(&w) {
-            Some(stem) => stem.clone(),
-            None => {
-                let stem = lex.stem(&w);
-                stems.insert(w, stem.clone());
-                stem
-            }
-        };
-        if !generic.contains(&stem) {
-            out.insert(stem);
-        }
-    }
-    out
+    split_words(text)
+        .into_iter()
+        .map(|(w, _)| w)
+        .filter(|w| w.chars().count() >= 3 && !lex.is_stopword(w))
+        .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+        .map(|w| lex.stem(&w))
+        .filter(|w| !generic.contains(w))
+        .collect()
 }
 
 /// What a question's bank entry says it is about: the question, its points and their probes (not
@@ -68,11 +53,10 @@ fn question_text(q: &Question) -> String {
 
 impl Topics {
     pub fn new(bank: &Bank) -> Self {
-        let mut stems = HashMap::new();
         let by_question: HashMap<String, HashSet<String>> = bank
             .questions
             .iter()
-            .map(|q| (q.id.clone(), words_with(&question_text(q), &mut stems)))
+            .map(|q| (q.id.clone(), words(&question_text(q))))
             .collect();
         let mut questions_with: HashMap<String, usize> = HashMap::new();
         for ws in by_question.values() {

@@ -147,11 +147,16 @@ pub fn sets_up_question(sentence: &str) -> bool {
 /// Whether `sentence` only leads into a follow-up ("Quick follow-up."): without one, it dangles.
 pub fn leads_into_probe(sentence: &str) -> bool {
     let p = Phrases::get();
+    is_one_of(sentence, [&p.probe_lead, &p.probe_deeper])
+}
+
+/// Whether `sentence` is, whole and ignoring case, one of the phrases in `lists`.
+pub fn is_one_of<'a>(sentence: &str, lists: impl IntoIterator<Item = &'a Vec<String>>) -> bool {
     let s = sentence.trim();
-    p.probe_lead
-        .iter()
-        .chain(p.probe_deeper.iter())
-        .any(|lead| lead.eq_ignore_ascii_case(s))
+    lists
+        .into_iter()
+        .flatten()
+        .any(|phrase| phrase.eq_ignore_ascii_case(s))
 }
 
 /// Whether `text` says plainly that something is not right.
