@@ -118,8 +118,8 @@ fn grader() -> impl clap::builder::TypedValueParser<Value = ScorerKind> {
     use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
     PossibleValuesParser::new([
         PossibleValue::new("llm")
-            .help("The model judges answers against the rubric (LLM backends only)"),
-        PossibleValue::new("rubric").help("The deterministic rubric scorer"),
+            .help("The model alone judges answers against the rubric (LLM backends only)"),
+        PossibleValue::new("rubric").help("The deterministic rubric scorer alone"),
     ])
     .map(|s| match s.as_str() {
         "llm" => ScorerKind::Llm,
@@ -158,8 +158,8 @@ pub struct BackendArgs {
     /// How tools reach the model.
     #[arg(long, value_enum, default_value_t = ToolModeArg::Auto)]
     pub tool_mode: ToolModeArg,
-    /// Who scores answers (default: the LLM judge with a server, unless `calibrate` found the
-    /// rubric scorer agrees better for this model; the rubric scorer offline).
+    /// Who scores answers (default: offline the rubric scorer; with a server the rubric scorer and
+    /// the model as judge combined, weighted as `calibrate --judge llm` measured for the model).
     #[arg(long, value_parser = grader())]
     pub judge: Option<ScorerKind>,
     /// Token budget for each request's context.
@@ -240,9 +240,10 @@ pub struct ScoreArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
-    /// Who scores: the rubric scorer (default) or the LLM judge of a model server.
-    #[arg(long, value_parser = grader(), default_value = "rubric")]
-    pub judge: ScorerKind,
+    /// Who scores (default: as an interview would: with a server the rubric scorer and the model
+    /// as judge combined, without one the rubric scorer).
+    #[arg(long, value_parser = grader())]
+    pub judge: Option<ScorerKind>,
     #[command(flatten)]
     pub server: ServerArgs,
 }
@@ -259,9 +260,12 @@ pub struct CalibrateArgs {
     /// Grade only N rows, spread evenly over the set.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-    /// Judge requests in flight at once.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    /// Answers graded at once.
+    #[arg(long, default_value_t = 2, value_name = "N")]
     pub concurrency: usize,
+    /// Also write each answer's scores and verdicts to FILE (JSON Lines), to study disagreements.
+    #[arg(long, value_name = "FILE")]
+    pub verdicts: Option<PathBuf>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,

@@ -304,8 +304,8 @@ fn say(text: String) -> AssistantTurn {
     AssistantTurn {
         content: Some(text),
         tool_calls: vec![],
-        usage: None,
         finish_reason: Some("stop".into()),
+        ..AssistantTurn::default()
     }
 }
 
@@ -327,7 +327,7 @@ fn call(content: Option<String>, name: &str, args: Value) -> AssistantTurn {
             name: name.to_string(),
             arguments: args.to_string(),
         }],
-        usage: None,
         finish_reason: Some("tool_calls".into()),
+        ..AssistantTurn::default()
     }
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::cli::{Home, STUCK, bank};
-use common::{ScriptedServer, sse_text};
+use common::{JUDGE_PREFIX, JudgeChecks, ScriptedServer, sse_text};
 use interviewer::scoring::agreement::{Pair, measure};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -181,17 +181,6 @@ fn the_llm_judge_needs_a_server() {
     }
 }
 
-/// A judge reply giving every point of `question` the same verdict and evidence.
-fn judge_json(question: &str, verdict: &str, evidence: &str, misconceptions: &[&str]) -> String {
-    let q = bank().get(question).expect("question");
-    let points: Vec<Value> = q
-        .points
-        .iter()
-        .map(|p| json!({"id": p.id, "verdict": verdict, "evidence": evidence}))
-        .collect();
-    json!({"points": points, "misconceptions": misconceptions, "score": 0}).to_string()
-}
-
 /// Run the binary off the async runtime that serves the scripted server.
 async fn run_async(home: &Home, args: Vec<String>, stdin: &str) -> std::process::Output {
     let mut cmd = home.cmd(&[]);
@@ -207,50 +196,37 @@ fn args(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
-/// `score --question kv-cache --json` judged by `model` on the server at `base`.
-fn score_with_judge(base: &str, model: &str) -> Vec<String> {
-    args(&[
+/// `score --question kv-cache --json` with the server flags, and `extra` flags.
+fn score_on(base: &str, model: &str, extra: &[&str]) -> Vec<String> {
+    let mut a = args(&[
         "score",
         "--question",
         "kv-cache",
         "--json",
-        "--judge",
-        "llm",
         "--base-url",
         base,
         "--model",
         model,
-    ])
+    ]);
+    a.extend(args(extra));
+    a
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn score_with_a_grounded_judge_shows_the_judges_score_beside_the_rubric() {
-    let q = bank().get("kv-cache").expect("kv-cache");
-    let answer = q.reference.clone();
-    let quote = answer
-        .split_whitespace()
-        .take(6)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let reply = judge_json(
-        "kv-cache",
-        "missed",
-        "",
-        &["claims the cache stores the queries"],
-    );
-    let server = ScriptedServer::always(sse_text(&[&reply])).await;
+async fn score_with_the_judge_alone_shows_its_score_beside_the_rubric() {
+    let answer = bank().get("kv-cache").expect("kv-cache").reference.clone();
+    // The judge finds no point made.
+    let server = ScriptedServer::start(JudgeChecks(|_| "NO 0".into())).await;
     let home = Home::new();
-    let cmd = score_with_judge(&server.base_url(), "judge-model");
+    let cmd = score_on(&server.base_url(), "judge-model", &["--judge", "llm"]);
     let out = json_out(&run_async(&home, cmd.clone(), &answer).await);
     assert_eq!(out["scorer"], "llm", "{out}");
-    let judged = out["score"].as_f64().expect("score");
+    assert_eq!(out["score"], 0.0, "the judge's score stands: {out}");
+    assert_eq!(out["judge_score"], 0.0, "{out}");
+    assert_eq!(out["calibrated"], false, "{out}");
     let rubric = out["rubric_score"]
         .as_f64()
         .expect("the rubric's score beside");
-    assert!(
-        judged <= 1.0,
-        "the grounded judge's low score stands: {out}"
-    );
     assert!(
         rubric >= 7.0,
         "precondition: the rubric rates the reference highly: {out}"
@@ -262,10 +238,8 @@ async fn score_with_a_grounded_judge_shows_the_judges_score_beside_the_rubric() 
         "{out}"
     );
     let requests = server.requests().await;
-    assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0]["model"], "judge-model");
-    assert!(requests[0]["response_format"].is_object());
-    assert!(!quote.is_empty());
+    assert!(requests.len() >= 4, "a check per point and one for errors");
+    assert!(requests.iter().all(|r| r["model"] == "judge-model"));
 
     // Text output names both scores.
     let text_cmd: Vec<String> = cmd.into_iter().filter(|a| a != "--json").collect();
@@ -276,23 +250,18 @@ async fn score_with_a_grounded_judge_shows_the_judges_score_beside_the_rubric() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn score_falls_back_to_the_rubric_when_the_judges_quotes_are_not_in_the_answer() {
-    let answer = "The cache keeps the keys and values of earlier tokens, so each step only computes the new token.";
-    let reply = judge_json(
-        "kv-cache",
-        "covered",
-        "paged attention shares blocks between requests",
-        &[],
-    );
-    let server = ScriptedServer::always(sse_text(&[&reply])).await;
+async fn score_falls_back_to_the_rubric_when_the_judge_cites_sentences_about_something_else() {
+    let answer = "I'm honestly not sure. The cache keeps the keys and values of earlier tokens, so each step only computes the new token.";
+    // YES to everything, citing the hedge.
+    let server = ScriptedServer::start(JudgeChecks(|_| "YES 1".into())).await;
     let home = Home::new();
-    let cmd = score_with_judge(&server.base_url(), "judge-model");
+    let cmd = score_on(&server.base_url(), "judge-model", &[]);
     let out = json_out(&run_async(&home, cmd, answer).await);
     assert_eq!(out["scorer"], "rubric", "{out}");
     assert!(
-        out["note"]
-            .as_str()
-            .is_some_and(|n| n.contains("not in the answer") && n.contains("rubric score used")),
+        out["note"].as_str().is_some_and(
+            |n| n.contains("cited no sentence about") && n.contains("rubric score used")
+        ),
         "{out}"
     );
     let alone = json_out(&home.run(&["score", "--question", "kv-cache", "--json"], answer));
@@ -300,10 +269,21 @@ async fn score_falls_back_to_the_rubric_when_the_judges_quotes_are_not_in_the_an
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn calibrate_with_the_judge_measures_it_saves_the_result_and_interviews_follow_it() {
-    // A judge that calls everything missed agrees with no one: the rubric scorer wins.
-    let reply = json!({"points": [], "misconceptions": [], "score": 0}).to_string();
-    let server = ScriptedServer::always(sse_text(&[&reply])).await;
+async fn calibrate_with_the_judge_saves_weights_that_score_and_interviews_then_use() {
+    // The interviewer says hello; the judge says YES to points and NO to everything else.
+    let server = ScriptedServer::always(sse_text(&["Hello! Tell me about yourself?"])).await;
+    server
+        .route_system_prefix(
+            JUDGE_PREFIX,
+            JudgeChecks(|check| {
+                if check.contains("state this point") {
+                    "YES".into()
+                } else {
+                    "NO 0".into()
+                }
+            }),
+        )
+        .await;
     let home = Home::new();
     let rows = spread_rows(8, 29);
     let set = write_set(&home, "small.jsonl", &rows);
@@ -317,16 +297,26 @@ async fn calibrate_with_the_judge_measures_it_saves_the_result_and_interviews_fo
         "--questions",
         "1",
     ];
-    // Before any calibration the model judges, and the interview says once that it is unchecked.
+    // Before any calibration: the default weight, said once to be unmeasured; `score` with the
+    // same server grades the same way.
     let out = run_async(&home, args(&start), "").await;
     let all = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(
-        all.matches("not yet checked against graded answers")
-            .count(),
+        all.matches("not yet measured for this model").count(),
         1,
         "{all}"
     );
-    let requests_before = server.request_count().await;
+    let answer = "The cache keeps the keys and values of earlier tokens, so each step only computes the new token.";
+    let before = json_out(&run_async(&home, score_on(&base, "tiny", &[]), answer).await);
+    assert_eq!(before["scorer"], "combined", "{before}");
+    assert_eq!(before["calibrated"], false, "{before}");
+    assert!(
+        before["judge_weight"]
+            .as_f64()
+            .is_some_and(|w| w > 0.0 && w < 1.0),
+        "{before}"
+    );
+
     let cmd = [
         "calibrate",
         path_str(&set),
@@ -336,20 +326,13 @@ async fn calibrate_with_the_judge_measures_it_saves_the_result_and_interviews_fo
         &base,
         "--model",
         "tiny",
-        "--concurrency",
-        "3",
         "--json",
     ];
     let report = json_out(&run_async(&home, args(&cmd), "").await);
-    assert_eq!(report["scorer"], "llm", "{report}");
-    assert_eq!(report["n"], 8);
-    assert_eq!(
-        report["fallbacks"], 0,
-        "a judge that quotes nothing is grounded"
-    );
-    assert!(report["rubric"]["spearman"].is_number(), "{report}");
-    assert_eq!(server.request_count().await - requests_before, 8);
-
+    assert_eq!(report["n"], 8, "{report}");
+    for figure in ["rubric", "judge_alone", "fitted"] {
+        assert!(report[figure]["spearman"].is_number(), "{figure}: {report}");
+    }
     let saved: Value = serde_json::from_str(
         &std::fs::read_to_string(home.path().join("calibrations.json")).expect("saved"),
     )
@@ -360,25 +343,38 @@ async fn calibrate_with_the_judge_measures_it_saves_the_result_and_interviews_fo
         .expect("one entry");
     assert_eq!(entry["model"], "tiny");
     assert_eq!(entry["n"], 8);
+    assert_eq!(entry["weights"], report["fitted"]["weights"], "{entry}");
+    let weight = entry["weights"]["judge"].as_f64().expect("a saved weight");
 
-    // An interview with that model now grades with the rubric scorer and says so once.
+    // `score` and interviews with that model now use the saved weights, and say they are measured.
+    let after = json_out(&run_async(&home, score_on(&base, "tiny", &[]), answer).await);
+    assert_eq!(after["calibrated"], true, "{after}");
     let out = run_async(&home, args(&start), "").await;
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        all.matches("Grading with the rubric scorer").count(),
-        1,
-        "{all}"
-    );
-    // --judge overrides the saved choice.
+    let all = String::from_utf8_lossy(&out.stderr).to_string();
+    if weight > 0.0 {
+        assert!(
+            (after["judge_weight"].as_f64().unwrap_or(-1.0) - weight).abs() < 1e-6,
+            "{after}"
+        );
+        assert_eq!(
+            all.matches("measured on 8 graded answers").count(),
+            1,
+            "{all}"
+        );
+    } else {
+        assert_eq!(after["scorer"], "rubric", "{after}");
+        assert_eq!(
+            all.matches("Grading with the rubric scorer").count(),
+            1,
+            "{all}"
+        );
+    }
+    // --judge llm overrides the saved choice.
     let mut forced = args(&start);
     forced.extend(args(&["--judge", "llm"]));
     let out = run_async(&home, forced, "").await;
     let all = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!all.contains("Grading with the rubric scorer"), "{all}");
+    assert!(all.contains("as the only judge"), "{all}");
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::model::{ChatModel, Message, ModelError, TextSink, ToolSpec};
 use crate::prompts::stage::Stage;
 use crate::state::InterviewState;
 use crate::state::UsageTotals;
-use crate::tools::{Judge, ToolRegistry};
+use crate::tools::{Grader, ToolRegistry};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -108,7 +108,7 @@ pub struct Agent {
     pub(super) bank: Arc<Bank>,
     pub(super) tools: ToolRegistry,
     pub(super) specs: Vec<ToolSpec>,
-    pub(super) judge: Option<Arc<dyn Judge>>,
+    pub(super) judge: Option<Arc<Grader>>,
     pub(super) summarizer: Box<dyn Summarizer>,
     pub(super) counter: CachedCounter,
     /// Tokens of the system prompt and tool specs, which never change.
@@ -130,7 +130,7 @@ pub struct Agent {
 pub struct AgentParts {
     pub model: Arc<dyn ChatModel>,
     pub bank: Arc<Bank>,
-    pub judge: Option<Arc<dyn Judge>>,
+    pub judge: Option<Arc<Grader>>,
     pub summarizer: Box<dyn Summarizer>,
     pub counter: TokenCounter,
     pub system_prompt: String,

@@ -1,14 +1,17 @@
 //! `interviewer calibrate [FILE]`: run a graded set through a grader and report its agreement:
 //! n, Spearman, MAE, mean score beside mean grade per kind, and the worst disagreements. With
-//! `--judge llm` the result is saved for that model, and interviews then grade with whichever of
-//! the judge and the rubric scorer agreed better.
+//! `--judge llm` it reports the rubric scorer, the judge alone and the two combined side by side,
+//! chooses the combining weights on these answers and saves them for that model: interviews and
+//! `score` with it then grade with those weights.
 
 use super::{llm_judge, open_bank, runtime};
 use crate::cli::{BankArgs, CalibrateArgs};
 use crate::scoring::ScorerKind;
 use crate::scoring::agreement::Agreement;
 use crate::scoring::calibrate::{self, Calibration};
+use crate::scoring::fusion::{DEFAULT_WEIGHTS, Weights};
 use crate::scoring::graded::{self, GradedAnswer, TEST_SPLIT, TEST_SPLIT_NAME};
+use crate::scoring::reconcile::Grader;
 use crate::session::calibrations::{Calibrations, SavedCalibration};
 use crate::session::store::SessionStore;
 use anyhow::Context;
@@ -38,33 +41,56 @@ pub fn run(bank_args: &BankArgs, args: CalibrateArgs) -> anyhow::Result<ExitCode
     };
     let judge = match args.judge {
         ScorerKind::Rubric => None,
-        ScorerKind::Llm => Some(llm_judge(&args.server, "calibrate --judge llm")?),
+        ScorerKind::Llm | ScorerKind::Combined => {
+            Some(llm_judge(&args.server, "calibrate --judge llm")?)
+        }
     };
+    // The judge is asked about every answer; the figure "as used" combines with the weights an
+    // interview with this model would use until now (saved, or the defaults).
+    let store = SessionStore::open(None).context("cannot open the data directory")?;
+    let calibrations = Calibrations::in_home(store.home());
+    let grader = judge.as_ref().map(|j| {
+        let saved = calibrations.get(&j.base_url, &j.model_name).ok().flatten();
+        let weights = saved.as_ref().and_then(SavedCalibration::weights);
+        Grader {
+            judge: j.judge.clone(),
+            // A judge weighted 0 is not asked; calibration needs its verdicts.
+            weights: weights.filter(|w| w.judge > 0.0).unwrap_or(DEFAULT_WEIGHTS),
+            calibrated: weights.is_some(),
+        }
+    });
     let bar = progress_bar(rows.len() as u64, judge.is_some() && !args.json);
     let started = std::time::Instant::now();
     let graded = runtime()?
         .block_on(calibrate::run(
             &bank,
             &rows,
-            judge.as_ref().map(|j| j.judge.as_ref()),
+            grader.as_ref(),
             args.concurrency,
             &|| bar.inc(1),
         ))
         .context("the LLM judge cannot grade")?;
     bar.finish_and_clear();
+    if let Some(path) = &args.verdicts {
+        std::fs::write(path, calibrate::verdict_lines(&rows, &graded))
+            .with_context(|| format!("cannot write the verdicts to {}", path.display()))?;
+    }
     let report = calibrate::report(&bank, &set, &rows, &graded);
-    if let (Some(j), Some(rubric)) = (&judge, &report.rubric) {
+    if let (Some(j), Some(rubric), Some(alone), Some(fitted)) =
+        (&judge, &report.rubric, &report.judge_alone, &report.fitted)
+    {
         let saved = SavedCalibration {
             base_url: j.base_url.clone(),
             model: j.model_name.clone(),
             set: set.clone(),
             n: report.agreement.n,
-            judge_spearman: report.agreement.spearman,
+            judge_spearman: alone.spearman,
             rubric_spearman: rubric.spearman,
+            combined_spearman: Some(fitted.spearman),
+            weights: Some(fitted.weights),
             at: chrono::Utc::now(),
         };
-        let store = SessionStore::open(None).context("cannot open the data directory")?;
-        Calibrations::in_home(store.home())
+        calibrations
             .save(&saved)
             .context("cannot save the calibration")?;
     }
@@ -93,6 +119,22 @@ fn progress_bar(len: u64, show: bool) -> ProgressBar {
     bar
 }
 
+fn weights_line(w: Weights) -> String {
+    if w.judge <= 0.0 {
+        "the rubric scorer alone (the judge added nothing)".to_string()
+    } else {
+        format!(
+            "judge weight {:.1}{}",
+            w.judge,
+            if w.unlisted_errors {
+                ", errors the rubric does not list count"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
 fn agreement_line(a: &Agreement) -> String {
     format!(
         "n = {}  Spearman = {:.3}  MAE = {:.2}",
@@ -106,12 +148,28 @@ pub fn render(report: &Calibration, elapsed: std::time::Duration) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Grader: {}  on {}", a.scorer, report.set);
     let _ = writeln!(out, "  {}", agreement_line(a));
-    if let Some(r) = &report.rubric {
+    if let (Some(r), Some(j), Some(f)) = (&report.rubric, &report.judge_alone, &report.fitted) {
         let _ = writeln!(
             out,
-            "  rubric scorer on the same answers: Spearman = {:.3}  MAE = {:.2}",
-            r.spearman, r.mae
+            "\n  {:<34} {:>8}  {:>5}",
+            "on the same answers", "Spearman", "MAE"
         );
+        let _ = writeln!(
+            out,
+            "  {:<34} {:>8.3}  {:>5.2}",
+            "rubric scorer", r.spearman, r.mae
+        );
+        let _ = writeln!(
+            out,
+            "  {:<34} {:>8.3}  {:>5.2}",
+            "LLM judge alone", j.spearman, j.mae
+        );
+        let _ = writeln!(
+            out,
+            "  {:<34} {:>8.3}  {:>5.2}",
+            "combined (cross-fitted)", f.spearman, f.mae
+        );
+        let _ = writeln!(out, "  saved for this model: {}", weights_line(f.weights));
     }
     if let Some(f) = report.fallbacks {
         let _ = writeln!(

@@ -12,7 +12,7 @@ pub mod start;
 use crate::bank::{Bank, BankSource, load_bank};
 use crate::cli::{BankArgs, Cli, Command, ServerArgs};
 
-use crate::scoring::judge::{Judge, LlmJudge};
+use crate::scoring::judge::{LlmJudge, concurrency_for};
 use anyhow::Context;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,25 +56,32 @@ pub fn open_bank(args: &BankArgs) -> anyhow::Result<Bank> {
     }
 }
 
-/// An LLM judge on the server the flags select, for `what` (a command that needs one).
+/// An LLM judge on the server the flags select.
 pub struct ServerJudge {
-    pub judge: Arc<dyn Judge>,
+    pub judge: Arc<LlmJudge>,
     pub base_url: String,
     pub model_name: String,
 }
 
-/// The LLM judge of the configured server; an error naming the flags when none is configured.
-pub fn llm_judge(args: &ServerArgs, what: &str) -> anyhow::Result<ServerJudge> {
-    let Some(server) = setup::server(args)? else {
-        anyhow::bail!(
-            "{what} needs a model server: pass --base-url (Ollama, vLLM, llama.cpp, LM Studio) or set {} (OpenAI)",
-            setup::API_KEY_VAR
-        );
-    };
-    Ok(ServerJudge {
-        judge: Arc::new(LlmJudge::new(Arc::new(server.client))),
+/// The LLM judge of the configured server, if one is configured.
+pub fn server_judge(args: &ServerArgs) -> anyhow::Result<Option<ServerJudge>> {
+    Ok(setup::server(args)?.map(|server| ServerJudge {
+        judge: Arc::new(
+            LlmJudge::new(Arc::new(server.client))
+                .with_concurrency(concurrency_for(&server.base_url)),
+        ),
         base_url: server.base_url,
         model_name: server.model_name,
+    }))
+}
+
+/// The LLM judge of the configured server; an error naming the flags when none is configured.
+pub fn llm_judge(args: &ServerArgs, what: &str) -> anyhow::Result<ServerJudge> {
+    server_judge(args)?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "{what} needs a model server: pass --base-url (Ollama, vLLM, llama.cpp, LM Studio) or set {} (OpenAI)",
+            setup::API_KEY_VAR
+        )
     })
 }
 

@@ -45,12 +45,12 @@ pub fn run(bank_args: &BankArgs, mut args: ResumeArgs) -> anyhow::Result<ExitCod
     if let Some(notice) = &backend.notice {
         printer.info(notice);
     }
-    let llm_judge = choose_grader(&store, &args.backend, &backend, &printer);
+    let grading = choose_grader(&store, &args.backend, &backend, &printer);
     let writer = SessionWriter::reopen(&session.path).context("cannot reopen the session file")?;
     let agent = setup::agent(
         &args.backend,
         &backend,
-        llm_judge,
+        &grading,
         bank,
         checkpoint.state,
         Memory::from_snapshot(checkpoint.memory),

@@ -1,12 +1,15 @@
-//! `interviewer score`: score one answer against a question's rubric, with the rubric scorer or
-//! (`--judge llm`) the LLM judge of a model server, whose grounded verdict then stands.
+//! `interviewer score`: score one answer against a question's rubric as an interview would: the
+//! rubric scorer, and with a model server the model as judge, combined with the weights measured
+//! for it (`--judge` picks one grader alone).
 
-use super::{llm_judge, runtime};
+use super::{ServerJudge, runtime, server_judge, setup};
 use crate::bank::Bank;
 use crate::cli::{BankArgs, ScoreArgs};
 use crate::scoring::ScorerKind;
-use crate::scoring::reconcile::{Graded, grade};
+use crate::scoring::reconcile::{Graded, Grader, grade};
 use crate::scoring::{Score, Verdict};
+use crate::session::calibrations::Calibrations;
+use crate::session::store::SessionStore;
 use anyhow::Context;
 use serde::Serialize;
 use std::io::{IsTerminal, Read};
@@ -28,29 +31,24 @@ pub fn run(args: &BankArgs, score: ScoreArgs) -> anyhow::Result<ExitCode> {
         (None, Some(path)) => read_file(path)?,
         (None, None) => read_stdin()?,
     };
-    let judge = match score.judge {
-        ScorerKind::Rubric => None,
-        ScorerKind::Llm => Some(llm_judge(&score.server, "score --judge llm")?),
-    };
+    let (grader, calibrated) = grader(&score)?;
     let graded = runtime()?
-        .block_on(grade(
-            question,
-            &answer,
-            &[],
-            judge.as_ref().map(|j| j.judge.as_ref()),
-        ))
+        .block_on(grade(question, &answer, &[], grader.as_ref()))
         .context("the LLM judge cannot grade")?;
     if score.json {
         println!(
             "{}",
-            serde_json::to_string(&ScoreOutput::of(&graded))
+            serde_json::to_string(&ScoreOutput::of(&graded, calibrated))
                 .context("cannot encode the score as JSON")?
         );
     } else {
         print!("{}", render(&graded.used));
         if let Some(j) = &graded.judge {
-            if let (Some(r), ScorerKind::Llm) = (&j.rubric, j.used) {
+            if let (Some(r), true) = (&j.rubric, j.used != ScorerKind::Rubric) {
                 println!("Rubric scorer: {:.1}/10", r.score);
+            }
+            if let (Some(s), true) = (&j.score, j.used == ScorerKind::Combined) {
+                println!("LLM judge: {:.1}/10", s.score);
             }
             if let Some(note) = &j.note {
                 println!("Note: {note}");
@@ -58,6 +56,50 @@ pub fn run(args: &BankArgs, score: ScoreArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The grader an interview with these server flags would use (the saved calibration's weights, or
+/// the defaults), or the one `--judge` names, and with a server whether its weights were measured;
+/// the line saying which goes to stderr.
+fn grader(score: &ScoreArgs) -> anyhow::Result<(Option<Grader>, Option<bool>)> {
+    let server = server_judge(&score.server)?;
+    let Some(ServerJudge {
+        judge,
+        base_url,
+        model_name,
+    }) = server
+    else {
+        if score.judge == Some(ScorerKind::Llm) {
+            anyhow::bail!(
+                "score --judge llm needs a model server: pass --base-url (Ollama, vLLM, llama.cpp, LM Studio) or set {} (OpenAI)",
+                setup::API_KEY_VAR
+            );
+        }
+        return Ok((None, None));
+    };
+    let saved = if score.judge.is_none() {
+        let store = SessionStore::open(None).context("cannot open the data directory")?;
+        Calibrations::in_home(store.home())
+            .get(&base_url, &model_name)
+            .unwrap_or_else(|e| {
+                eprintln!("interviewer: ignoring the saved calibrations: {e}");
+                None
+            })
+    } else {
+        None
+    };
+    let choice = setup::grader(score.judge, true, &model_name, saved.as_ref());
+    if let Some(notice) = &choice.notice
+        && !score.json
+    {
+        eprintln!("{notice}");
+    }
+    let grader = choice.weights.map(|weights| Grader {
+        judge,
+        weights,
+        calibrated: choice.calibrated,
+    });
+    Ok((grader, Some(choice.calibrated)))
 }
 
 /// `score --json`: the score that stands, with the rubric's score and the judge's note beside it
@@ -71,16 +113,23 @@ struct ScoreOutput<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     judge_score: Option<f32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    judge_weight: Option<f32>,
+    /// With a model judge: whether its weights were measured for this model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calibrated: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
 }
 
 impl<'a> ScoreOutput<'a> {
-    fn of(graded: &'a Graded) -> Self {
+    fn of(graded: &'a Graded, calibrated: Option<bool>) -> Self {
         let judge = graded.judge.as_ref();
         Self {
             score: &graded.used,
             rubric_score: judge.and(graded.rubric_score()),
             judge_score: judge.and_then(|j| j.score.as_ref()).map(|s| s.score),
+            judge_weight: judge.and_then(|j| j.judge_weight),
+            calibrated,
             note: judge.and_then(|j| j.note.as_deref()),
         }
     }

@@ -11,8 +11,9 @@ use crate::model::text_tools::ToolMode;
 use crate::model::{ChatModel, ModelError};
 use crate::offline::OfflineModel;
 use crate::scoring::ScorerKind;
-use crate::scoring::judge::Judge;
-use crate::scoring::judge::LlmJudge;
+use crate::scoring::fusion::{DEFAULT_WEIGHTS, JUDGE_ONLY, Weights};
+use crate::scoring::judge::{LlmJudge, concurrency_for};
+use crate::scoring::reconcile::Grader;
 use crate::session::UsageTotals;
 use crate::session::calibrations::SavedCalibration;
 use crate::state::InterviewState;
@@ -101,44 +102,90 @@ pub fn backend(args: &BackendArgs, seed: u64) -> Result<Backend, ModelError> {
     })
 }
 
-/// Who grades an interview, and the one line that says so when a saved calibration chose it.
+/// Who grades an interview, and the one line that says so.
 pub struct GraderChoice {
-    pub llm_judge: bool,
+    /// The judge's weights; `None` grades with the rubric scorer alone.
+    pub weights: Option<Weights>,
+    /// The weights were measured for this model.
+    pub calibrated: bool,
     pub notice: Option<String>,
 }
 
-/// The grader: `--judge` when given; offline the rubric scorer; with a server the LLM judge,
-/// unless `calibrate --judge llm` found the rubric scorer agreed better for this model.
+impl GraderChoice {
+    /// The rubric scorer alone.
+    pub fn rubric() -> Self {
+        Self {
+            weights: None,
+            calibrated: false,
+            notice: None,
+        }
+    }
+
+    /// The model judge alone (as `--judge llm`).
+    pub fn judge_only() -> Self {
+        Self {
+            weights: Some(JUDGE_ONLY),
+            calibrated: false,
+            notice: None,
+        }
+    }
+
+    /// The grader recorded in the session header.
+    pub fn kind(&self) -> ScorerKind {
+        self.weights.map_or(ScorerKind::Rubric, |w| w.kind())
+    }
+}
+
+/// The grader: `--judge rubric` the rubric scorer, `--judge llm` the model judge alone; by default
+/// offline the rubric scorer, and with a server both combined, with the weights `calibrate --judge
+/// llm` measured for this model or the defaults. Says in one line which, and whether measured.
 pub fn grader(
-    args: &BackendArgs,
-    backend: &Backend,
+    judge: Option<ScorerKind>,
+    llm: bool,
+    name: &str,
     saved: Option<&SavedCalibration>,
 ) -> GraderChoice {
-    let choice = |llm_judge, notice| GraderChoice { llm_judge, notice };
-    match args.judge {
-        Some(ScorerKind::Rubric) => choice(false, None),
-        Some(ScorerKind::Llm) => choice(backend.llm, None),
-        None if !backend.llm => choice(false, None),
-        None => match saved {
-            Some(cal) if !cal.judge_is_better() => choice(
-                false,
-                Some(format!(
-                    "Grading with the rubric scorer: it agreed better with graded answers than {} did as a judge (Spearman {:.2} vs {:.2}, interviewer calibrate, {} answers). --judge llm overrides.",
-                    backend.model_name, cal.rubric_spearman, cal.judge_spearman, cal.n
-                )),
-            ),
-            Some(cal) => choice(
+    let choice = |weights, calibrated, notice: Option<String>| GraderChoice {
+        weights,
+        calibrated,
+        notice,
+    };
+    match judge {
+        _ if !llm => choice(None, false, None),
+        Some(ScorerKind::Rubric) => choice(None, false, None),
+        Some(_) => choice(
+            Some(JUDGE_ONLY),
+            saved.is_some_and(|c| c.weights().is_some()),
+            Some(format!(
+                "Grading with {name} as the only judge (--judge llm); the rubric scorer's score is kept beside it."
+            )),
+        ),
+        None => match saved.and_then(|c| c.weights().map(|w| (c, w))) {
+            Some((cal, w)) if w.judge <= 0.0 => choice(
+                None,
                 true,
                 Some(format!(
-                    "Grading with {} as judge: it agreed with graded answers at Spearman {:.2} (the rubric scorer {:.2}).",
-                    backend.model_name, cal.judge_spearman, cal.rubric_spearman
+                    "Grading with the rubric scorer: as a judge, {name} added nothing to it on graded answers (Spearman {:.2} alone, the rubric scorer {:.2}; interviewer calibrate, {} answers).",
+                    cal.judge_spearman, cal.rubric_spearman, cal.n
+                )),
+            ),
+            Some((cal, w)) => choice(
+                Some(w),
+                true,
+                Some(format!(
+                    "Grading with the rubric scorer and {name} as judge (weight {:.1}), measured on {} graded answers: Spearman {:.2} combined, the rubric scorer {:.2}.",
+                    w.judge,
+                    cal.n,
+                    cal.combined_spearman.unwrap_or(cal.judge_spearman),
+                    cal.rubric_spearman
                 )),
             ),
             None => choice(
-                true,
+                Some(DEFAULT_WEIGHTS),
+                false,
                 Some(format!(
-                    "Grading with {} as judge, not yet checked against graded answers: `interviewer calibrate --judge llm` measures it (small local models often grade worse than --judge rubric).",
-                    backend.model_name
+                    "Grading with the rubric scorer and {name} as judge at the default weight {:.1}, not yet measured for this model: `interviewer calibrate --judge llm` measures it.",
+                    DEFAULT_WEIGHTS.judge
                 )),
             ),
         },
@@ -149,7 +196,7 @@ pub fn grader(
 pub fn agent(
     args: &BackendArgs,
     backend: &Backend,
-    llm_judge: bool,
+    grading: &GraderChoice,
     bank: Arc<Bank>,
     state: InterviewState,
     memory: Memory,
@@ -168,8 +215,16 @@ pub fn agent(
         Some(m) => m.clone(),
         None => backend.model.clone(),
     };
-    let judge: Option<Arc<dyn Judge>> =
-        llm_judge.then(|| Arc::new(LlmJudge::new(model.clone())) as Arc<dyn Judge>);
+    let judge = grading.weights.map(|weights| {
+        Arc::new(Grader {
+            judge: Arc::new(
+                LlmJudge::new(model.clone())
+                    .with_concurrency(backend.base_url.as_deref().map_or(1, concurrency_for)),
+            ),
+            weights,
+            calibrated: grading.calibrated,
+        })
+    });
     let summarizer: Box<dyn Summarizer> = if backend.llm {
         Box::new(LlmSummarizer {
             model: model.clone(),

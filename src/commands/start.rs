@@ -8,7 +8,6 @@ use crate::bank::Mode;
 use crate::cli::{BackendArgs, BankArgs, FocusArg, ModeArg, StartArgs};
 use crate::interview::{Interview, Outcome};
 use crate::repl::{self, Printer};
-use crate::scoring::ScorerKind;
 use crate::session::calibrations::Calibrations;
 use crate::session::store::SessionStore;
 use crate::session::{BackendKind, FORMAT_VERSION, Header, SessionOptions, UsageTotals, history};
@@ -56,7 +55,7 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
     if let Some(notice) = &backend.notice {
         printer.info(notice);
     }
-    let llm_judge = choose_grader(&store, &args.backend, &backend, &printer);
+    let grading = choose_grader(&store, &args.backend, &backend, &printer);
     let header = Header {
         format: FORMAT_VERSION,
         id: String::new(),
@@ -70,11 +69,7 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
             } else {
                 BackendKind::Offline
             }),
-            judge: Some(if llm_judge {
-                ScorerKind::Llm
-            } else {
-                ScorerKind::Rubric
-            }),
+            judge: Some(grading.kind()),
             context_tokens: Some(args.backend.context_tokens),
             questions: Some(state.plan.len()),
         },
@@ -85,7 +80,7 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
     let agent = setup::agent(
         &args.backend,
         &backend,
-        llm_judge,
+        &grading,
         bank,
         state,
         Memory::default(),
@@ -98,17 +93,16 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
     drive(interview, &printer, &store, interactive)
 }
 
-/// Whether the LLM judge grades this interview (see [`setup::grader`]); prints the one line that
-/// says so when a saved calibration made the choice. An unreadable calibration file is reported
-/// and ignored.
+/// Who grades this interview (see [`setup::grader`]); prints the one line that says so. An
+/// unreadable calibration file is reported and ignored.
 pub fn choose_grader(
     store: &SessionStore,
     args: &BackendArgs,
     backend: &setup::Backend,
     printer: &Printer,
-) -> bool {
+) -> setup::GraderChoice {
     let saved = match &backend.base_url {
-        Some(url) if args.judge.is_none() => {
+        Some(url) if backend.llm => {
             match Calibrations::in_home(store.home()).get(url, &backend.model_name) {
                 Ok(saved) => saved,
                 Err(e) => {
@@ -119,11 +113,11 @@ pub fn choose_grader(
         }
         _ => None,
     };
-    let choice = setup::grader(args, backend, saved.as_ref());
+    let choice = setup::grader(args.judge, backend.llm, &backend.model_name, saved.as_ref());
     if let Some(notice) = &choice.notice {
         printer.info(notice);
     }
-    choice.llm_judge
+    choice
 }
 
 /// Run an interview to its end on a fresh runtime and report where it was saved.

@@ -132,6 +132,9 @@ pub struct ChatRequest<'a> {
     pub temperature: Option<f32>,
     /// Cap on generated tokens (a small local model can otherwise ramble for minutes).
     pub max_tokens: Option<u32>,
+    /// Ask for the log-probabilities of this many alternatives per generated token (`logprobs` and
+    /// `top_logprobs`); servers that cannot give them answer without.
+    pub top_logprobs: Option<u8>,
 }
 
 impl<'a> ChatRequest<'a> {
@@ -142,6 +145,7 @@ impl<'a> ChatRequest<'a> {
             response_format: None,
             temperature: None,
             max_tokens: None,
+            top_logprobs: None,
         }
     }
 }
@@ -164,12 +168,24 @@ pub struct AssistantTurn {
     /// `None` when the server did not report usage.
     pub usage: Option<Usage>,
     pub finish_reason: Option<String>,
+    /// Per generated token, its most likely alternatives, when asked for and the server gave them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logprobs: Vec<TokenChoices>,
 }
 
 impl AssistantTurn {
     pub fn text(&self) -> &str {
         self.content.as_deref().unwrap_or("")
     }
+}
+
+/// One generated token and the alternatives the server considered there, with log-probabilities.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TokenChoices {
+    pub token: String,
+    pub logprob: f32,
+    /// The most likely tokens at this position (the generated one among them), best first.
+    pub top: Vec<(String, f32)>,
 }
 
 /// The words of a model reply that can be read out: lines that are JSON (tool calls written as

@@ -3,15 +3,12 @@
 //! phrases and the stage directions.
 
 pub mod interviewer;
+pub mod judge;
 pub mod phrases;
 pub mod stage;
 
 pub use interviewer::interviewer;
 
-/// The judge's system prompt (rubric first; the answer comes in [`JUDGE_ANSWER`]).
-pub const JUDGE: &str = include_str!("../../prompts/judge.md");
-/// The judge's answer message.
-pub const JUDGE_ANSWER: &str = include_str!("../../prompts/judge_answer.md");
 /// The summariser's prompt.
 pub const SUMMARIZER: &str = include_str!("../../prompts/summarizer.md");
 /// The text tool protocol, for servers without native tool calls.

@@ -462,6 +462,7 @@ pub(crate) mod tests {
             score: None,
             rubric: None,
             used: ScorerKind::Rubric,
+            judge_weight: None,
             note: Some("judge timed out".into()),
         });
         state.questions.push(q);

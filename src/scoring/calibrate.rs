@@ -2,9 +2,10 @@
 //! one, reconciled), and running a graded set through it to measure agreement.
 
 use super::agreement::{self, Agreement, Pair};
+use super::fusion::{self, Fitted, Sample};
 use super::graded::GradedAnswer;
-use super::judge::{Judge, JudgeError};
-use super::reconcile::{Graded, grade};
+use super::judge::JudgeError;
+use super::reconcile::{Graded, Grader, grade};
 use super::{Score, ScorerKind, rubric};
 use crate::bank::Bank;
 use futures::{StreamExt, TryStreamExt};
@@ -38,13 +39,13 @@ const SAMPLE_SEED: u64 = 20261201;
 pub async fn run(
     bank: &Bank,
     rows: &[GradedAnswer],
-    judge: Option<&dyn Judge>,
+    grader: Option<&Grader>,
     concurrency: usize,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Graded>, JudgeError> {
     let jobs = rows.iter().enumerate().map(|(i, row)| async move {
         let graded = match bank.get(&row.question) {
-            Some(q) => grade(q, &row.answer, &[], judge).await?,
+            Some(q) => grade(q, &row.answer, &[], grader).await?,
             None => Graded {
                 used: Score {
                     question: row.question.clone(),
@@ -55,6 +56,7 @@ pub async fn run(
                     scorer: ScorerKind::Rubric,
                 },
                 judge: None,
+                judgement: None,
             },
         };
         progress();
@@ -81,6 +83,12 @@ pub struct Calibration {
     /// With the judge: the rubric scorer on the same rows, for comparison.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rubric: Option<Agreement>,
+    /// With the judge: the judge alone on the same rows (the rubric score where it gave no verdict).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judge_alone: Option<Agreement>,
+    /// With the judge: the weights these rows choose, and the combined figure cross-fitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fitted: Option<Fitted>,
     /// Rubric only: grader-injection rows that scored above the same answer without the injection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub injection_above_base: Option<usize>,
@@ -102,11 +110,12 @@ fn pairs(rows: &[GradedAnswer], scores: impl Iterator<Item = f32>) -> Vec<Pair> 
 /// Measure the graded rows.
 pub fn report(bank: &Bank, set: &str, rows: &[GradedAnswer], graded: &[Graded]) -> Calibration {
     let with_judge = graded.iter().any(|g| g.judge.is_some());
-    let scorer = if with_judge {
-        ScorerKind::Llm
-    } else {
-        ScorerKind::Rubric
-    };
+    // Named for the grader the rows were graded with (where the judge gave a verdict).
+    let scorer = graded
+        .iter()
+        .map(|g| g.used.scorer)
+        .find(|k| *k != ScorerKind::Rubric)
+        .unwrap_or(ScorerKind::Rubric);
     let agreement = agreement::measure(
         &pairs(rows, graded.iter().map(|g| g.used.score)),
         scorer.as_str(),
@@ -121,11 +130,20 @@ pub fn report(bank: &Bank, set: &str, rows: &[GradedAnswer], graded: &[Graded]) 
             })
             .count();
         let rubric_scores = graded.iter().map(|g| g.rubric_score().unwrap_or(0.0));
+        let alone =
+            rows.iter()
+                .zip(graded)
+                .map(|(r, g)| match (&g.judgement, bank.get(&r.question)) {
+                    (Some(j), Some(q)) => j.score(q).score,
+                    _ => g.rubric().score,
+                });
         return Calibration {
             set: set.to_string(),
             agreement,
             fallbacks: Some(fallbacks),
             rubric: Some(agreement::measure(&pairs(rows, rubric_scores), "rubric")),
+            judge_alone: Some(agreement::measure(&pairs(rows, alone), "llm")),
+            fitted: Some(fit(bank, rows, graded)),
             injection_above_base: None,
         };
     }
@@ -144,8 +162,52 @@ pub fn report(bank: &Bank, set: &str, rows: &[GradedAnswer], graded: &[Graded]) 
         agreement,
         fallbacks: None,
         rubric: None,
+        judge_alone: None,
+        fitted: None,
         injection_above_base: Some(raised),
     }
+}
+
+/// One line of JSON per row: its grade, the score used, the rubric's and (with a judge) the
+/// judge's score, and the judge's verified verdicts.
+pub fn verdict_lines(rows: &[GradedAnswer], graded: &[Graded]) -> String {
+    rows.iter()
+        .zip(graded)
+        .map(|(r, g)| {
+            serde_json::json!({
+                "id": r.label(),
+                "question": r.question,
+                "kind": r.kind,
+                "grade": r.grade,
+                "score": g.used.score,
+                "scorer": g.used.scorer,
+                "rubric": g.rubric().score,
+                "rubric_misconceptions": g.rubric().misconceptions,
+                "judge": g.judge.as_ref().and_then(|j| j.score.as_ref()).map(|s| s.score),
+                "note": g.judge.as_ref().and_then(|j| j.note.as_deref()),
+                "judgement": g.judgement,
+            })
+            .to_string()
+                + "\n"
+        })
+        .collect()
+}
+
+/// Choose the weights of combining on these rows, with a cross-fitted figure for them.
+fn fit(bank: &Bank, rows: &[GradedAnswer], graded: &[Graded]) -> Fitted {
+    let samples: Vec<Sample<'_>> = rows
+        .iter()
+        .zip(graded)
+        .filter_map(|(r, g)| {
+            Some(Sample {
+                question: bank.get(&r.question)?,
+                grade: r.grade,
+                rubric: g.rubric(),
+                judged: g.judgement.as_ref(),
+            })
+        })
+        .collect();
+    fusion::fit(&samples)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod calibrate;
+pub mod fusion;
 pub mod graded;
 pub mod judge;
 pub mod reconcile;
@@ -32,6 +33,17 @@ impl Verdict {
         }
     }
 
+    /// The verdict a share of credit stands for (a blend of two graders, or a probability).
+    pub fn of_credit(credit: f32) -> Verdict {
+        if credit >= 0.75 {
+            Verdict::Covered
+        } else if credit >= 0.25 {
+            Verdict::Partial
+        } else {
+            Verdict::Missed
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Covered => "covered",
@@ -54,8 +66,12 @@ pub struct PointVerdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ScorerKind {
+    /// The deterministic rubric scorer.
     Rubric,
+    /// The LLM judge alone.
     Llm,
+    /// The rubric scorer and the LLM judge, weighted ([`fusion`]).
+    Combined,
 }
 
 impl ScorerKind {
@@ -63,6 +79,7 @@ impl ScorerKind {
         match self {
             ScorerKind::Rubric => "rubric",
             ScorerKind::Llm => "llm",
+            ScorerKind::Combined => "combined",
         }
     }
 }
@@ -90,7 +107,75 @@ impl Score {
     }
 }
 
+/// One line of feedback: the first wrong claim, then the most important gap (by weight), or praise.
+pub fn feedback_line(
+    q: &crate::bank::Question,
+    points: &[PointVerdict],
+    misconceptions: &[String],
+) -> String {
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let heaviest = |verdict: Verdict| {
+        q.points
+            .iter()
+            .zip(points)
+            .filter(|(_, v)| v.verdict == verdict)
+            .map(|(p, _)| p)
+            .reduce(|best, p| if p.weight > best.weight { p } else { best })
+    };
+    let mut parts = vec![];
+    if let Some(claim) = misconceptions.first() {
+        parts.push(format!("Not right: {}", one_line(claim)));
+    }
+    if let Some(p) = heaviest(Verdict::Missed) {
+        parts.push(format!("Most important gap: {}", one_line(&p.expect)));
+    } else if let Some(p) = heaviest(Verdict::Partial) {
+        parts.push(format!("Explain more fully: {}", one_line(&p.expect)));
+    } else if misconceptions.is_empty() {
+        parts.push("Complete answer: every rubric point was covered and explained.".to_string());
+    }
+    parts.join(" ")
+}
+
 /// Round to one decimal, clamped to 0–10.
 pub fn round_score(x: f32) -> f32 {
     ((x.clamp(0.0, 10.0)) * 10.0).round() / 10.0
+}
+
+/// A small question for unit tests: points `alpha` (weight 2), `beta` and `gamma`, each with a
+/// cue naming it; `alpha` lists the misconception "alpha is slow".
+#[cfg(test)]
+pub fn test_question() -> crate::bank::Question {
+    use crate::bank::{Difficulty, Domain, Misconception, Mode, Question, RubricPoint};
+    let point = |id: &str, weight: f32, misconceptions: Vec<Misconception>| RubricPoint {
+        id: id.into(),
+        weight,
+        expect: format!("The answer explains how {id} works."),
+        keywords: vec![id.into()],
+        cues: vec![format!("{id} works")],
+        misconceptions,
+        probes: vec!["Why?".into()],
+        derivations: vec![],
+        hint: None,
+    };
+    Question {
+        id: "q".into(),
+        domain: Domain::Inference,
+        difficulty: Difficulty::Core,
+        modes: vec![Mode::FirstRound],
+        ask: "How do alpha, beta and gamma work?".into(),
+        assesses: "x".into(),
+        reference: "ref".into(),
+        points: vec![
+            point(
+                "alpha",
+                2.0,
+                vec![Misconception {
+                    claim: "Alpha is slow.".into(),
+                    cues: vec!["alpha slow".into()],
+                }],
+            ),
+            point("beta", 1.0, vec![]),
+            point("gamma", 1.0, vec![]),
+        ],
+    }
 }

@@ -1,8 +1,9 @@
 //! Saved grader calibrations: what `interviewer calibrate --judge llm` measured for a model server,
 //! keyed by base URL and model name, in `calibrations.json` in the data directory. An interview
-//! with that model grades with whichever of the judge and the rubric scorer agreed better.
+//! with that model combines the judge and the rubric scorer with the weights measured there.
 
 use super::StoreError;
+use crate::scoring::fusion::Weights;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,13 +24,20 @@ pub struct SavedCalibration {
     pub judge_spearman: f64,
     /// Spearman of the rubric scorer on the same rows.
     pub rubric_spearman: f64,
+    /// Spearman of the two combined with `weights`, cross-fitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub combined_spearman: Option<f64>,
+    /// How much the judge counts for this model (absent in files from before weights).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Weights>,
     pub at: DateTime<Utc>,
 }
 
 impl SavedCalibration {
-    /// The judge agreed at least as well as the rubric scorer.
-    pub fn judge_is_better(&self) -> bool {
-        self.judge_spearman >= self.rubric_spearman
+    /// The weights to grade with. A file from before weights measured the judge's earlier
+    /// single-request protocol, which no longer runs: it gives none, and the defaults apply.
+    pub fn weights(&self) -> Option<Weights> {
+        self.weights
     }
 }
 
@@ -106,6 +114,8 @@ mod tests {
             n: 30,
             judge_spearman: judge,
             rubric_spearman: rubric,
+            combined_spearman: None,
+            weights: None,
             at: Utc::now(),
         }
     }
@@ -123,11 +133,19 @@ mod tests {
             .expect("read")
             .expect("found without the trailing slash");
         assert_eq!(got.judge_spearman, 0.5);
-        assert!(!got.judge_is_better());
+        assert_eq!(got.weights(), None, "a file from before weights gives none");
         let other = store
             .get("http://127.0.0.1:8089/v1", "other")
             .expect("read");
-        assert!(other.is_some_and(|c| c.judge_is_better()));
+        assert!(other.is_some());
+        let mut weighted = cal("w", 0.6, 0.8);
+        weighted.weights = Some(Weights {
+            judge: 0.2,
+            unlisted_errors: false,
+        });
+        store.save(&weighted).expect("saved");
+        let back = store.get("http://127.0.0.1:8089/v1", "w").expect("read");
+        assert_eq!(back.and_then(|c| c.weights()).map(|w| w.judge), Some(0.2));
     }
 
     #[test]

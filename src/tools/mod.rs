@@ -8,7 +8,7 @@ mod pick_question;
 mod score_answer;
 
 pub use crate::model::schema_for;
-pub use crate::scoring::judge::Judge;
+pub use crate::scoring::reconcile::Grader;
 pub use crate::strings::preview;
 pub use end_interview::{EndInterview, Ended};
 pub use lookup_rubric::{LookupRubric, RubricView};
@@ -29,8 +29,8 @@ use std::sync::OnceLock;
 pub struct ToolContext<'a> {
     pub bank: &'a Bank,
     pub state: &'a mut InterviewState,
-    /// The LLM judge, when scoring uses one.
-    pub judge: Option<&'a dyn Judge>,
+    /// The LLM judge and its weight, when scoring uses one.
+    pub judge: Option<&'a Grader>,
 }
 
 /// A failed tool call. Every variant is reported back to the model as a tool result so it can

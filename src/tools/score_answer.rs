@@ -3,8 +3,8 @@
 
 use super::{Tool, ToolContext, ToolError};
 use crate::bank::Question;
-use crate::scoring::judge::Judge;
-use crate::scoring::reconcile::{Graded, grade, reconcile};
+use crate::scoring::fusion::DEFAULT_WEIGHTS;
+use crate::scoring::reconcile::{Graded, Grader, grade, reconcile};
 use crate::scoring::{PointVerdict, Score, ScorerKind, round_score, rubric};
 use crate::state::QuestionRecord;
 use crate::state::probing::{self, NextStep};
@@ -133,7 +133,7 @@ fn latest_answer_score(record: &QuestionRecord, alone: &Score) -> f32 {
 pub async fn score_latest(
     q: &Question,
     record: &mut QuestionRecord,
-    judge: Option<&dyn Judge>,
+    judge: Option<&Grader>,
 ) -> Option<String> {
     let latest = record.unscored_answer()?.to_string();
     let latest = latest.as_str();
@@ -143,10 +143,12 @@ pub async fn score_latest(
         Ok(graded) => graded,
         // An interview goes on with the rubric score whatever the judge's trouble.
         Err(e) => {
-            let (used, rec) = reconcile(rubric::score(q, latest, earlier), Err(e));
+            let weights = judge.map(|g| g.weights).unwrap_or(DEFAULT_WEIGHTS);
+            let (used, rec) = reconcile(q, rubric::score(q, latest, earlier), Err(&e), weights);
             Graded {
                 used,
                 judge: Some(rec),
+                judgement: None,
             }
         }
     };

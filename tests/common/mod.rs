@@ -261,11 +261,12 @@ pub struct ScriptedServer {
 }
 
 impl ScriptedServer {
-    pub async fn start(script: Script) -> Self {
+    /// Starts a server answering from `responder` (usually a [`Script`]).
+    pub async fn start(responder: impl Respond + 'static) -> Self {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
             .and(path(COMPLETIONS_PATH))
-            .respond_with(script)
+            .respond_with(responder)
             .mount(&server)
             .await;
         Self { server }
@@ -485,7 +486,32 @@ pub fn raw_sse_complete(chunks: &[Value]) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------------
 
 /// The judge's system prompt starts with this (`prompts/judge.md`).
-pub const JUDGE_PREFIX: &str = "You grade one answer";
+pub const JUDGE_PREFIX: &str = "You check one thing at a time";
+
+/// The check at the end of a captured judge request (after the answer's end marker).
+pub fn judge_check(request: &Value) -> String {
+    let user = state_block(request);
+    user.rsplit("<<<END ANSWER")
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Answers each judge check by a rule on the check's text: streamed when the request asks for a
+/// stream, a plain completion otherwise.
+pub struct JudgeChecks(pub fn(&str) -> String);
+
+impl Respond for JudgeChecks {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = request.body_json().unwrap_or(Value::Null);
+        let reply = (self.0)(&judge_check(&body));
+        if body["stream"] == true {
+            sse_text(&[&reply])
+        } else {
+            json_text(&reply)
+        }
+    }
+}
 /// The LLM summariser's system prompt starts with this (`prompts/summarizer.md`).
 pub const SUMMARIZER_PREFIX: &str = "You keep the running summary";
 

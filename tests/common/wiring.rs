@@ -80,7 +80,11 @@ pub fn wired_agent(
     setup::agent(
         &args,
         &backend,
-        judge,
+        &if judge {
+            setup::GraderChoice::judge_only()
+        } else {
+            setup::GraderChoice::rubric()
+        },
         bank,
         state,
         Memory::default(),

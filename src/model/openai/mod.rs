@@ -20,7 +20,8 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
 use super::{
-    AssistantTurn, ChatModel, ChatRequest, Message, ModelError, Role, TextSink, ToolCall, Usage,
+    AssistantTurn, ChatModel, ChatRequest, Message, ModelError, Role, TextSink, TokenChoices,
+    ToolCall, Usage,
 };
 
 /// Longest wait a `Retry-After` header can impose.
@@ -249,6 +250,10 @@ impl OpenAiModel {
         if let Some(n) = req.max_tokens {
             body.insert("max_tokens".into(), json!(n));
         }
+        if let Some(n) = req.top_logprobs {
+            body.insert("logprobs".into(), json!(true));
+            body.insert("top_logprobs".into(), json!(n.min(20)));
+        }
         body.insert("stream".into(), json!(self.cfg.stream));
         if self.cfg.stream {
             body.insert("stream_options".into(), json!({"include_usage": true}));
@@ -313,6 +318,7 @@ impl OpenAiModel {
         }
         acc.finish = choice.finish_reason;
         acc.usage = usage;
+        acc.add_logprobs(choice.logprobs.as_ref());
         Ok(acc.into_turn())
     }
 
@@ -391,6 +397,7 @@ impl OpenAiModel {
                 if let Some(reason) = choice.finish_reason {
                     acc.finish = Some(reason);
                 }
+                acc.add_logprobs(choice.logprobs.as_ref());
             }
         }
         if events == 0 {

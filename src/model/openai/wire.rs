@@ -62,6 +62,56 @@ pub(super) struct WireChoice {
     pub(super) text: Option<String>,
     #[serde(deserialize_with = "lenient_string")]
     pub(super) finish_reason: Option<String>,
+    /// `{content: [{token, logprob, top_logprobs: [{token, logprob}]}]}` when asked for.
+    pub(super) logprobs: Option<WireLogprobs>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireLogprobs {
+    #[serde(deserialize_with = "nullable")]
+    pub(super) content: Vec<WireTokenLogprob>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireTokenLogprob {
+    #[serde(deserialize_with = "lenient_string")]
+    pub(super) token: Option<String>,
+    pub(super) logprob: Option<f64>,
+    #[serde(deserialize_with = "nullable")]
+    pub(super) top_logprobs: Vec<WireTopLogprob>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireTopLogprob {
+    #[serde(deserialize_with = "lenient_string")]
+    pub(super) token: Option<String>,
+    pub(super) logprob: Option<f64>,
+}
+
+impl WireTokenLogprob {
+    /// The token and its alternatives; `None` without a token or a finite log-probability.
+    fn to_choices(&self) -> Option<TokenChoices> {
+        let finite = |l: Option<f64>| l.filter(|l| l.is_finite()).map(|l| l as f32);
+        let token = self.token.clone()?;
+        let logprob = finite(self.logprob)?;
+        let mut top: Vec<(String, f32)> = self
+            .top_logprobs
+            .iter()
+            .filter_map(|t| Some((t.token.clone()?, finite(t.logprob)?)))
+            .collect();
+        if !top.iter().any(|(t, _)| *t == token) {
+            top.push((token.clone(), logprob));
+        }
+        top.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Some(TokenChoices {
+            token,
+            logprob,
+            top,
+        })
+    }
 }
 
 /// A message or delta. `reasoning_content` and other extras are ignored.
@@ -186,6 +236,7 @@ pub(super) struct Accumulator {
     pub(super) calls: Vec<PartialCall>,
     pub(super) finish: Option<String>,
     pub(super) usage: Option<Usage>,
+    pub(super) logprobs: Vec<TokenChoices>,
 }
 
 pub(super) struct PartialCall {
@@ -196,6 +247,14 @@ pub(super) struct PartialCall {
 }
 
 impl Accumulator {
+    /// Keeps the log-probabilities of the tokens in one completion or stream chunk.
+    pub(super) fn add_logprobs(&mut self, logprobs: Option<&WireLogprobs>) {
+        if let Some(lp) = logprobs {
+            self.logprobs
+                .extend(lp.content.iter().filter_map(WireTokenLogprob::to_choices));
+        }
+    }
+
     /// Merges one tool-call fragment: by `index` when given, else into the last call; a new `id`
     /// always starts a new call.
     pub(super) fn add_call_delta(&mut self, delta: &WireToolCall) {
@@ -270,6 +329,7 @@ impl Accumulator {
             tool_calls,
             usage: self.usage,
             finish_reason: self.finish,
+            logprobs: self.logprobs,
         }
     }
 }

@@ -196,6 +196,7 @@ async fn complete_in_text_mode<M: ChatModel + ?Sized>(
         response_format: req.response_format,
         temperature: req.temperature,
         max_tokens: req.max_tokens,
+        top_logprobs: req.top_logprobs,
     };
     if req.tools.is_empty() {
         return inner.complete(text_req, on_text).await;

@@ -1,0 +1,153 @@
+use super::*;
+use crate::scoring::judge::{JudgedClaim, JudgedPoint};
+use crate::scoring::test_question;
+
+fn judged(yes: [f32; 3], claims: Vec<JudgedClaim>) -> Judgement {
+    let q = test_question();
+    Judgement {
+        question: q.id.clone(),
+        points: q
+            .points
+            .iter()
+            .zip(yes)
+            .map(|(p, yes)| JudgedPoint {
+                id: p.id.clone(),
+                yes,
+                evidence: format!("{} works like this.", p.id),
+            })
+            .collect(),
+        claims,
+        said_yes: 0,
+        grounded: 0,
+        requests: 0,
+    }
+}
+
+fn claim(listed: Option<&str>, confirmed: bool) -> JudgedClaim {
+    JudgedClaim {
+        listed: listed.map(str::to_string),
+        sentence: "Alpha is slow because it scans.".into(),
+        confirmed,
+    }
+}
+
+#[test]
+fn points_and_scores_blend_by_the_judges_weight() {
+    let q = test_question();
+    let rubric = rubric::score(
+        &q,
+        "Alpha works by caching, so repeated reads are cheap.",
+        &[],
+    );
+    assert_eq!(rubric.verdict("alpha"), Some(Verdict::Covered));
+    let j = judged([1.0, 1.0, 0.0], vec![]);
+    let w = Weights {
+        judge: 0.5,
+        unlisted_errors: false,
+    };
+    let s = combine(&q, &rubric, &j, w);
+    assert_eq!(s.scorer, ScorerKind::Combined);
+    assert_eq!(s.score, round_score(0.5 * rubric.score + 0.5 * 7.5));
+    assert_eq!(s.verdict("alpha"), Some(Verdict::Covered));
+    assert_eq!(s.verdict("beta"), Some(Verdict::Partial), "half the credit");
+    assert_eq!(s.verdict("gamma"), Some(Verdict::Missed));
+    assert_eq!(
+        s.points[1].evidence, "beta works like this.",
+        "the judge's sentence"
+    );
+    let zero = Weights {
+        judge: 0.0,
+        unlisted_errors: true,
+    };
+    assert_eq!(
+        combine(&q, &rubric, &j, zero),
+        rubric,
+        "weight 0 is the rubric"
+    );
+    assert_eq!(combine(&q, &rubric, &j, JUDGE_ONLY).score, 7.5);
+}
+
+#[test]
+fn a_claim_is_told_only_when_two_signals_agree() {
+    let q = test_question();
+    let clean = rubric::score(&q, "Alpha works by caching.", &[]);
+    let stated = rubric::score(&q, "Alpha is slow.", &[]);
+    assert_eq!(stated.misconceptions, ["Alpha is slow."]);
+    let w = DEFAULT_WEIGHTS;
+    // The judge alone, unconfirmed: not told.
+    let j = judged([1.0; 3], vec![claim(Some("Alpha is slow."), false)]);
+    assert!(agreed_claims(&clean, &j, w).is_empty());
+    assert!(combine(&q, &clean, &j, w).score > 3.0);
+    // The judge and the rubric agree, or the judge and its confirm step.
+    assert_eq!(agreed_claims(&stated, &j, w), ["Alpha is slow."]);
+    let confirmed = judged([1.0; 3], vec![claim(Some("Alpha is slow."), true)]);
+    let s = combine(&q, &clean, &confirmed, w);
+    assert_eq!(s.misconceptions, ["Alpha is slow."]);
+    assert!(s.score <= rubric::MISCONCEPTION_CAP);
+    assert!(
+        s.feedback.starts_with("Not right: Alpha is slow."),
+        "{}",
+        s.feedback
+    );
+    // An unlisted error counts only where the weights say so, in the candidate's own words.
+    let unlisted = judged([1.0; 3], vec![claim(None, true)]);
+    assert!(agreed_claims(&clean, &unlisted, w).is_empty());
+    let counted = Weights {
+        unlisted_errors: true,
+        ..w
+    };
+    assert_eq!(
+        agreed_claims(&clean, &unlisted, counted),
+        ["Alpha is slow because it scans."]
+    );
+}
+
+#[test]
+fn chosen_weights_follow_the_grades_and_the_figure_is_cross_fitted() {
+    let q = test_question();
+    let answers = [
+        ("Nothing to say.", [0.0, 0.0, 0.0], 0.0),
+        ("Alpha works by caching.", [1.0, 1.0, 1.0], 9.0),
+        ("It is about alpha.", [1.0, 1.0, 0.0], 7.0),
+        ("Beta works.", [0.0, 0.0, 0.0], 1.0),
+        ("Gamma.", [1.0, 0.0, 1.0], 6.0),
+        ("Alpha beta gamma.", [0.0, 1.0, 0.0], 2.0),
+    ];
+    let rubrics: Vec<Score> = answers
+        .iter()
+        .map(|(a, _, _)| rubric::score(&q, a, &[]))
+        .collect();
+    let judgements: Vec<Judgement> = answers.iter().map(|(_, y, _)| judged(*y, vec![])).collect();
+    let samples: Vec<Sample<'_>> = answers
+        .iter()
+        .zip(&rubrics)
+        .zip(&judgements)
+        .map(|(((_, _, grade), r), j)| Sample {
+            question: &q,
+            grade: *grade,
+            rubric: r,
+            judged: Some(j),
+        })
+        .collect();
+    let fitted = fit(&samples);
+    assert!(
+        fitted.weights.judge >= 0.5,
+        "the judge tracks these grades: {fitted:?}"
+    );
+    assert!(fitted.spearman > 0.5, "{fitted:?}");
+    // A judge that says the opposite of the grades gets no weight.
+    let reversed: Vec<Judgement> = answers
+        .iter()
+        .map(|(_, y, _)| judged(y.map(|v| 1.0 - v), vec![]))
+        .collect();
+    let samples: Vec<Sample<'_>> = samples
+        .iter()
+        .zip(&reversed)
+        .map(|(s, j)| Sample {
+            judged: Some(j),
+            ..*s
+        })
+        .collect();
+    let all: Vec<&Sample<'_>> = samples.iter().collect();
+    assert!(choose(&all).judge <= 0.2, "{:?}", choose(&all));
+}
