@@ -4,7 +4,7 @@
 mod common;
 
 use common::cli::{Home, STUCK, bank};
-use common::{JUDGE_PREFIX, JudgeChecks, ScriptedServer, sse_text};
+use common::{JUDGE_PREFIX, JudgeChecks, ScriptedServer, judge_check, sse_text};
 use interviewer::scoring::agreement::{Pair, measure};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -240,6 +240,25 @@ async fn score_with_the_judge_alone_shows_its_score_beside_the_rubric() {
     let requests = server.requests().await;
     assert!(requests.len() >= 4, "a check per point and one for errors");
     assert!(requests.iter().all(|r| r["model"] == "judge-model"));
+    // Every check of the answer shares its prefix: the same system prompt, and the same user
+    // message up to the check, so a server serves it from its prompt cache.
+    let prefix = |r: &Value| {
+        let user = r["messages"][1]["content"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let cut = user.find("<<<END ANSWER").expect("the answer's end marker");
+        (r["messages"][0].clone(), user[..cut].to_string())
+    };
+    let first = prefix(&requests[0]);
+    assert!(first.1.contains("[1] "), "numbered sentences: {}", first.1);
+    assert!(requests.iter().all(|r| prefix(r) == first));
+    let checks: std::collections::BTreeSet<String> = requests.iter().map(judge_check).collect();
+    assert_eq!(
+        checks.len(),
+        requests.len(),
+        "each request asks a different check"
+    );
 
     // Text output names both scores.
     let text_cmd: Vec<String> = cmd.into_iter().filter(|a| a != "--json").collect();

@@ -916,3 +916,54 @@ async fn auto_mode_stays_native_for_native_calls_and_text() {
     assert_eq!(pieces, ["Good ", "answer."]);
     assert!(!m.is_text_mode());
 }
+
+/// `logprobs` as llama.cpp and OpenAI send them: per token, its alternatives at that position.
+fn logprobs_json() -> Value {
+    json!({"content": [
+        {"token": "YES", "logprob": -0.2, "top_logprobs": [
+            {"token": "YES", "logprob": -0.2}, {"token": "NO", "logprob": -1.8}, {"token": "Yes", "logprob": -4.0}
+        ]},
+        {"token": " 2", "logprob": -0.1, "top_logprobs": []}
+    ]})
+}
+
+#[tokio::test]
+async fn log_probabilities_are_asked_for_and_read_from_completions_and_streams() {
+    let mut completion = completion_json(Some("YES 2"), &[], Some((5, 2)));
+    completion["choices"][0]["logprobs"] = logprobs_json();
+    let mut chunk = text_chunk("YES 2");
+    chunk["choices"][0]["logprobs"] = logprobs_json();
+    let stream = sse_response(sse_body(&[role_chunk(), chunk, finish_chunk("stop")], true));
+    let server = ScriptedServer::start(Script::new(vec![json_response(completion), stream])).await;
+    let msgs = conversation();
+    for streamed in [false, true] {
+        let m = model(fast_config(&server.base_url(), streamed));
+        let mut req = ChatRequest::new(&msgs, &[]);
+        req.top_logprobs = Some(5);
+        let turn = m.complete(req, &mut |_: &str| {}).await.expect("turn");
+        assert_eq!(turn.text(), "YES 2");
+        assert_eq!(turn.logprobs.len(), 2, "streamed: {streamed}");
+        let first = &turn.logprobs[0];
+        assert_eq!(first.token, "YES");
+        assert_eq!(first.top[0].0, "YES");
+        assert_eq!(first.top[1].0, "NO");
+        assert!((first.top[1].1 + 1.8).abs() < 1e-6);
+        assert_eq!(
+            turn.logprobs[1].top,
+            [(" 2".to_string(), -0.1)],
+            "the token itself is kept"
+        );
+    }
+    let bodies = server.requests().await;
+    for body in &bodies {
+        assert_eq!(body["logprobs"], json!(true));
+        assert_eq!(body["top_logprobs"], json!(5));
+    }
+    // Without the option nothing is asked.
+    let m = model(fast_config(&server.base_url(), false));
+    let _ = m
+        .complete(ChatRequest::new(&msgs, &[]), &mut |_: &str| {})
+        .await;
+    let last = server.requests().await.pop().expect("a request");
+    assert!(last.get("logprobs").is_none(), "{last}");
+}

@@ -275,11 +275,17 @@ fn judge_note(q: &QuestionRecord) -> Option<String> {
     if !used_rubric && !judge.disagree() {
         return None;
     }
-    let shown_llm = match q.score().map(|s| s.scorer) {
-        Some(kind) => kind == ScorerKind::Llm,
-        None => !used_rubric,
-    };
-    let mut note = if shown_llm {
+    let shown = q.score().map_or(judge.used, |s| s.scorer);
+    let mut note = if shown == ScorerKind::Combined {
+        let said =
+            |s: Option<&crate::scoring::Score>| s.map_or("no score".into(), |s| fmt_score(s.score));
+        format!(
+            "Shown: the rubric scorer and the LLM judge combined (judge weight {:.1}); the rubric scorer gave {}, the LLM judge {}",
+            judge.judge_weight.unwrap_or(0.0),
+            said(judge.rubric.as_ref()),
+            said(judge.score.as_ref()),
+        )
+    } else if shown == ScorerKind::Llm {
         match &judge.rubric {
             Some(r) => format!(
                 "Shown: the LLM judge's score; the rubric scorer gave {}",
