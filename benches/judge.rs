@@ -12,6 +12,7 @@
 use interviewer::bank::load_builtin;
 use interviewer::model::openai::{OpenAiConfig, OpenAiModel};
 use interviewer::model::{AssistantTurn, ChatModel, ChatRequest, ModelError, TextSink};
+use interviewer::scoring::fusion::DEFAULT_WEIGHTS;
 use interviewer::scoring::judge::{Judge, LlmJudge, concurrency_for};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -76,7 +77,10 @@ fn main() {
         prompt: AtomicU64::new(0),
         cached: AtomicU64::new(0),
     });
-    let judge = LlmJudge::new(metered.clone()).with_concurrency(concurrency_for(&base_url));
+    // The judge as an interview with the default weights runs it.
+    let judge = LlmJudge::new(metered.clone())
+        .with_concurrency(concurrency_for(&base_url))
+        .with_unlisted_errors(DEFAULT_WEIGHTS.unlisted_errors);
     // Answers grouped by question, as consecutive answers to one question meet them.
     let mut rows: Vec<(String, String)> = include_str!("../tools/graded/external-dev.jsonl")
         .lines()

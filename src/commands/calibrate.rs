@@ -53,7 +53,8 @@ pub fn run(bank_args: &BankArgs, args: CalibrateArgs) -> anyhow::Result<ExitCode
         let saved = calibrations.get(&j.base_url, &j.model_name).ok().flatten();
         let weights = saved.as_ref().and_then(SavedCalibration::weights);
         Grader {
-            judge: j.judge.clone(),
+            // Calibration asks everything, so that every way of combining can be measured.
+            judge: j.judge(true),
             // A judge weighted 0 is not asked; calibration needs its verdicts.
             weights: weights.filter(|w| w.judge > 0.0).unwrap_or(DEFAULT_WEIGHTS),
             calibrated: weights.is_some(),

@@ -12,6 +12,7 @@ pub mod start;
 use crate::bank::{Bank, BankSource, load_bank};
 use crate::cli::{BankArgs, Cli, Command, ServerArgs};
 
+use crate::model::ChatModel;
 use crate::scoring::judge::{LlmJudge, concurrency_for};
 use anyhow::Context;
 use std::process::ExitCode;
@@ -56,20 +57,28 @@ pub fn open_bank(args: &BankArgs) -> anyhow::Result<Bank> {
     }
 }
 
-/// An LLM judge on the server the flags select.
+/// The model server the flags select, as a judge.
 pub struct ServerJudge {
-    pub judge: Arc<LlmJudge>,
+    model: Arc<dyn ChatModel>,
     pub base_url: String,
     pub model_name: String,
 }
 
-/// The LLM judge of the configured server, if one is configured.
+impl ServerJudge {
+    /// The judge, asking for errors the rubric does not list when `unlisted_errors`.
+    pub fn judge(&self, unlisted_errors: bool) -> Arc<LlmJudge> {
+        Arc::new(
+            LlmJudge::new(self.model.clone())
+                .with_concurrency(concurrency_for(&self.base_url))
+                .with_unlisted_errors(unlisted_errors),
+        )
+    }
+}
+
+/// The model server of the flags as a judge, if one is configured.
 pub fn server_judge(args: &ServerArgs) -> anyhow::Result<Option<ServerJudge>> {
     Ok(setup::server(args)?.map(|server| ServerJudge {
-        judge: Arc::new(
-            LlmJudge::new(Arc::new(server.client))
-                .with_concurrency(concurrency_for(&server.base_url)),
-        ),
+        model: Arc::new(server.client),
         base_url: server.base_url,
         model_name: server.model_name,
     }))

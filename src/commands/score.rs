@@ -2,7 +2,7 @@
 //! rubric scorer, and with a model server the model as judge, combined with the weights measured
 //! for it (`--judge` picks one grader alone).
 
-use super::{ServerJudge, runtime, server_judge, setup};
+use super::{runtime, server_judge, setup};
 use crate::bank::Bank;
 use crate::cli::{BankArgs, ScoreArgs};
 use crate::scoring::ScorerKind;
@@ -63,12 +63,7 @@ pub fn run(args: &BankArgs, score: ScoreArgs) -> anyhow::Result<ExitCode> {
 /// the line saying which goes to stderr.
 fn grader(score: &ScoreArgs) -> anyhow::Result<(Option<Grader>, Option<bool>)> {
     let server = server_judge(&score.server)?;
-    let Some(ServerJudge {
-        judge,
-        base_url,
-        model_name,
-    }) = server
-    else {
+    let Some(server) = server else {
         if score.judge == Some(ScorerKind::Llm) {
             anyhow::bail!(
                 "score --judge llm needs a model server: pass --base-url (Ollama, vLLM, llama.cpp, LM Studio) or set {} (OpenAI)",
@@ -80,7 +75,7 @@ fn grader(score: &ScoreArgs) -> anyhow::Result<(Option<Grader>, Option<bool>)> {
     let saved = if score.judge.is_none() {
         let store = SessionStore::open(None).context("cannot open the data directory")?;
         Calibrations::in_home(store.home())
-            .get(&base_url, &model_name)
+            .get(&server.base_url, &server.model_name)
             .unwrap_or_else(|e| {
                 eprintln!("interviewer: ignoring the saved calibrations: {e}");
                 None
@@ -88,14 +83,14 @@ fn grader(score: &ScoreArgs) -> anyhow::Result<(Option<Grader>, Option<bool>)> {
     } else {
         None
     };
-    let choice = setup::grader(score.judge, true, &model_name, saved.as_ref());
+    let choice = setup::grader(score.judge, true, &server.model_name, saved.as_ref());
     if let Some(notice) = &choice.notice
         && !score.json
     {
         eprintln!("{notice}");
     }
     let grader = choice.weights.map(|weights| Grader {
-        judge,
+        judge: server.judge(weights.unlisted_errors),
         weights,
         calibrated: choice.calibrated,
     });

@@ -219,7 +219,8 @@ pub fn agent(
         Arc::new(Grader {
             judge: Arc::new(
                 LlmJudge::new(model.clone())
-                    .with_concurrency(backend.base_url.as_deref().map_or(1, concurrency_for)),
+                    .with_concurrency(backend.base_url.as_deref().map_or(1, concurrency_for))
+                    .with_unlisted_errors(weights.unlisted_errors),
             ),
             weights,
             calibrated: grading.calibrated,

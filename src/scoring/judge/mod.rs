@@ -31,7 +31,7 @@ pub use evidence::without_grader_text;
 /// A YES at or above this probability is a YES.
 pub const YES: f32 = 0.5;
 /// Listed wrong claims checked per answer: those whose words the answer comes closest to.
-pub const MAX_CLAIM_CHECKS: usize = 3;
+pub const MAX_CLAIM_CHECKS: usize = 2;
 /// Checks of one answer in flight at once (after the first, which warms the server's cache) on a
 /// hosted server. A server on this machine is bound by its CPU or GPU: one at a time is faster
 /// there (measured on llama.cpp, 2 cores: two at once took 1.7 s, one after the other 1.3 s).
@@ -201,6 +201,8 @@ pub struct LlmJudge {
     /// Cleared once the server rejected `logprobs`.
     logprobs: AtomicBool,
     concurrency: usize,
+    /// Ask for errors the rubric does not list (and confirm them).
+    unlisted_errors: bool,
 }
 
 impl LlmJudge {
@@ -209,7 +211,15 @@ impl LlmJudge {
             model,
             logprobs: AtomicBool::new(true),
             concurrency: 1,
+            unlisted_errors: true,
         }
+    }
+
+    /// Whether to look for errors the rubric does not list: not worth two requests per answer
+    /// when the weights do not count them.
+    pub fn with_unlisted_errors(mut self, ask: bool) -> Self {
+        self.unlisted_errors = ask;
+        self
     }
 
     /// At most `n` checks of one answer in flight at once.
@@ -305,7 +315,7 @@ impl Judge for LlmJudge {
         claims.truncate(MAX_CLAIM_CHECKS);
         let claims: Vec<(&str, Terms)> = claims.into_iter().map(|(_, c, t)| (c, t)).collect();
         let question_terms = Terms::of_question(q);
-        let ask_error = question_terms.best(&numbered, current).is_some();
+        let ask_error = self.unlisted_errors && question_terms.best(&numbered, current).is_some();
         let mut checks: Vec<Check<'_>> = asked_points
             .iter()
             .map(|&i| Check::Point(&q.points[i].expect))
