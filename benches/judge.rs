@@ -9,42 +9,14 @@
 //!
 //! Without `INTERVIEWER_BENCH_BASE_URL` it says how to run it and does nothing (CI has no server).
 
+use interviewer::agent::tokens::TokenCounter;
+use interviewer::agent::usage::UsageMeter;
 use interviewer::bank::load_builtin;
 use interviewer::model::openai::{OpenAiConfig, OpenAiModel};
-use interviewer::model::{AssistantTurn, ChatModel, ChatRequest, ModelError, TextSink};
 use interviewer::scoring::fusion::DEFAULT_WEIGHTS;
 use interviewer::scoring::judge::{Judge, LlmJudge, concurrency_for};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-/// Adds up the prompt tokens a server reports, and those it served from its cache.
-struct Metered {
-    inner: OpenAiModel,
-    prompt: AtomicU64,
-    cached: AtomicU64,
-}
-
-#[async_trait::async_trait]
-impl ChatModel for Metered {
-    fn name(&self) -> String {
-        self.inner.name()
-    }
-    async fn complete(
-        &self,
-        req: ChatRequest<'_>,
-        on_text: TextSink<'_>,
-    ) -> Result<AssistantTurn, ModelError> {
-        let turn = self.inner.complete(req, on_text).await?;
-        if let Some(u) = turn.usage {
-            self.prompt
-                .fetch_add(u64::from(u.prompt_tokens), Ordering::Relaxed);
-            self.cached
-                .fetch_add(u64::from(u.cached_prompt_tokens), Ordering::Relaxed);
-        }
-        Ok(turn)
-    }
-}
 
 fn main() {
     let Ok(base_url) = std::env::var("INTERVIEWER_BENCH_BASE_URL") else {
@@ -72,11 +44,12 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let metered = Arc::new(Metered {
-        inner,
-        prompt: AtomicU64::new(0),
-        cached: AtomicU64::new(0),
-    });
+    // Counts the prompt tokens the server reports, and those it served from its cache.
+    let metered = Arc::new(UsageMeter::new(
+        Arc::new(inner),
+        TokenCounter::Heuristic,
+        Default::default(),
+    ));
     // The judge as an interview with the default weights runs it.
     let judge = LlmJudge::new(metered.clone())
         .with_concurrency(concurrency_for(&base_url))
@@ -118,8 +91,8 @@ fn main() {
     }
     times.sort();
     let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
-    let prompt = metered.prompt.load(Ordering::Relaxed);
-    let cached = metered.cached.load(Ordering::Relaxed);
+    let usage = metered.totals();
+    let (prompt, cached) = (usage.prompt_tokens, usage.cached_prompt_tokens);
     println!(
         "judge on {base_url} ({model_name}): {} answers, median {:.1} s, p90 {:.1} s per answer, {:.1} checks per answer, {:.0}% of {prompt} prompt tokens served from cache",
         times.len(),
