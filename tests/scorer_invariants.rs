@@ -128,7 +128,10 @@ fn a_correct_relation_is_not_read_as_its_misconception() {
     ] {
         let s = rubric::score(kv, answer, &[]);
         if !s.misconceptions.is_empty() {
-            failures.push(format!("kv-cache {answer:?}: states {:?}", s.misconceptions));
+            failures.push(format!(
+                "kv-cache {answer:?}: states {:?}",
+                s.misconceptions
+            ));
         }
     }
     report(failures);

@@ -73,13 +73,18 @@ mod tests {
         let cue = Cue::new("values earlier tokens");
         let m = doc.find(&cue);
         assert_eq!(m.len(), 1);
-        assert!(!doc.negated(&m[0], &cue), "the 'no' of 'no wait' negates nothing");
+        assert!(
+            !doc.negated(&m[0], &cue),
+            "the 'no' of 'no wait' negates nothing"
+        );
     }
 
     #[test]
     fn fillers_neither_earn_nor_cost() {
         let plain = Doc::new("The keys and values of past tokens are stored.");
-        let spoken = Doc::new("Um, the keys and, you know, values of, like, past tokens are, I mean, stored.");
+        let spoken = Doc::new(
+            "Um, the keys and, you know, values of, like, past tokens are, I mean, stored.",
+        );
         let cue = Cue::new("keys values past tokens stored");
         assert_eq!(plain.find(&cue).len(), 1);
         assert_eq!(spoken.find(&cue).len(), 1);
