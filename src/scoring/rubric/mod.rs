@@ -10,11 +10,13 @@
 //! Sentences addressed to the grader are ignored, so they never raise a score.
 
 mod points;
+mod relevance;
 
 use super::text::Doc;
 use super::{PointVerdict, Score, ScorerKind, Verdict, round_score};
 use crate::bank::{Question, RubricPoint};
 use points::{Found, assign, match_points, with_cues};
+use relevance::relevance;
 
 /// Highest score an answer stating a misconception can get.
 pub const MISCONCEPTION_CAP: f32 = 3.0;
@@ -33,6 +35,13 @@ const FLUENT_LIST_MARKERS: f32 = 1.0;
 const FLUENT_LIST_SEPARATORS: f32 = 10.0;
 /// Named-only points at or above which an answer that explains at most one point is padding.
 const PADDING_NAMED: usize = 3;
+/// Highest score a list of the right items, named without the why, can get.
+pub const LIST_CAP: f32 = 4.0;
+/// Relevance (share of the answer's content words the question's own text uses) at or below
+/// which a list earns nothing beyond the padding rules, and at or above which it earns its
+/// named credit in full (up to [`LIST_CAP`]).
+const RELEVANCE_FLOOR: f32 = 0.35;
+const RELEVANCE_FULL: f32 = 0.65;
 
 /// Score `answer` against `question`'s rubric. `earlier` answers to the same question (e.g. the
 /// answer before a probe) also count as evidence for points; misconceptions are looked for in
@@ -41,7 +50,12 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     let current = Doc::new(answer);
     let before: Vec<Doc<'_>> = earlier.iter().map(|e| Doc::new(e)).collect();
     let docs: Vec<&Doc<'_>> = std::iter::once(&current).chain(before.iter()).collect();
-    let matches = with_cues(|cues| match_points(question, &docs, cues));
+    let (matches, relevant) = with_cues(|cues| {
+        (
+            match_points(question, &docs, cues),
+            relevance(question, &current, cues),
+        )
+    });
     let verdicts = assign(question, &matches);
     let misconceptions: Vec<String> = matches
         .iter()
@@ -87,11 +101,18 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     let count = |v: Verdict| points.iter().filter(|p| p.verdict == v).count();
     let (covered, named) = (count(Verdict::Covered), count(Verdict::Partial));
     // Padding does not pay: naming points earns their partial credit only in proportion to the
-    // points the answer explains.
+    // points the answer explains, unless the answer is about the question (a list of the right
+    // items, named without the why).
+    // An answer that also addresses the grader gets no such benefit of the doubt.
+    let on_topic = if current.mentions_grader() {
+        0.0
+    } else {
+        ((relevant - RELEVANCE_FLOOR) / (RELEVANCE_FULL - RELEVANCE_FLOOR)).clamp(0.0, 1.0)
+    };
     let named_factor = if named == 0 {
         1.0
     } else {
-        ((1 + covered) as f32 / named as f32).min(1.0)
+        ((1 + covered) as f32 / named as f32).min(1.0).max(on_topic)
     };
     let earned: f32 = question
         .points
@@ -111,12 +132,20 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     let stuffed = covered < 2
         && current.list_share() >= STUFFED_SHARE
         && before.iter().all(|d| d.word_count() == 0);
-    let padded = (covered <= 1 && named >= PADDING_NAMED) || fluent_list(&current);
+    // An answer that explains most of its points is not padding, however list-like its style.
+    tracing::debug!(
+        question = %question.id,
+        relevant,
+        covered,
+        named,
+        "rubric scorer: relevance"
+    );
+    let padded = covered <= 1 && (named >= PADDING_NAMED || fluent_list(&current));
     if stuffed {
-        value = value.min(STUFFED_CAP);
+        value = value.min(STUFFED_CAP + (LIST_CAP - STUFFED_CAP) * on_topic);
     }
     if padded {
-        value = value.min(PADDING_CAP);
+        value = value.min(PADDING_CAP + (LIST_CAP - PADDING_CAP) * on_topic);
     }
     if !misconceptions.is_empty() {
         value *= MISCONCEPTION_FACTOR.powi(misconceptions.len() as i32);

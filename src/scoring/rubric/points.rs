@@ -5,7 +5,7 @@
 use crate::bank::{Question, RubricPoint};
 use crate::scoring::Verdict;
 use crate::scoring::text::{Cue, Doc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 /// One clause is evidence for at most this many points; further points it matches are named only.
@@ -48,6 +48,8 @@ pub struct PointMatch {
 #[derive(Default)]
 pub struct Cues {
     cache: HashMap<String, Cue>,
+    /// Each question's vocabulary, by question id and reference answer.
+    vocabularies: HashMap<(String, String), std::rc::Rc<HashSet<String>>>,
 }
 
 /// Cues this thread prepared before; bounded, so a stream of user banks cannot grow it forever.
@@ -63,7 +65,24 @@ impl Cues {
         }
         &self.cache[text]
     }
+
+    /// The stems and concepts of `question`'s own text, prepared once.
+    pub fn vocabulary(&mut self, question: &Question) -> std::rc::Rc<HashSet<String>> {
+        let key = (question.id.clone(), question.reference.clone());
+        if let Some(v) = self.vocabularies.get(&key) {
+            return v.clone();
+        }
+        if self.vocabularies.len() >= MAX_CACHED_VOCABULARIES {
+            self.vocabularies.clear();
+        }
+        let v = std::rc::Rc::new(super::relevance::vocabulary_of(question, self));
+        self.vocabularies.insert(key, v.clone());
+        v
+    }
 }
+
+/// Question vocabularies this thread prepared before; bounded like the cues.
+const MAX_CACHED_VOCABULARIES: usize = 1_000;
 
 thread_local! {
     static CUES: std::cell::RefCell<Cues> = std::cell::RefCell::new(Cues::default());

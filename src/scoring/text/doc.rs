@@ -4,6 +4,7 @@
 use super::injection::addressed_to_grader;
 use super::lexicon::{Lexicon, is_word_char, lexicon, push_words};
 use super::marks::{mark_concepts, mark_enumerations, mark_negations, number_items};
+use super::spoken::mark_spoken;
 use super::{Cue, MAX_ANSWER_BYTES, cap};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -162,6 +163,7 @@ impl Builder<'_> {
             });
         }
         if self.tokens.len() > first {
+            mark_spoken(self.lex, &mut self.tokens[first..]);
             mark_negations(&mut self.tokens[first..]);
             mark_concepts(self.lex, &mut self.tokens[first..]);
             mark_enumerations(self.lex, &mut self.tokens[first..]);
@@ -175,7 +177,13 @@ impl Builder<'_> {
                 .filter(|(i, t)| self.lex.is_connective(&t.word) && !(t.word == "so" && *i == 0))
                 .count();
             let auxiliary = toks.iter().any(|t| self.lex.is_auxiliary(&t.word));
-            let rejection = toks.iter().any(|t| self.lex.is_rejection(&t.word));
+            // "That's wrong" rejects a claim; "wrong answers" only describes something.
+            let rejection = toks.iter().enumerate().any(|(i, t)| {
+                self.lex.is_rejection(&t.word)
+                    && toks
+                        .get(i + 1)
+                        .is_none_or(|n| n.stop || n.sep_before || n.clause != t.clause)
+            });
             let injection = addressed_to_grader(toks, &self.body[span.clone()]);
             self.sentences.push(Sentence {
                 span,
@@ -301,6 +309,11 @@ impl<'a> Doc<'a> {
     /// Whether some sentence was addressed to the grader.
     pub fn has_injection(&self) -> bool {
         self.blanked_aside || self.sentences.iter().any(|s| s.injection)
+    }
+
+    /// Whether the text addresses or names whoever grades it.
+    pub fn mentions_grader(&self) -> bool {
+        self.has_injection() || super::injection::names_grader(&self.tokens)
     }
 
     /// Every minimal window of content tokens (same sentence, within [`CUE_WINDOW`]) holding all

@@ -24,6 +24,12 @@ struct LexiconFile {
     contrasts: Vec<String>,
     list_lead_ins: Vec<String>,
     list_trailers: Vec<String>,
+    /// Spoken fillers ("you know"): they neither earn nor cost.
+    #[serde(default)]
+    fillers: Vec<String>,
+    /// Self-corrections ("no wait"): they retract the words just before them.
+    #[serde(default)]
+    self_corrections: Vec<String>,
     #[serde(default)]
     synonyms: Vec<SynonymGroup>,
 }
@@ -48,6 +54,10 @@ pub struct Lexicon {
     lead_ins: HashSet<String>,
     /// Trailing phrases that close a list ("and so on", "all of that"), as word sequences.
     trailers: Vec<Vec<String>>,
+    /// Spoken fillers, as word sequences.
+    fillers: Vec<Vec<String>>,
+    /// Self-correction phrases, as word sequences.
+    corrections: Vec<Vec<String>>,
     /// Synonym phrases by their first form: (the phrase's forms, the concept).
     phrases: HashMap<String, Vec<(Vec<String>, String)>>,
 }
@@ -76,6 +86,8 @@ pub fn lexicon() -> &'static Lexicon {
                 contrasts: vec![],
                 list_lead_ins: vec![],
                 list_trailers: vec![],
+                fillers: vec![],
+                self_corrections: vec![],
                 synonyms: vec![],
             })
         }
@@ -105,15 +117,11 @@ impl Lexicon {
             pronouns: set(file.pronouns),
             contrasts: set(file.contrasts),
             lead_ins: set(file.list_lead_ins),
-            trailers: vec![],
+            trailers: phrases(&file.list_trailers),
+            fillers: phrases(&file.fillers),
+            corrections: phrases(&file.self_corrections),
             phrases: HashMap::new(),
         };
-        lex.trailers = file
-            .list_trailers
-            .iter()
-            .map(|t| split_words(t).into_iter().map(|(w, _)| w).collect())
-            .filter(|t: &Vec<String>| !t.is_empty())
-            .collect();
         for group in &file.synonyms {
             let forms: Vec<Vec<String>> = group.words.iter().map(|p| lex.forms(p)).collect();
             let Some(concept) = forms.first().map(|f| lex.concept_name(f)) else {
@@ -202,10 +210,17 @@ impl Lexicon {
 
     /// Whether the words starting at `words[0]` close a list ("and so on"); returns its length.
     pub fn trailer_at(&self, words: &[&str]) -> Option<usize> {
-        self.trailers
-            .iter()
-            .find(|t| t.len() <= words.len() && t.iter().zip(words).all(|(a, b)| a.as_str() == *b))
-            .map(Vec::len)
+        phrase_at(&self.trailers, words)
+    }
+
+    /// Whether a spoken filler ("you know") starts at `words[0]`; returns its length.
+    pub fn filler_at(&self, words: &[&str]) -> Option<usize> {
+        phrase_at(&self.fillers, words)
+    }
+
+    /// Whether a self-correction ("no wait") starts at `words[0]`; returns its length.
+    pub fn correction_at(&self, words: &[&str]) -> Option<usize> {
+        phrase_at(&self.corrections, words)
     }
 
     /// The matching form (stem, or `not` for negations) of a lowercased content word.
@@ -230,6 +245,21 @@ impl Lexicon {
                 .then_some((f.len(), concept.as_str()))
         })
     }
+}
+
+/// Lowercased phrases as word sequences (empty ones dropped).
+fn phrases(list: &[String]) -> Vec<Vec<String>> {
+    list.iter()
+        .map(|t| split_words(t).into_iter().map(|(w, _)| w).collect())
+        .filter(|t: &Vec<String>| !t.is_empty())
+        .collect()
+}
+
+/// The length of the first of `list` that `words` starts with.
+fn phrase_at(list: &[Vec<String>], words: &[&str]) -> Option<usize> {
+    list.iter()
+        .find(|t| t.len() <= words.len() && t.iter().zip(words).all(|(a, b)| a.as_str() == *b))
+        .map(Vec::len)
 }
 
 /// Map the common British spellings onto American ones (-ise → -ize, -isation → -ization, -our → -or).

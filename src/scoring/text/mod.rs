@@ -10,6 +10,7 @@ pub mod doc;
 pub mod injection;
 pub mod lexicon;
 mod marks;
+mod spoken;
 
 pub use doc::{CUE_WINDOW, Doc, Sentence, Token};
 

@@ -1,0 +1,94 @@
+//! Spoken answers: fillers ("you know", "I mean") and self-corrections ("the keys, no wait, the
+//! values"). A filler neither earns nor costs: its words become stopwords. A self-correction
+//! replaces what it corrects: the phrase and the item it follows (back to the previous separator
+//! in the sentence) are dropped from matching, and its "no" negates nothing.
+
+use super::doc::Token;
+use super::lexicon::Lexicon;
+
+/// A self-correction retracts at most this many words before it (a false start, not a sentence).
+const MAX_RETRACTED_WORDS: usize = 12;
+
+/// Mark the fillers and self-corrections of one sentence's tokens.
+pub(super) fn mark_spoken(lex: &Lexicon, tokens: &mut [Token]) {
+    let words: Vec<String> = tokens.iter().map(|t| t.word.clone()).collect();
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    let mut i = 0;
+    while i < tokens.len() {
+        if let Some(len) = lex.correction_at(&refs[i..]) {
+            let from = retracted_from(tokens, i);
+            for t in &mut tokens[from..i + len] {
+                silence(t);
+            }
+            i += len;
+        } else if let Some(len) = lex.filler_at(&refs[i..]) {
+            for t in &mut tokens[i..i + len] {
+                silence(t);
+            }
+            i += len;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// The first token a self-correction at `at` retracts: the item just before it (from the last
+/// separator before it), when that item is short enough to be a false start.
+fn retracted_from(tokens: &[Token], at: usize) -> usize {
+    let mut from = at;
+    while from > 0 {
+        from -= 1;
+        if tokens[from].sep_before {
+            break;
+        }
+    }
+    if at - from > MAX_RETRACTED_WORDS {
+        at
+    } else {
+        from
+    }
+}
+
+/// A word that no longer counts: a stopword that negates nothing.
+fn silence(t: &mut Token) {
+    t.stop = true;
+    t.negation = false;
+    t.stem.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scoring::text::{Cue, Doc};
+
+    fn matches(text: &str, cue: &str) -> bool {
+        !Doc::new(text).find(&Cue::new(cue)).is_empty()
+    }
+
+    #[test]
+    fn a_self_correction_replaces_what_it_corrects() {
+        let text = "The cache keeps the queries, no wait, the values of earlier tokens.";
+        assert!(!matches(text, "cache queries"));
+        assert!(matches(text, "values earlier tokens"));
+        let doc = Doc::new(text);
+        let cue = Cue::new("values earlier tokens");
+        let m = doc.find(&cue);
+        assert_eq!(m.len(), 1);
+        assert!(
+            !doc.negated(&m[0], &cue),
+            "the 'no' of 'no wait' negates nothing"
+        );
+    }
+
+    #[test]
+    fn fillers_neither_earn_nor_cost() {
+        let plain = Doc::new("The keys and values of past tokens are stored.");
+        let spoken = Doc::new(
+            "Um, the keys and, you know, values of, like, past tokens are, I mean, stored.",
+        );
+        let cue = Cue::new("keys values past tokens stored");
+        assert_eq!(plain.find(&cue).len(), 1);
+        assert_eq!(spoken.find(&cue).len(), 1);
+        assert_eq!(spoken.find(&Cue::new("mean")).len(), 0);
+        assert_eq!(spoken.find(&Cue::new("know")).len(), 0);
+    }
+}
