@@ -6,7 +6,7 @@
 //! unparseable last line is dropped with a warning, any other bad line is an error naming the
 //! file and line.
 
-use super::{Checkpoint, End, FORMAT_VERSION, Header, Record, Turn, UsageTotals};
+use super::{Checkpoint, End, FORMAT_VERSION, Header, Record, Turn, Update, UsageTotals};
 use crate::bank::Mode;
 use crate::state::InterviewState;
 use chrono::{DateTime, Utc};
@@ -262,6 +262,7 @@ impl SessionStore {
             path,
             file,
             id: header.id.clone(),
+            saved: None,
         };
         writer.append(&Record::Header(header))?;
         Ok(writer)
@@ -388,6 +389,7 @@ impl SessionStore {
     }
 }
 
+pub mod delta;
 mod reader;
 mod writer;
 
