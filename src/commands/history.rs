@@ -92,7 +92,7 @@ fn table(
     if !trends.is_empty() {
         let n = sessions
             .iter()
-            .filter(|s| s.questions > 0)
+            .filter(|s| s.overall.is_some())
             .count()
             .min(TREND_SESSIONS);
         let _ = writeln!(

@@ -58,8 +58,8 @@ pub fn render(review: &Review) -> String {
         (
             "Overall",
             format!(
-                "<span class=\"overall\">{} / 10</span>",
-                fmt_score(review.overall)
+                "<span class=\"overall\">{}</span>",
+                esc(&super::overall_label(review.overall))
             ),
         ),
     ];
@@ -191,8 +191,22 @@ fn question(out: &mut String, n: usize, q: &QuestionReview) {
         out.push_str("</ul>\n");
     }
     out.push_str("</div>\n</div>\n");
+    if let Some(reference) = &q.reference {
+        let _ = writeln!(
+            out,
+            "<details class=\"ref\"><summary>Reference answer</summary>\n<div class=\"text\">{}</div>\n</details>",
+            esc(reference)
+        );
+    }
     for m in &q.misconceptions {
         let _ = writeln!(out, "<div class=\"note\">Wrong claim: {}</div>", esc(m));
+    }
+    for m in &q.corrected {
+        let _ = writeln!(
+            out,
+            "<div class=\"note\">Wrong claim, corrected in a later answer: {}</div>",
+            esc(m)
+        );
     }
     if !q.feedback.trim().is_empty() {
         let _ = writeln!(

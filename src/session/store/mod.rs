@@ -144,9 +144,7 @@ impl LoadedSession {
             model: self.header.model.clone(),
             status: self.status(),
             questions: state.map_or(0, |s| s.questions.len()),
-            overall: state
-                .filter(|s| !s.questions.is_empty())
-                .map(InterviewState::overall),
+            overall: state.and_then(InterviewState::overall),
         }
     }
 }
@@ -162,7 +160,7 @@ pub struct SessionSummary {
     pub status: SessionStatus,
     /// Questions asked.
     pub questions: usize,
-    /// The overall score, when at least one question was asked.
+    /// The overall score, when at least one question was answered.
     pub overall: Option<f32>,
 }
 
