@@ -55,7 +55,10 @@ pub enum StoreError {
 
 fn suggest(close: &[String]) -> String {
     if close.is_empty() {
-        " (see `interviewer history` for the list)".to_string()
+        format!(
+            " (see `{}` for the list)",
+            crate::strings::command("history")
+        )
     } else {
         format!(" (did you mean {}?)", close.join(", "))
     }
