@@ -8,7 +8,7 @@ use crate::model::{
     AssistantTurn, ChatModel, ChatRequest, Message, ModelError, Role, TextSink, ToolCall,
     split_state,
 };
-use crate::prompts::phrases::{Phrases, acknowledgement, fill, pick};
+use crate::prompts::phrases::{Phrases, acknowledgement, closing, fill, pick};
 use crate::prompts::stage::Stage;
 use crate::state::probing::NextStep;
 use crate::tools::{
@@ -150,7 +150,7 @@ impl Policy<'_> {
         match reply {
             Some(Err(err)) => match name.as_str() {
                 PickQuestion::NAME => end(None),
-                EndInterview::NAME => say(pick(&p.closing, self.key(3)).to_string()),
+                EndInterview::NAME => say(closing(self.candidate_ended(), self.key(3))),
                 _ if err.contains("not answered") => say(p.fallback_continue.clone()),
                 _ => call(None, PickQuestion::NAME, json!({})),
             },
@@ -161,7 +161,7 @@ impl Policy<'_> {
             ),
             Some(Ok(ToolOutcome::Rubric(_))) => self.ask_picked(),
             Some(Ok(ToolOutcome::Scored(report))) => self.after_score(&report),
-            Some(Ok(ToolOutcome::Ended(_))) => say(pick(&p.closing, self.key(4)).to_string()),
+            Some(Ok(ToolOutcome::Ended(_))) => say(closing(self.candidate_ended(), self.key(4))),
             None => say(p.fallback_continue.clone()),
         }
     }
@@ -228,7 +228,33 @@ impl Policy<'_> {
             report.misconceptions.first().map(String::as_str),
             self.last_candidate_text(),
             self.key(12),
+            self.previous_reply(),
         )
+    }
+
+    /// What the interviewer said before the newest candidate message.
+    fn previous_reply(&self) -> &str {
+        let turn = self
+            .messages
+            .iter()
+            .rposition(|m| m.role == Role::User)
+            .unwrap_or(0);
+        self.messages[..turn]
+            .iter()
+            .rev()
+            .filter(|m| m.role == Role::Assistant)
+            .map(Message::text)
+            .find(|t| !t.trim().is_empty())
+            .unwrap_or("")
+    }
+
+    /// Whether the candidate asked to end the interview (`/end`, Ctrl-D) in the newest message.
+    fn candidate_ended(&self) -> bool {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .is_some_and(|m| Stage::parse(split_state(m.text()).1) == Some(Stage::End))
     }
 
     fn mode_and_count(&self) -> (String, String) {

@@ -1,6 +1,8 @@
 //! End-to-end: a 3-question interview through a real OpenAI-compatible server, with the LLM judge
-//! and the summariser on. Runs only when `INTERVIEWER_E2E_BASE_URL` is set (`.ci/run` sets it when
-//! it can start the local llama.cpp server); otherwise it says it was skipped.
+//! and the summariser on. It needs a server, so it is ignored by a plain `cargo test` (reported as
+//! ignored, with the reason); `.ci/run` starts the local llama.cpp server when one is set up, sets
+//! `INTERVIEWER_E2E_BASE_URL` and runs `cargo test --test e2e_local_llm -- --ignored`. Run that way
+//! without the variable, it fails saying what is missing rather than passing without a server.
 
 use assert_cmd::Command;
 use interviewer::agent::plan::{self, PlanRequest};
@@ -19,11 +21,12 @@ fn strong_answer(question: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs a model server: set INTERVIEWER_E2E_BASE_URL and run with --ignored (.ci/run does when a local server is set up)"]
 fn three_question_interview_through_a_real_server() {
-    let Ok(url) = std::env::var("INTERVIEWER_E2E_BASE_URL") else {
-        eprintln!("e2e skipped: INTERVIEWER_E2E_BASE_URL is not set");
-        return;
-    };
+    let url = std::env::var("INTERVIEWER_E2E_BASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .expect("INTERVIEWER_E2E_BASE_URL is not set: this test needs a model server (.ci/run starts one)");
     let model = std::env::var("INTERVIEWER_E2E_MODEL").unwrap_or_else(|_| "local".into());
     let home = tempfile::tempdir().expect("tempdir");
     let bank = load_builtin().expect("built-in bank");

@@ -430,8 +430,9 @@ fn an_unknown_topic_fails_with_a_suggestion() {
         &["--offline", "--topics", "ropee,dpo", "--mode", "deep-dive"],
         "",
     );
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2), "a bad command line exits 2");
     let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     assert!(stderr.contains("ropee"), "{stderr}");
     assert!(
         stderr.contains("did you mean") && stderr.contains("rope"),
@@ -439,6 +440,29 @@ fn an_unknown_topic_fails_with_a_suggestion() {
     );
     assert!(out.stdout.is_empty(), "no interview starts");
     assert_eq!(home.session_files(), 0, "no session is created");
+}
+
+#[test]
+fn a_bad_topic_or_zero_questions_exits_2_like_score_and_bank_show() {
+    let home = Home::new();
+    for args in [
+        &["start", "--offline", "--topics", "rope,nosuch"][..],
+        &["--offline", "--questions", "0"][..],
+        &["start", "--offline", "--questions", "0", "--topics", "rope"][..],
+    ] {
+        let out = home.run(args, "");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("interviewer: "), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    let unknown = home.run(&["start", "--offline", "--topics", "rope,nosuch"], "");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("\"nosuch\""));
+    assert_eq!(home.session_files(), 0, "no session is created");
+    // The same exit code as the commands that already did it.
+    let score = home.run(&["score", "--question", "nosuch", "--answer", "x"], "");
+    assert_eq!(score.status.code(), Some(2));
 }
 
 #[test]
@@ -710,6 +734,33 @@ fn focus_weak_plans_around_the_points_missed_before() {
         Some("dpo"),
         "{next}"
     );
+    // It says which points it plans around.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let said = stderr
+        .lines()
+        .find(|l| l.starts_with("Planning around the points you missed most: dpo / "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let missed: Vec<&str> = questions(&past)[0]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["verdict"] == "missed")
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert!(
+        missed.iter().any(|m| said.contains(&format!("dpo / {m} (missed once)"))),
+        "{said}"
+    );
+
+    // With no past sessions there is nothing to plan around, and it says so.
+    let fresh = Home::new();
+    let out = fresh.run(&["start", "--offline", "--focus", "weak"], "/end\n");
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("No weak points yet"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -798,4 +849,137 @@ fn an_unreachable_server_fails_the_start_with_a_saved_resumable_session() {
     assert!(err.contains("interviewer resume"), "{err}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("We didn't get through"));
     assert_eq!(home.session_files(), 1, "the session is saved");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nothing answered, and how an interview the candidate ended closes
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_interview_ended_at_its_first_question_claims_no_score() {
+    let home = Home::new();
+    // Ctrl-D at the first question.
+    let out = home.run(&["--offline", "--seed", "3"], "");
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("That's all I had"), "{stdout}");
+    assert!(!stdout.contains("Overall you scored"), "{stdout}");
+    assert!(
+        stdout.contains("We didn't get through any questions this time."),
+        "{stdout}"
+    );
+    let review = home.review();
+    assert_eq!(review["status"], "finished");
+    assert_eq!(review["overall"], Value::Null, "{}", review["overall"]);
+    assert_eq!(questions(&review)[0]["status"], "not_reached");
+    assert_eq!(questions(&review)[0]["score"], Value::Null);
+    assert_eq!(review["by_domain"], serde_json::json!({}));
+    let text = home.cmd(&["review"]).output().expect("review");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Overall    no score (nothing was answered)"), "{text}");
+    assert!(!text.contains("0.0 / 10"), "{text}");
+
+    let history = home.cmd(&["history"]).output().expect("history");
+    let history = String::from_utf8_lossy(&history.stdout);
+    let row = history
+        .lines()
+        .find(|l| l.trim_end().ends_with("finished"))
+        .unwrap_or_else(|| panic!("{history}"));
+    assert!(!row.contains("0.0"), "{history}");
+    assert!(row.contains("  -  finished"), "{history}");
+    let json = home.cmd(&["history", "--json"]).output().expect("history");
+    let json: Value = serde_json::from_slice(&json.stdout).expect("history json");
+    assert_eq!(json["sessions"][0]["overall"], Value::Null);
+}
+
+#[test]
+fn the_candidates_end_is_not_closed_as_if_the_plan_were_through() {
+    let closing = phrases("closing");
+    for seed in 1..6 {
+        let home = Home::new();
+        let seed = seed.to_string();
+        let mut live = Live::start(&home, &["--offline", "--seed", &seed]);
+        let first = live.turn().waiting.expect("a question");
+        live.send(&answer(&first.question, "strong"));
+        assert!(live.turn().waiting.is_some());
+        live.send("/end");
+        let (ok, stderr, stdout) = live.finish();
+        assert!(ok, "{stderr}");
+        let said: Vec<&String> = stdout
+            .iter()
+            .filter(|l| closing.iter().any(|c| l.contains(c.as_str())))
+            .collect();
+        assert!(said.is_empty(), "seed {seed}: {said:?}");
+        assert!(
+            stdout.iter().any(|l| l.starts_with("Overall you scored")),
+            "{stdout:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hints name a command that works
+// ---------------------------------------------------------------------------------------------
+
+/// The command a "Review it with: ..." hint names, split into words.
+fn review_hint(stderr: &str) -> Vec<String> {
+    let line = stderr
+        .lines()
+        .find_map(|l| l.split("Review it with: ").nth(1))
+        .unwrap_or_else(|| panic!("no review hint in: {stderr}"));
+    line.split_whitespace().map(String::from).collect()
+}
+
+#[test]
+fn hints_name_the_command_that_runs_this_binary() {
+    let bin = Path::new(common::cli::BIN);
+    // Not on the PATH: the hint names the path it was run by, and that command works.
+    let home = Home::new();
+    let out = home.run(&["--offline", "--seed", "3"], "/end\n");
+    assert!(out.status.success());
+    let hint = review_hint(&String::from_utf8_lossy(&out.stderr));
+    assert_eq!(hint[0], common::cli::BIN, "{hint:?}");
+    assert_eq!(hint[1], "review");
+    let mut again = std::process::Command::new(&hint[0]);
+    common::cli::isolate(&mut again, home.path());
+    let again = again.args(&hint[1..]).output().expect("run the hint");
+    assert!(again.status.success(), "{hint:?}");
+    assert!(String::from_utf8_lossy(&again.stdout).contains("Interview review"));
+
+    // Installed: `interviewer` on the PATH is this binary.
+    let home = Home::new();
+    let dir = bin.parent().expect("the binary's directory");
+    let path = std::env::join_paths(
+        std::iter::once(dir.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .expect("PATH");
+    let mut cmd = assert_cmd::Command::new("interviewer");
+    common::cli::isolate(&mut cmd, home.path());
+    let out = cmd
+        .env("PATH", &path)
+        .args(["--offline", "--seed", "3"])
+        .write_stdin("/end\n")
+        .output()
+        .expect("run interviewer by name");
+    assert!(out.status.success());
+    let hint = review_hint(&String::from_utf8_lossy(&out.stderr));
+    assert_eq!(hint[..2], ["interviewer", "review"], "{hint:?}");
+
+    // Run by `cargo run` (debug profile), with nothing installed.
+    let home = Home::new();
+    let mut cmd = home.cmd(&["--offline", "--seed", "3"]);
+    let out = cmd
+        .env("CARGO", "cargo")
+        .env("CARGO_PKG_NAME", "interviewer")
+        .write_stdin("/end\n")
+        .output()
+        .expect("run interviewer");
+    let hint = review_hint(&String::from_utf8_lossy(&out.stderr));
+    let profile = if cfg!(debug_assertions) {
+        vec!["cargo", "run", "--", "review"]
+    } else {
+        vec!["cargo", "run", "--release", "--", "review"]
+    };
+    assert_eq!(hint[..profile.len()], profile, "{hint:?}");
 }

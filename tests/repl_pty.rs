@@ -313,3 +313,61 @@ fn interview_in_a_pty() {
         "multi-line answer not stored whole"
     );
 }
+
+#[test]
+fn interviewer_lines_wrap_at_the_terminal_width_on_word_boundaries() {
+    const COLS: usize = 50;
+    let home = tempfile::tempdir().expect("tempdir");
+    // A 50-column terminal: `stty` sets the pty's size, then the interviewer runs in it.
+    let mut cmd = Command::new("sh");
+    cmd.args([
+        "-c",
+        &format!("stty cols {COLS} rows 40 && exec \"$0\" start --offline --seed 7"),
+        env!("CARGO_BIN_EXE_interviewer"),
+    ]);
+    cmd.env("INTERVIEWER_HOME", home.path())
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("INTERVIEWER_MODEL");
+    terminal_env(&mut cmd);
+    let mut p = spawn(cmd);
+    let (before, _, _) = interview_prompt_after(&mut p);
+    let label = "interviewer> ";
+    let indent = " ".repeat(label.len());
+    let said: Vec<&str> = before
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r'))
+        // What a carriage return overwrote (a spinner's frame) is not on the screen.
+        .map(|l| l.rsplit('\r').next().unwrap_or(l))
+        .skip_while(|l| !l.starts_with(label))
+        .take_while(|l| l.starts_with(label) || l.starts_with(&indent))
+        .collect();
+    assert!(
+        said.len() >= 3,
+        "the greeting and the first question take several lines: {before:?}"
+    );
+    for line in &said {
+        assert!(
+            line.chars().count() <= COLS,
+            "{line:?} is wider than the terminal: {said:#?}"
+        );
+    }
+    assert!(
+        said[1..].iter().all(|l| l.starts_with(&indent)),
+        "continuation lines stand under the first word: {said:#?}"
+    );
+    // Joined back, the lines are the words as said: none was split at the edge.
+    let words: Vec<&str> = said
+        .iter()
+        .flat_map(|l| l.trim_start_matches(label).split_whitespace())
+        .collect();
+    let joined = words.join(" ");
+    let bank = interviewer::bank::load_builtin().expect("bank");
+    assert!(
+        bank.questions
+            .iter()
+            .any(|q| joined.contains(&q.ask.split_whitespace().collect::<Vec<_>>().join(" "))),
+        "the first question is there word for word: {joined}"
+    );
+    p.send_control('d').unwrap();
+    p.exp_eof().expect("the interviewer exits after ctrl-d");
+}

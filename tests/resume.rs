@@ -4,6 +4,7 @@
 mod common;
 
 use common::cli::{Home, Live, STUCK, answer, bank};
+use interviewer::session::store::load_file;
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
@@ -24,8 +25,9 @@ fn answer_until_new(live: &mut Live, current: &str, done: &[String]) -> Option<S
     Some(q)
 }
 
-/// Wait until the session file ends with a checkpoint holding `asked` questions (the interviewer
-/// prints its line before saving the checkpoint, so the line alone does not mean it is saved).
+/// Wait until the session file ends with a saved state holding `asked` questions (the
+/// interviewer prints its line before saving the state, so the line alone does not mean it is
+/// saved).
 fn wait_for_checkpoint(path: &Path, asked: usize) {
     let started = Instant::now();
     loop {
@@ -34,20 +36,23 @@ fn wait_for_checkpoint(path: &Path, asked: usize) {
             .lines()
             .rfind(|l| !l.trim().is_empty())
             .and_then(|l| serde_json::from_str(l).ok());
-        if let Some(v) = last
-            && v["type"] == "checkpoint"
-            && v["state"]["questions"]
-                .as_array()
-                .is_some_and(|q| q.len() == asked)
+        let saved_last = last.is_some_and(|v| is_save(&v));
+        if saved_last
+            && load_file(path).is_ok_and(|s| s.state().is_some_and(|st| st.questions.len() == asked))
         {
             return;
         }
         assert!(
             started.elapsed() < STUCK,
-            "no checkpoint with {asked} questions:\n{text}"
+            "no saved state with {asked} questions:\n{text}"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// A record that saves the interview state: whole, or the changes since the last save.
+fn is_save(record: &Value) -> bool {
+    record["type"] == "checkpoint" || record["type"] == "update"
 }
 
 /// Start a 3-question interview, answer two questions, and kill it while it waits on the third.
@@ -63,15 +68,23 @@ fn crash_after_two_answers(home: &Home) -> String {
     third
 }
 
+/// Each question's id, score (-1 for a question not reached, whose score is null) and answers.
 fn scores(review: &Value) -> Vec<(String, f64, usize)> {
     review["questions"]
         .as_array()
         .expect("questions")
         .iter()
         .map(|q| {
+            let score = match q["status"].as_str() {
+                Some("not_reached") => {
+                    assert!(q["score"].is_null(), "{q}");
+                    -1.0
+                }
+                _ => q["score"].as_f64().expect("a score"),
+            };
             (
                 q["id"].as_str().unwrap().to_string(),
-                q["score"].as_f64().unwrap(),
+                score,
                 q["answers"].as_array().unwrap().len(),
             )
         })
@@ -209,7 +222,7 @@ fn a_truncated_last_checkpoint_resumes_from_the_one_before() {
     let home = Home::new();
     crash_after_two_answers(&home);
     let path = home.session_file();
-    // Cut the last record (the newest checkpoint) in half, as a crash mid-write would.
+    // Cut the last record (the newest saved state, an update) in half, as a crash mid-write would.
     let text = std::fs::read_to_string(&path).unwrap();
     let body = text.trim_end_matches('\n');
     let last_start = body.rfind('\n').map_or(0, |i| i + 1);
@@ -254,12 +267,12 @@ fn an_answer_whose_checkpoint_was_lost_is_scored_on_resume_not_asked_again() {
     let deadline = Instant::now() + STUCK;
     loop {
         let text = std::fs::read_to_string(&path).unwrap();
-        if text
+        let saves = text
             .lines()
-            .filter(|l| l.contains("\"checkpoint\""))
-            .count()
-            >= 3
-        {
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(is_save)
+            .count();
+        if saves >= 3 {
             break;
         }
         assert!(
@@ -308,4 +321,36 @@ fn an_answer_whose_checkpoint_was_lost_is_scored_on_resume_not_asked_again() {
         .count();
     assert_eq!(said, 1, "the answer is in the transcript once");
     assert!(q["score"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn each_save_appends_what_is_new_so_a_long_answer_is_not_written_again() {
+    let home = Home::new();
+    // A long first answer, then five more exchanges.
+    let long = format!(
+        "zqx-long-answer {}",
+        "the cache keeps the keys and values of earlier tokens ".repeat(400)
+    );
+    let mut input = format!("{long}\n");
+    for i in 0..5 {
+        input.push_str(&format!("answer number {i}, about keys, values and memory\n"));
+    }
+    let out = home.run(&["--offline", "--questions", "4", "--seed", "5"], &input);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(home.session_file()).unwrap();
+    let copies = text.matches("zqx-long-answer").count();
+    // Said once (the transcript), kept once in the scored state and in the model's context, and
+    // quoted once by the offline interviewer's score_answer call: never again on later saves.
+    assert!(copies <= 4, "the long answer is written {copies} times");
+    assert!(
+        text.len() < 5 * long.len() + 100_000,
+        "{} bytes for a {}-byte answer",
+        text.len(),
+        long.len()
+    );
+    let review = home.review();
+    assert_eq!(review["status"], "finished");
+    assert!(review["questions"][0]["answers"][0]
+        .as_str()
+        .is_some_and(|a| a.starts_with("zqx-long-answer")));
 }

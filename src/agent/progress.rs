@@ -75,13 +75,19 @@ impl Agent {
             && !w.reply.is_empty()
         {
             let said = w.said.clone();
-            let replacement = phrases::acknowledgement(ack.score, ack.claim.as_deref(), &said, key);
+            let replacement = phrases::acknowledgement(
+                ack.score,
+                ack.claim.as_deref(),
+                &said,
+                key,
+                w.memory.previous_reply(),
+            );
             w.reply = contract::honest_opening(&w.reply, &ack, &replacement);
         }
         if w.state.is_over() {
             // A goodbye does not ask anything.
             if w.reply.is_empty() || contract::asks(&w.reply) {
-                w.reply = pick(&p.closing, key).to_string();
+                w.reply = phrases::closing(w.state.end_requested, key);
             }
             return;
         }
@@ -241,7 +247,7 @@ impl Agent {
                 w.state
                     .ended
                     .get_or_insert_with(|| "all planned questions asked".into());
-                pick(&p.closing, key).to_string()
+                phrases::closing(w.state.end_requested, key)
             }
         }
     }
@@ -251,7 +257,7 @@ impl Agent {
         let p = Phrases::get();
         let key = w.state.seed ^ w.memory.recent.len() as u64;
         let line = if w.state.is_over() || w.state.end_requested {
-            pick(&p.closing, key).to_string()
+            phrases::closing(w.state.end_requested, key)
         } else if let Some(q) = w
             .state
             .current()

@@ -69,11 +69,16 @@ pub fn study_items(state: &InterviewState, bank: &Bank, n: usize) -> Vec<String>
 pub fn summary(state: &InterviewState, bank: &Bank) -> String {
     let p = Phrases::get();
     let counted = state.counted().count();
-    if counted == 0 {
-        return p.wrapup_none.clone();
-    }
-    let overall = format!("{:.1}", state.overall());
     let count = crate::prompts::phrases::questions(counted);
+    let Some(overall) = state.overall() else {
+        // Nothing answered: no score to claim.
+        return if counted == 0 {
+            p.wrapup_none.clone()
+        } else {
+            fill(&p.wrapup_all_skipped, &[("questions", &count)])
+        };
+    };
+    let overall = format!("{overall:.1}");
     let mut parts = vec![fill(
         &p.wrapup_overall,
         &[("overall", &overall), ("questions", &count)],
@@ -139,5 +144,57 @@ mod tests {
         st.questions[1] = answered("kv-cache", Domain::Inference, 4.0);
         let uneven = summary(&st, &bank);
         assert!(uneven.contains("weakest was inference at 4.0"), "{uneven}");
+    }
+
+    #[test]
+    fn nothing_answered_claims_no_score() {
+        let bank = crate::bank::load_builtin().expect("bank");
+        let mut st = InterviewState::new(Mode::FirstRound, 1, vec![], 1);
+        st.questions
+            .push(crate::state::QuestionRecord::new("rope", Domain::Transformer));
+        let none = summary(&st, &bank);
+        assert_eq!(none, "We didn't get through any questions this time.");
+        st.questions[0].skip();
+        let skipped = summary(&st, &bank);
+        assert!(!skipped.contains("scored"), "{skipped}");
+        assert!(skipped.contains("skipped 1 question"), "{skipped}");
+    }
+
+    #[test]
+    fn expectations_read_as_statements_not_labelled_notes() {
+        // "Most important gap: Advanced: meta-prompting ..." and "To study next: ...; Advanced:
+        // ..." read badly: an expectation does not open with a one-word label.
+        let bank = crate::bank::load_builtin().expect("bank");
+        for q in &bank.questions {
+            for p in &q.points {
+                let first = p.expect.split_whitespace().next().unwrap_or_default();
+                assert!(
+                    !first.ends_with(':'),
+                    "{} / {}: {:?}",
+                    q.id,
+                    p.id,
+                    p.expect
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_study_list_reads_as_one_sentence() {
+        let bank = crate::bank::load_builtin().expect("bank");
+        let mut st = InterviewState::new(Mode::FirstRound, 1, vec![], 1);
+        st.questions
+            .push(answered("quantization", Domain::Inference, 2.0));
+        st.questions
+            .push(answered("kv-cache", Domain::Inference, 2.0));
+        let text = summary(&st, &bank);
+        let study = text.split("To study next: ").nth(1).expect(&text);
+        for item in study.split("; ").skip(1) {
+            let first = item.split_whitespace().next().unwrap_or_default();
+            let mut chars = first.chars();
+            let capital = chars.next().is_some_and(char::is_uppercase);
+            let acronym = chars.any(char::is_uppercase);
+            assert!(!capital || acronym, "{first:?} starts a new sentence mid-list: {text}");
+        }
     }
 }

@@ -39,7 +39,8 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         s
     } else if sessions.is_empty() {
         format!(
-            "No sessions yet: start an interview with `interviewer` (sessions are kept in {}).\n",
+            "No sessions yet: start an interview with `{}` (sessions are kept in {}).\n",
+            crate::strings::invocation(),
             store.sessions_dir().display()
         )
     } else {
@@ -92,7 +93,7 @@ fn table(
     if !trends.is_empty() {
         let n = sessions
             .iter()
-            .filter(|s| s.questions > 0)
+            .filter(|s| s.overall.is_some())
             .count()
             .min(TREND_SESSIONS);
         let _ = writeln!(
@@ -104,13 +105,20 @@ fn table(
             .map(|t| t.domain.as_str().len())
             .max()
             .unwrap_or(0);
-        for t in trends {
-            let series: Vec<String> = t.points.iter().map(|p| fmt_score(p.score)).collect();
+        // Series differ in length: pad them so the means line up in one column.
+        let series: Vec<String> = trends
+            .iter()
+            .map(|t| {
+                let scores: Vec<String> = t.points.iter().map(|p| fmt_score(p.score)).collect();
+                scores.join(" → ")
+            })
+            .collect();
+        let series_w = series.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+        for (t, s) in trends.iter().zip(&series) {
             let _ = writeln!(
                 out,
-                "  {:<name_w$}  {}   mean {}",
+                "  {:<name_w$}  {s:<series_w$}   mean {:>4}",
                 t.domain.as_str(),
-                series.join(" → "),
                 fmt_score(t.mean)
             );
         }
@@ -134,8 +142,64 @@ fn table(
         }
         let _ = writeln!(
             out,
-            "\nPractise them with `interviewer start --focus weak`."
+            "\nPractise them with `{}`.",
+            crate::strings::command("start --focus weak")
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bank::{Domain, Mode};
+    use crate::session::{DomainTrend, SessionStatus, TrendPoint};
+
+    fn summary(id: &str, overall: Option<f32>) -> SessionSummary {
+        SessionSummary {
+            id: id.into(),
+            path: format!("{id}.jsonl").into(),
+            started_at: chrono::Utc::now(),
+            mode: Mode::FirstRound,
+            model: "offline".into(),
+            status: SessionStatus::Finished,
+            questions: 1,
+            overall,
+        }
+    }
+
+    fn trend(domain: Domain, scores: &[f32], mean: f32) -> DomainTrend {
+        DomainTrend {
+            domain,
+            points: scores
+                .iter()
+                .map(|s| TrendPoint {
+                    session: "a".into(),
+                    score: *s,
+                })
+                .collect(),
+            mean,
+        }
+    }
+
+    #[test]
+    fn the_means_of_the_trends_line_up_and_unscored_sessions_show_no_score() {
+        let sessions = [summary("a", Some(7.5)), summary("b", None)];
+        let trends = [
+            trend(Domain::Transformer, &[7.5, 10.0, 2.0], 6.5),
+            trend(Domain::Inference, &[4.0], 4.0),
+            trend(Domain::Applications, &[10.0, 8.0], 9.0),
+        ];
+        let out = table(&sessions, &trends, &[]);
+        let columns: Vec<usize> = out
+            .lines()
+            .filter_map(|l| l.find("mean").map(|i| l[..i].chars().count()))
+            .collect();
+        assert_eq!(columns.len(), 3, "{out}");
+        assert!(columns.iter().all(|c| *c == columns[0]), "{out}");
+        let row_b = out.lines().find(|l| l.contains("  b  ")).expect("row b");
+        assert!(row_b.contains("  -  finished"), "{row_b}");
+        assert!(!row_b.contains("0.0"), "{row_b}");
+        assert!(out.contains("(last 1 sessions"), "{out}");
+    }
 }

@@ -11,6 +11,7 @@ use crate::repl::{self, Printer};
 use crate::session::store::LoadedSession;
 use crate::session::store::{SessionStore, SessionWriter};
 use crate::session::{BackendKind, Speaker};
+use crate::strings::command;
 use anyhow::{Context, bail};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -22,12 +23,18 @@ pub fn run(bank_args: &BankArgs, mut args: ResumeArgs) -> anyhow::Result<ExitCod
         Some(id) => store.load(id)?,
         None => match store.latest_unfinished()? {
             Some(s) => s,
-            None => bail!("no unfinished session to resume; start one with: interviewer start"),
+            None => bail!(
+                "no unfinished session to resume; start one with: {}",
+                command("start")
+            ),
         },
     };
     let id = session.id().to_string();
     if session.end.is_some() {
-        bail!("session {id} is already finished; review it with: interviewer review {id}");
+        bail!(
+            "session {id} is already finished; review it with: {}",
+            command(&format!("review {id}"))
+        );
     }
     let Some(checkpoint) = session.checkpoint.clone() else {
         bail!("session {id} has no saved state to resume from");

@@ -17,7 +17,8 @@ pub fn run(bank_args: &BankArgs, args: ReviewArgs) -> anyhow::Result<ExitCode> {
             Some(id) => store.load(id)?,
             None => {
                 eprintln!(
-                    "No sessions yet: start an interview with `interviewer`, then review it here."
+                    "No sessions yet: start an interview with `{}`, then review it here.",
+                    crate::strings::invocation()
                 );
                 return Ok(ExitCode::from(1));
             }

@@ -3,7 +3,7 @@
 use super::open_bank;
 use super::setup;
 use crate::agent::memory::Memory;
-use crate::agent::plan::{self, PlanRequest};
+use crate::agent::plan::{self, PlanError, PlanRequest};
 use crate::bank::Mode;
 use crate::cli::{BackendArgs, BankArgs, FocusArg, ModeArg, StartArgs};
 use crate::interview::{Interview, Outcome};
@@ -12,6 +12,7 @@ use crate::session::calibrations::Calibrations;
 use crate::session::store::SessionStore;
 use crate::session::{BackendKind, FORMAT_VERSION, Header, SessionOptions, UsageTotals, history};
 use crate::state::InterviewState;
+use crate::strings::command;
 use anyhow::Context;
 use chrono::Utc;
 use std::process::ExitCode;
@@ -25,33 +26,42 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
     };
     let seed = args.seed.unwrap_or_else(rand::random);
     let store = SessionStore::open(None).context("cannot open the data directory")?;
-    let focus = match args.focus {
+    let weak = match args.focus {
         Some(FocusArg::Weak) => {
             let loaded = store.load_all().context("cannot read past sessions")?;
-            let mut ids: Vec<String> = vec![];
-            for w in history::weak_points(&loaded.sessions) {
-                if !ids.contains(&w.question) {
-                    ids.push(w.question);
-                }
-            }
-            ids
+            Some(history::weak_points(&loaded.sessions))
         }
-        None => vec![],
+        None => None,
     };
-    let plan = plan::build(
-        &bank,
-        &PlanRequest {
-            mode,
-            questions: args.questions,
-            topics: args.topics.clone(),
-            seed,
-            focus,
-        },
-    )?;
-    let state = InterviewState::new(mode, seed, plan, plan::max_probes(mode));
+    let mut focus: Vec<String> = vec![];
+    for w in weak.iter().flatten() {
+        if !focus.contains(&w.question) {
+            focus.push(w.question.clone());
+        }
+    }
+    let request = PlanRequest {
+        mode,
+        questions: args.questions,
+        topics: args.topics.clone(),
+        seed,
+        focus,
+    };
+    let plan = match plan::build(&bank, &request) {
+        Ok(plan) => plan,
+        // A bad --topics or --questions is a bad command line: one line, exit 2.
+        Err(e @ (PlanError::UnknownTopic { .. } | PlanError::Zero)) => {
+            eprintln!("interviewer: {e}");
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let backend = setup::backend(&args.backend, seed)?;
     let interactive = repl::is_interactive();
     let printer = Printer::new(interactive, repl::color_enabled());
+    if let Some(weak) = &weak {
+        printer.info(&focus_notice(weak, &plan));
+    }
+    let state = InterviewState::new(mode, seed, plan, plan::max_probes(mode));
     if let Some(notice) = &backend.notice {
         printer.info(notice);
     }
@@ -91,6 +101,47 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
         .checkpoint()
         .context("cannot write the session file")?;
     drive(interview, &printer, &store, interactive)
+}
+
+/// How many weak points `start --focus weak` names.
+const FOCUS_NAMED: usize = 3;
+
+/// The line `start --focus weak` prints: the weak points the plan is built around (the weakest
+/// first, of the questions planned), or that there are none yet.
+pub fn focus_notice(weak: &[history::WeakPoint], plan: &[String]) -> String {
+    let planned: Vec<&history::WeakPoint> =
+        weak.iter().filter(|w| plan.contains(&w.question)).collect();
+    if planned.is_empty() {
+        return "No weak points yet (no past answers missed a rubric point): planning a usual interview.".to_string();
+    }
+    let named: Vec<String> = planned
+        .iter()
+        .take(FOCUS_NAMED)
+        .map(|w| {
+            let how = match (w.misses, w.partials) {
+                (m, 0) => format!("missed {}", times(m)),
+                (0, p) => format!("partly made {}", times(p)),
+                (m, p) => format!("missed {}, partly made {}", times(m), times(p)),
+            };
+            format!("{} / {} ({how})", w.question, w.point)
+        })
+        .collect();
+    let more = match planned.len().saturating_sub(FOCUS_NAMED) {
+        0 => String::new(),
+        n => format!(", and {n} more"),
+    };
+    format!(
+        "Planning around the points you missed most: {}{more}.",
+        named.join("; ")
+    )
+}
+
+fn times(n: u32) -> String {
+    match n {
+        1 => "once".to_string(),
+        2 => "twice".to_string(),
+        n => format!("{n} times"),
+    }
 }
 
 /// Who grades this interview (see [`setup::grader`]); prints the one line that says so. An
@@ -142,17 +193,54 @@ pub fn drive(
     match outcome {
         Ok(Outcome::Finished) => {
             printer.info(&format!(
-                "Session {id} saved. Review it with: interviewer review {id}"
+                "Session {id} saved. Review it with: {}",
+                command(&format!("review {id}"))
             ));
             Ok(ExitCode::SUCCESS)
         }
         Ok(Outcome::Stopped(msg)) => {
             printer.error(&msg);
             printer.info(&format!(
-                "Session {id} is saved; fix that and continue with: interviewer resume {id}"
+                "Session {id} is saved; fix that and continue with: {}",
+                command(&format!("resume {id}"))
             ));
             Ok(ExitCode::from(1))
         }
         Err(e) => Err(e).with_context(|| format!("session {id}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn weak(question: &str, point: &str, misses: u32, partials: u32) -> history::WeakPoint {
+        history::WeakPoint {
+            question: question.into(),
+            point: point.into(),
+            misses,
+            partials,
+            weight: misses as f32 + 0.5 * partials as f32,
+        }
+    }
+
+    #[test]
+    fn focus_weak_names_the_points_it_plans_around() {
+        let points = [
+            weak("rope", "no-params-cheap", 2, 0),
+            weak("dpo", "implicit-reward", 1, 1),
+            weak("not-planned", "x", 5, 0),
+            weak("kv-cache", "gqa", 0, 1),
+            weak("rope", "extrapolation", 0, 1),
+        ];
+        let plan: Vec<String> = ["rope", "dpo", "kv-cache"].map(String::from).to_vec();
+        let line = focus_notice(&points, &plan);
+        assert_eq!(
+            line,
+            "Planning around the points you missed most: rope / no-params-cheap (missed twice); \
+             dpo / implicit-reward (missed once, partly made once); kv-cache / gqa (partly made \
+             once), and 1 more."
+        );
+        assert!(focus_notice(&[], &plan).starts_with("No weak points yet"));
     }
 }

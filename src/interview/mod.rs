@@ -55,7 +55,7 @@ impl Interview {
         self.writer.id()
     }
 
-    /// Save the full state (resume reads the last checkpoint).
+    /// Save the state (resume reads the latest): whole the first time, then what changed.
     pub fn checkpoint(&mut self) -> Result<(), InterviewError> {
         let cp = Checkpoint {
             at: Utc::now(),
@@ -63,7 +63,7 @@ impl Interview {
             memory: self.agent.memory.snapshot(),
             usage: self.agent.usage,
         };
-        self.writer.append(&Record::Checkpoint(Box::new(cp)))?;
+        self.writer.save(&cp)?;
         Ok(())
     }
 

@@ -38,6 +38,7 @@ pub struct Phrases {
     pub no_question: String,
     pub welcome_back: String,
     pub closing: Vec<String>,
+    pub closing_early: Vec<String>,
     pub fallback_continue: String,
     pub fallback_repeat: String,
     pub wrapup_overall: String,
@@ -47,6 +48,7 @@ pub struct Phrases {
     pub wrapup_study: String,
     pub wrapup_nothing_to_study: String,
     pub wrapup_none: String,
+    pub wrapup_all_skipped: String,
 }
 
 impl Phrases {
@@ -62,13 +64,23 @@ impl Phrases {
     }
 }
 
-/// The acknowledgement for an answer scoring `score` (0-10), one variant picked by `key`: a stated
-/// wrong `claim` is called not right; an empty or "don't know" answer is acknowledged as such;
-/// otherwise by score band. Never praise below 6.
-pub fn acknowledgement(score: f32, claim: Option<&str>, answer: &str, key: u64) -> String {
+/// The acknowledgement for an answer scoring `score` (0-10), one variant picked by `key`, not one
+/// the interviewer's `previous` line already said: a stated wrong `claim` is called not right; an
+/// empty or "don't know" answer is acknowledged as such; otherwise by score band. Never praise
+/// below 6.
+pub fn acknowledgement(
+    score: f32,
+    claim: Option<&str>,
+    answer: &str,
+    key: u64,
+    previous: &str,
+) -> String {
     let p = Phrases::get();
     if let Some(claim) = claim {
-        return fill(pick(&p.ack_wrong, key), &[("claim", &inline_claim(claim))]);
+        return fill(
+            pick_fresh(&p.ack_wrong, key, previous),
+            &[("claim", &inline_claim(claim))],
+        );
     }
     let words = answer.split_whitespace().count();
     let list = if words < 3 && score < 1.0 {
@@ -84,7 +96,7 @@ pub fn acknowledgement(score: f32, claim: Option<&str>, answer: &str, key: u64) 
     } else {
         &p.ack_weak
     };
-    pick(list, key).to_string()
+    pick_fresh(list, key, previous).to_string()
 }
 
 /// Below this score an acknowledgement never praises.
@@ -183,6 +195,33 @@ fn contains_phrase(text: &str, phrases: &[String]) -> bool {
         .any(|p| joined.contains(&format!(" {} ", p.to_lowercase())))
 }
 
+/// The closing line: thanks for a plan that was through, or a plain stop when the candidate ended
+/// the interview early (never "That's all I had" after their `/end`).
+pub fn closing(candidate_ended: bool, key: u64) -> String {
+    let p = Phrases::get();
+    let list = if candidate_ended {
+        &p.closing_early
+    } else {
+        &p.closing
+    };
+    pick(list, key).to_string()
+}
+
+/// [`pick`], but not a variant `previous` already says when another one is left (the same praise
+/// twice in a row sounds canned).
+pub fn pick_fresh<'a>(list: &'a [String], key: u64, previous: &str) -> &'a str {
+    let first = pick(list, key);
+    let said = |v: &str| !v.is_empty() && previous.contains(v);
+    if !said(first) {
+        return first;
+    }
+    let start = list.iter().position(|v| v == first).unwrap_or(0);
+    (1..list.len())
+        .map(|i| list[(start + i) % list.len()].as_str())
+        .find(|v| !said(v))
+        .unwrap_or(first)
+}
+
 /// Pick a variant deterministically from `key` (seed mixed with a position in the interview).
 pub fn pick(list: &[String], key: u64) -> &str {
     if list.is_empty() {
@@ -215,9 +254,9 @@ pub fn inline_claim(claim: &str) -> String {
     let c = claim.trim().trim_end_matches(['.', '!']);
     let first_word = c.split_whitespace().next().unwrap_or("");
     let mut chars = first_word.chars();
-    // Lowercase "The" but keep "LoRA", "RoPE", "KV", "GPT-4".
-    let plain_word =
-        chars.next().is_some_and(char::is_uppercase) && chars.all(|ch| ch.is_lowercase());
+    // Lowercase "The" and "Post-training" but keep "LoRA", "RoPE", "KV", "GPT-4".
+    let plain_word = chars.next().is_some_and(char::is_uppercase)
+        && chars.all(|ch| !ch.is_alphabetic() || ch.is_lowercase());
     if plain_word {
         let mut it = c.chars();
         it.next()
@@ -249,6 +288,29 @@ mod tests {
     }
 
     #[test]
+    fn the_same_praise_is_not_said_twice_in_a_row() {
+        let p = Phrases::get();
+        for key in 0..40 {
+            let first = acknowledgement(9.0, None, "a long enough answer here", key, "");
+            let previous = format!("{first} Let's go further. Why?");
+            let second = acknowledgement(9.5, None, "another long answer here", key, &previous);
+            assert_ne!(first, second, "key {key}");
+            assert!(p.ack_strong.contains(&second));
+        }
+        let list: Vec<String> = vec!["only".into()];
+        assert_eq!(pick_fresh(&list, 3, "only"), "only", "nothing else to say");
+    }
+
+    #[test]
+    fn closings_after_the_candidate_ends_do_not_say_the_plan_is_through() {
+        for key in 0..20 {
+            let early = closing(true, key);
+            assert!(!early.contains("all I had"), "{early}");
+            assert!(Phrases::get().closing_early.contains(&early));
+        }
+    }
+
+    #[test]
     fn pick_is_deterministic_and_varies() {
         let list: Vec<String> = (0..4).map(|i| i.to_string()).collect();
         assert_eq!(pick(&list, 42), pick(&list, 42));
@@ -272,5 +334,10 @@ mod tests {
             inline_claim("LoRA updates everything"),
             "LoRA updates everything"
         );
+        assert_eq!(
+            inline_claim("Post-training quantization converts a trained model."),
+            "post-training quantization converts a trained model"
+        );
+        assert_eq!(inline_claim("GPT-4 is big."), "GPT-4 is big");
     }
 }

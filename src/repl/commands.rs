@@ -9,7 +9,7 @@ pub enum CandidateCommand {
     Skip,
     /// Ask for a nudge on the current question.
     Hint,
-    /// Hear the current question again.
+    /// Hear the interviewer's last line again.
     Repeat,
     /// Finish the interview now.
     End,
@@ -155,6 +155,16 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(parse(text), cmd(want), "{text}");
         }
+    }
+
+    #[test]
+    fn help_says_what_repeat_repeats() {
+        let line = help_text()
+            .lines()
+            .find(|l| l.starts_with("/repeat"))
+            .expect("/repeat is listed");
+        assert!(line.contains("the interviewer's last line"), "{line}");
+        assert!(!line.contains("current question"), "{line}");
     }
 
     #[test]

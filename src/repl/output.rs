@@ -2,12 +2,14 @@
 //! errors from the tool.
 //!
 //! Model text is untrusted: escape sequences and control characters are removed before anything
-//! reaches the terminal, even when a sequence is split across streamed chunks.
+//! reaches the terminal, even when a sequence is split across streamed chunks. On a terminal the
+//! interviewer's lines are wrapped at its width on word boundaries, as they stream.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use unicode_width::UnicodeWidthChar;
 
 const LABEL: &str = "interviewer> ";
 const BOLD_CYAN: &str = "\x1b[1;36m";
@@ -20,7 +22,31 @@ const RESET: &str = "\x1b[0m";
 pub struct Printer {
     interactive: bool,
     color: bool,
+    width: Width,
     state: Arc<Mutex<State>>,
+}
+
+/// Where the interviewer's lines are wrapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Width {
+    /// Not at all (standard output is not a terminal: the words go out as they are).
+    None,
+    /// At the terminal's width, read at the start of each turn (it may have been resized).
+    Terminal,
+    /// At a fixed width (tests).
+    Fixed(usize),
+}
+
+impl Width {
+    fn columns(self) -> Option<usize> {
+        match self {
+            Width::None => None,
+            Width::Terminal => console::Term::stdout()
+                .size_checked()
+                .map(|(_, cols)| usize::from(cols)),
+            Width::Fixed(n) => Some(n),
+        }
+    }
 }
 
 struct State {
@@ -30,17 +56,29 @@ struct State {
     in_reply: bool,
     at_line_start: bool,
     filter: ControlFilter,
+    wrap: LineWrap,
 }
 
 impl Printer {
-    /// A printer on standard output (interviewer) and standard error (notes, errors, spinner).
+    /// A printer on standard output (interviewer) and standard error (notes, errors, spinner);
+    /// the interviewer's lines are wrapped at the terminal's width when standard output is one.
     pub fn new(interactive: bool, color: bool) -> Printer {
-        Printer::with_writers(
+        let mut p = Printer::with_writers(
             interactive,
             color,
             Box::new(io::stdout()),
             Box::new(io::stderr()),
-        )
+        );
+        if io::stdout().is_terminal() {
+            p.width = Width::Terminal;
+        }
+        p
+    }
+
+    /// Wrap the interviewer's lines at `columns` (none: as they are).
+    pub fn wrapping_at(mut self, columns: Option<usize>) -> Printer {
+        self.width = columns.map_or(Width::None, Width::Fixed);
+        self
     }
 
     /// A printer on the given writers (tests, embedding). The spinner still draws on stderr, and
@@ -54,6 +92,7 @@ impl Printer {
         Printer {
             interactive,
             color,
+            width: Width::None,
             state: Arc::new(Mutex::new(State {
                 out,
                 err,
@@ -61,6 +100,7 @@ impl Printer {
                 in_reply: false,
                 at_line_start: true,
                 filter: ControlFilter::default(),
+                wrap: LineWrap::default(),
             })),
         }
     }
@@ -111,14 +151,20 @@ impl Printer {
         let mut buf = String::new();
         if !st.in_reply {
             st.in_reply = true;
+            let mut col = if st.at_line_start { 0 } else { usize::MAX };
             if self.interactive {
                 if !st.at_line_start {
                     buf.push('\n');
                 }
                 buf.push_str(&self.paint(BOLD_CYAN, LABEL));
+                col = LABEL.chars().count();
             }
+            // Continuation lines stand under the first word, after the label.
+            let indent = if self.interactive { col } else { 0 };
+            st.wrap = LineWrap::start(self.width.columns(), col, indent);
         }
-        buf.push_str(&clean);
+        let wrapped = st.wrap.push(&clean);
+        buf.push_str(&wrapped);
         if buf.is_empty() {
             return;
         }
@@ -134,6 +180,11 @@ impl Printer {
             bar.finish_and_clear();
         }
         st.filter.finish();
+        let tail = st.wrap.finish();
+        if !tail.is_empty() {
+            let _ = st.out.write_all(tail.as_bytes());
+            st.at_line_start = tail.ends_with('\n');
+        }
         if st.in_reply && !st.at_line_start {
             let _ = st.out.write_all(b"\n");
             st.at_line_start = true;
@@ -181,6 +232,101 @@ impl Printer {
         } else {
             text.to_string()
         }
+    }
+}
+
+/// Word wrapping of streamed text: a word is held until the space after it shows whether it
+/// still fits on the line; words longer than a line are left whole.
+#[derive(Debug, Default)]
+struct LineWrap {
+    /// Columns of the terminal; `None` passes text through untouched.
+    width: Option<usize>,
+    /// Spaces before a continuation line.
+    indent: usize,
+    /// The column the next character goes to.
+    col: usize,
+    /// A line break was written and its continuation's indent is still to come (it is only
+    /// written before more words, never as trailing spaces).
+    indent_due: bool,
+    word: String,
+    word_w: usize,
+    /// The spaces between the last word written and the held one.
+    gap: String,
+}
+
+impl LineWrap {
+    fn start(width: Option<usize>, col: usize, indent: usize) -> LineWrap {
+        // Past the line's start (`usize::MAX`): a fresh line is not known, so nothing is wrapped.
+        let width = width.filter(|_| col != usize::MAX);
+        LineWrap {
+            width,
+            indent,
+            col,
+            ..LineWrap::default()
+        }
+    }
+
+    fn push(&mut self, text: &str) -> String {
+        let Some(width) = self.width else {
+            return text.to_string();
+        };
+        let mut out = String::new();
+        for c in text.chars() {
+            match c {
+                '\n' => {
+                    self.flush(&mut out, width);
+                    self.gap.clear();
+                    out.push('\n');
+                    self.col = self.indent;
+                    self.indent_due = self.indent > 0;
+                }
+                ' ' | '\t' => {
+                    self.flush(&mut out, width);
+                    self.gap.push(c);
+                }
+                c => {
+                    self.word.push(c);
+                    self.word_w += c.width().unwrap_or(0);
+                }
+            }
+        }
+        out
+    }
+
+    /// The held word, at the end of the text.
+    fn finish(&mut self) -> String {
+        let mut out = String::new();
+        if let Some(width) = self.width {
+            self.flush(&mut out, width);
+        }
+        self.gap.clear();
+        out
+    }
+
+    fn flush(&mut self, out: &mut String, width: usize) {
+        if self.word.is_empty() {
+            return;
+        }
+        let gap_w = self.gap.chars().count();
+        let on_line = self.col > self.indent;
+        if on_line && self.col + gap_w + self.word_w > width {
+            out.push('\n');
+            out.push_str(&" ".repeat(self.indent));
+            self.col = self.indent;
+            self.indent_due = false;
+        } else {
+            if self.indent_due {
+                out.push_str(&" ".repeat(self.indent));
+                self.indent_due = false;
+            }
+            out.push_str(&self.gap);
+            self.col += gap_w;
+        }
+        self.gap.clear();
+        out.push_str(&self.word);
+        self.col += self.word_w;
+        self.word.clear();
+        self.word_w = 0;
     }
 }
 
@@ -442,6 +588,45 @@ mod tests {
         p.error("server said:\nbad gateway\n");
         assert_eq!(out.text(), "");
         assert_eq!(err.text(), "note bold\nserver said: bad gateway\n");
+    }
+
+    #[test]
+    fn a_terminal_gets_lines_wrapped_on_word_boundaries_as_they_stream() {
+        let (p, out, _) = printer(true, false);
+        let p = p.wrapping_at(Some(30));
+        // Chunks split words, as a model streams them.
+        for piece in ["Let's talk about data clea", "ning: how would you ", "deduplicate a web crawl?"] {
+            p.chunk(piece);
+        }
+        p.end_reply();
+        let text = out.text();
+        assert_eq!(
+            text,
+            "interviewer> Let's talk about\n             data cleaning:\n             how would you\n             deduplicate a web\n             crawl?\n"
+        );
+        for line in text.lines() {
+            assert!(line.chars().count() <= 30, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn wrapping_keeps_line_breaks_long_words_and_unicode_widths() {
+        let (p, out, _) = printer(false, false);
+        let p = p.wrapping_at(Some(12));
+        p.say("注意力 is all\nyou need, supercalifragilistic words");
+        assert_eq!(
+            out.text(),
+            "注意力 is\nall\nyou need,\nsupercalifragilistic\nwords\n"
+        );
+    }
+
+    #[test]
+    fn no_wrapping_when_not_a_terminal() {
+        let (p, out, _) = printer(false, false);
+        let long = "word ".repeat(60);
+        p.say(long.trim());
+        assert_eq!(out.text(), format!("{}\n", long.trim()));
+        assert_eq!(out.text().lines().count(), 1);
     }
 
     #[test]

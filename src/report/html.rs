@@ -30,6 +30,8 @@ ul.points{list-style:none;padding:0;margin:4px 0}ul.points li{padding:3px 0}
 .score{float:right;font-weight:600;font-size:1.1em}
 .note{background:#eef2ff;border-left:4px solid #5468d4;padding:6px 10px;margin:8px 0}
 details{margin-top:24px}details p{margin:4px 0}
+details.ref{margin-top:12px}details.ref summary{cursor:pointer;font-weight:600;color:#5b6475;font-size:.85em;text-transform:uppercase;letter-spacing:.04em}
+svg.chart{display:block;width:100%;height:auto}
 ";
 
 /// Render the review as a complete HTML document.
@@ -58,8 +60,8 @@ pub fn render(review: &Review) -> String {
         (
             "Overall",
             format!(
-                "<span class=\"overall\">{} / 10</span>",
-                fmt_score(review.overall)
+                "<span class=\"overall\">{}</span>",
+                esc(&super::overall_label(review.overall))
             ),
         ),
     ];
@@ -164,14 +166,8 @@ fn question(out: &mut String, n: usize, q: &QuestionReview) {
             esc(answer.unwrap_or("(no answer)"))
         );
     }
+    // The verdicts stand next to the answer they judge; the reference answer comes after both.
     out.push_str("</div>\n<div>\n");
-    if let Some(reference) = &q.reference {
-        let _ = writeln!(
-            out,
-            "<div class=\"label\">Reference answer</div>\n<div class=\"text\">{}</div>",
-            esc(reference)
-        );
-    }
     if !q.points.is_empty() {
         out.push_str("<div class=\"label\">Rubric</div>\n<ul class=\"points\">\n");
         for p in &q.points {
@@ -191,8 +187,22 @@ fn question(out: &mut String, n: usize, q: &QuestionReview) {
         out.push_str("</ul>\n");
     }
     out.push_str("</div>\n</div>\n");
+    if let Some(reference) = &q.reference {
+        let _ = writeln!(
+            out,
+            "<details class=\"ref\"><summary>Reference answer</summary>\n<div class=\"text\">{}</div>\n</details>",
+            esc(reference)
+        );
+    }
     for m in &q.misconceptions {
         let _ = writeln!(out, "<div class=\"note\">Wrong claim: {}</div>", esc(m));
+    }
+    for m in &q.corrected {
+        let _ = writeln!(
+            out,
+            "<div class=\"note\">Wrong claim, corrected in a later answer: {}</div>",
+            esc(m)
+        );
     }
     if !q.feedback.trim().is_empty() {
         let _ = writeln!(
@@ -207,15 +217,16 @@ fn question(out: &mut String, n: usize, q: &QuestionReview) {
     out.push_str("</section>\n");
 }
 
-/// A horizontal bar chart of domain scores (0–10) as inline SVG.
+/// A horizontal bar chart of domain scores (0–10) as inline SVG, as wide as the page: drawn for
+/// the page's full width (about 1050 px), so its text stays at the page's size.
 fn chart(scores: &[(crate::bank::Domain, f32)]) -> String {
-    const LABEL_W: f32 = 130.0;
-    const BAR_W: f32 = 400.0;
+    const LABEL_W: f32 = 150.0;
+    const BAR_W: f32 = 840.0;
     const ROW_H: f32 = 28.0;
     let height = ROW_H * scores.len() as f32 + 24.0;
     let width = LABEL_W + BAR_W + 60.0;
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Scores by domain\" font-family=\"system-ui,sans-serif\" font-size=\"13\">\n"
+        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" viewBox=\"0 0 {width} {height}\" preserveAspectRatio=\"xMinYMin meet\" role=\"img\" aria-label=\"Scores by domain\" font-family=\"system-ui,sans-serif\" font-size=\"13\">\n"
     );
     for tick in [0.0_f32, 5.0, 10.0] {
         let x = LABEL_W + BAR_W * tick / 10.0;
@@ -293,6 +304,29 @@ mod tests {
             out.contains("Keys &amp; values of past tokens &lt;so they are not recomputed&gt;.")
         );
         assert!(out.contains("class=\"missed\""));
+    }
+
+    #[test]
+    fn verdicts_stand_next_to_the_answer_and_the_chart_uses_the_width() {
+        let out = render(&Review::build(&session(), &bank()));
+        let section = &out[out.find("<section class=\"q\">").unwrap()..];
+        let section = &section[..section.find("</section>").unwrap()];
+        let cols = section.find("<div class=\"cols\">").expect("two columns");
+        let answer = section.find("Candidate").unwrap();
+        let rubric = section.find("<ul class=\"points\">").unwrap();
+        let reference = section.find("Reference answer").unwrap();
+        assert!(
+            cols < answer && answer < rubric && rubric < reference,
+            "the verdicts are in the column beside the answer, the reference after both"
+        );
+        assert!(
+            section[rubric..reference].contains("</ul>\n</div>\n</div>\n"),
+            "the two columns close before the reference answer"
+        );
+        let svg = &out[out.find("<svg").unwrap()..];
+        let svg_tag = &svg[..svg.find('>').unwrap()];
+        assert!(svg_tag.contains("width=\"100%\""), "{svg_tag}");
+        assert!(!svg_tag.contains("height=\""), "{svg_tag}");
     }
 
     #[test]

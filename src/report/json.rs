@@ -4,7 +4,9 @@
 //! `{id, mode, status, model, started_at, ended_at, overall, by_domain: {domain: score},
 //! questions: [{id, domain, score, points: [{id, verdict, evidence}], probes, why_depth, answers,
 //! feedback}], turns: [{speaker, text, at}], usage: {llm_calls, prompt_tokens, completion_tokens,
-//! max_prompt_tokens}}`. Text is stored verbatim (JSON escaping makes it safe to embed).
+//! max_prompt_tokens}}`. `overall` is `null` when nothing was answered, and a question's `score`
+//! is `null` when it was not reached. Text is stored verbatim (JSON escaping makes it safe to
+//! embed).
 
 use super::Review;
 use crate::bank::{Domain, Mode};
@@ -24,7 +26,8 @@ struct JsonReview<'a> {
     ended_at: Option<DateTime<Utc>>,
     end_reason: Option<&'a str>,
     duration_secs: i64,
-    overall: f32,
+    /// `null` when nothing was answered.
+    overall: Option<f32>,
     by_domain: BTreeMap<&'static str, f32>,
     questions: Vec<JsonQuestion<'a>>,
     study_next: Vec<JsonStudy<'a>>,
@@ -38,7 +41,8 @@ struct JsonQuestion<'a> {
     id: &'a str,
     domain: Domain,
     ask: Option<&'a str>,
-    score: f32,
+    /// `null` for a question not reached.
+    score: Option<f32>,
     /// "answered", "skipped" (before any answer; counts 0) or "not_reached" (not counted).
     status: &'static str,
     scored: bool,
@@ -49,7 +53,10 @@ struct JsonQuestion<'a> {
     why_depth: usize,
     answers: &'a [String],
     feedback: &'a str,
-    misconceptions: &'a [String],
+    /// Every wrong claim made in the answers: those the score holds, then those corrected.
+    misconceptions: Vec<&'a str>,
+    /// The wrong claims a later answer corrected (also in `misconceptions`).
+    corrected_misconceptions: &'a [String],
     scorer: Option<&'static str>,
     judge_note: Option<&'a str>,
 }
@@ -123,7 +130,13 @@ pub fn render(review: &Review) -> String {
                 why_depth: q.why_depth,
                 answers: &q.answers,
                 feedback: &q.feedback,
-                misconceptions: &q.misconceptions,
+                misconceptions: q
+                    .misconceptions
+                    .iter()
+                    .chain(&q.corrected)
+                    .map(String::as_str)
+                    .collect(),
+                corrected_misconceptions: &q.corrected,
                 scorer: q.scorer.map(|s| s.as_str()),
                 judge_note: q.judge_note.as_deref(),
             })
@@ -191,5 +204,64 @@ mod tests {
         assert_eq!(v["usage"]["max_prompt_tokens"], 400);
         assert_eq!(v["usage"]["cached_prompt_tokens"], 600);
         assert_eq!(v["turns"][0]["speaker"], "interviewer");
+    }
+
+    #[test]
+    fn what_was_never_answered_has_no_score() {
+        use crate::state::QuestionRecord;
+        let mut s = session();
+        let state = &mut s.checkpoint.as_mut().unwrap().state;
+        state
+            .questions
+            .push(QuestionRecord::new("kv-cache", Domain::Inference));
+        let v: Value = serde_json::from_str(&render(&Review::build(&s, &bank()))).unwrap();
+        assert_eq!(v["questions"][2]["status"], "not_reached");
+        assert_eq!(v["questions"][2]["score"], Value::Null);
+        assert_eq!(v["questions"][1]["status"], "skipped");
+        assert_eq!(v["questions"][1]["score"], 0.0, "a skip counts 0");
+        assert_eq!(v["overall"], 3.3);
+
+        // Ended at the first question: nothing answered, no overall.
+        let state = &mut s.checkpoint.as_mut().unwrap().state;
+        state.questions = vec![QuestionRecord::new("kv-cache", Domain::Inference)];
+        let review = Review::build(&s, &bank());
+        let v: Value = serde_json::from_str(&render(&review)).unwrap();
+        assert_eq!(v["overall"], Value::Null);
+        assert_eq!(v["questions"][0]["score"], Value::Null);
+        assert_eq!(v["by_domain"], serde_json::json!({}));
+        let text = crate::report::text::render(&review, false);
+        assert!(
+            text.contains("Overall    no score (nothing was answered)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_corrected_wrong_claim_is_kept_and_marked() {
+        use crate::scoring::Score;
+        let mut s = session();
+        let q = &mut s.checkpoint.as_mut().unwrap().state.questions[0];
+        let first = q.exchanges[0].score.clone().expect("the first answer took the score");
+        q.exchanges[0].score = Some(Score {
+            misconceptions: vec!["The cache stores queries.".into()],
+            score: 3.0,
+            ..first
+        });
+        let review = Review::build(&s, &bank());
+        let v: Value = serde_json::from_str(&render(&review)).unwrap();
+        let kv = &v["questions"][0];
+        assert_eq!(kv["score"], 6.5, "the corrected answer keeps its score");
+        assert_eq!(kv["misconceptions"], serde_json::json!(["The cache stores queries."]));
+        assert_eq!(
+            kv["corrected_misconceptions"],
+            serde_json::json!(["The cache stores queries."])
+        );
+        let text = crate::report::text::render(&review, false);
+        assert!(
+            text.contains("Corrected  The cache stores queries. (a wrong claim, put right"),
+            "{text}"
+        );
+        let html = crate::report::html::render(&review);
+        assert!(html.contains("Wrong claim, corrected in a later answer: The cache stores queries."));
     }
 }

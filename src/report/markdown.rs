@@ -21,7 +21,7 @@ pub fn render(review: &Review) -> String {
         ("Duration", fmt_duration(review.duration)),
         ("Status", inline(&status_line(review))),
         ("Questions", review.questions.len().to_string()),
-        ("Overall", format!("**{} / 10**", fmt_score(review.overall))),
+        ("Overall", format!("**{}**", super::overall_label(review.overall))),
     ];
     for (k, v) in rows {
         let _ = writeln!(out, "| {k} | {v} |");
@@ -96,6 +96,13 @@ pub fn render(review: &Review) -> String {
         }
         for m in &q.misconceptions {
             let _ = writeln!(out, "**Wrong claim.** {}\n", inline(m));
+        }
+        for m in &q.corrected {
+            let _ = writeln!(
+                out,
+                "**Wrong claim, corrected in a later answer.** {}\n",
+                inline(m)
+            );
         }
         if !q.feedback.trim().is_empty() {
             let _ = writeln!(out, "**Feedback.** {}\n", inline(&q.feedback));

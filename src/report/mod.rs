@@ -15,7 +15,7 @@ use crate::agent::wrapup;
 use crate::bank::{Bank, Domain, Mode};
 use crate::scoring::{ScorerKind, Verdict};
 use crate::session::{LoadedSession, SessionStatus, Speaker, Turn, UsageTotals};
-use crate::state::{QuestionRecord, QuestionStatus};
+use crate::state::{InterviewState, QuestionRecord, QuestionStatus};
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// The formats a review renders to.
@@ -43,7 +43,8 @@ pub struct Review {
     pub end_reason: Option<String>,
     /// From the start to the end, or to the last activity of an unfinished session.
     pub duration: TimeDelta,
-    pub overall: f32,
+    /// The mean of the counted questions; `None` when nothing was answered.
+    pub overall: Option<f32>,
     /// Mean score per asked domain, in domain order.
     pub by_domain: Vec<(Domain, f32)>,
     /// Questions in the order they were asked.
@@ -72,8 +73,8 @@ pub struct QuestionReview {
     pub probes: Vec<String>,
     /// Each probe with the answer it got.
     pub followups: Vec<(String, Option<String>)>,
-    /// The reported score (0 when skipped before any answer or not reached).
-    pub score: f32,
+    /// The reported score: 0 when skipped before any answer, `None` when not reached.
+    pub score: Option<f32>,
     /// Answered, skipped before any answer, or not reached (left out of the averages).
     pub status: QuestionStatus,
     /// Whether any answer was scored.
@@ -84,6 +85,9 @@ pub struct QuestionReview {
     /// Every rubric point with its final verdict, in rubric order.
     pub points: Vec<PointReview>,
     pub misconceptions: Vec<String>,
+    /// Wrong claims of earlier answers that a later answer corrected (the score no longer holds
+    /// them).
+    pub corrected: Vec<String>,
     pub feedback: String,
     /// Which grader produced the shown score.
     pub scorer: Option<ScorerKind>,
@@ -126,6 +130,11 @@ impl StudyItem {
 }
 
 impl QuestionReview {
+    /// The score as a number (0 when there is none).
+    pub fn value(&self) -> f32 {
+        self.score.unwrap_or(0.0)
+    }
+
     /// "7.5/10", "7.5/10 (probe skipped)", "skipped (0.0/10)", "not reached" or "not scored":
     /// the same label in every format.
     pub fn score_label(&self) -> String {
@@ -134,9 +143,9 @@ impl QuestionReview {
             QuestionStatus::NotReached => "not reached".to_string(),
             QuestionStatus::Answered if !self.scored => "not scored".to_string(),
             QuestionStatus::Answered if self.skipped => {
-                format!("{}/10 (probe skipped)", fmt_score(self.score))
+                format!("{}/10 (probe skipped)", fmt_score(self.value()))
             }
-            QuestionStatus::Answered => format!("{}/10", fmt_score(self.score)),
+            QuestionStatus::Answered => format!("{}/10", fmt_score(self.value())),
         }
     }
 }
@@ -181,7 +190,7 @@ impl Review {
                 .map(|e| e.reason.clone())
                 .or_else(|| state.and_then(|s| s.ended.clone())),
             duration: (session.last_activity() - session.header.started_at).max(TimeDelta::zero()),
-            overall: state.map_or(0.0, |s| s.overall()),
+            overall: state.and_then(InterviewState::overall),
             by_domain: state.map(|s| s.by_domain()).unwrap_or_default(),
             questions,
             study_next,
@@ -252,7 +261,7 @@ fn question_review(q: &QuestionRecord, bank: &Bank, turns: &[Turn]) -> QuestionR
             .probe_answers()
             .map(|(p, a)| (p.to_string(), a.map(String::from)))
             .collect(),
-        score: q.value(),
+        score: q.reported(),
         status: q.status(),
         scored: score.is_some(),
         skipped: q.skipped(),
@@ -260,6 +269,7 @@ fn question_review(q: &QuestionRecord, bank: &Bank, turns: &[Turn]) -> QuestionR
         why_depth: q.why_depth(),
         points,
         misconceptions: score.map(|s| s.misconceptions.clone()).unwrap_or_default(),
+        corrected: q.corrected_misconceptions(),
         feedback: score.map(|s| s.feedback.clone()).unwrap_or_default(),
         scorer: score.map(|s| s.scorer),
         judge_note: judge_note(q),
@@ -330,6 +340,14 @@ pub fn usage_line(u: &UsageTotals) -> String {
 /// A score with one decimal.
 pub fn fmt_score(score: f32) -> String {
     format!("{score:.1}")
+}
+
+/// The overall line of every format: "6.5 / 10", or why there is no score.
+pub fn overall_label(overall: Option<f32>) -> String {
+    match overall {
+        Some(v) => format!("{} / 10", fmt_score(v)),
+        None => "no score (nothing was answered)".to_string(),
+    }
 }
 
 /// A duration like `1h 02m`, `23m 10s` or `45s`.
@@ -531,13 +549,13 @@ pub(crate) mod tests {
             ["stores-kv", "saves-compute", "memory-cost"]
         );
         assert_eq!(kv.why_depth, 1);
-        assert_eq!(kv.score, 6.5);
+        assert_eq!(kv.score, Some(6.5));
         let mystery = &r.questions[1];
         assert_eq!(mystery.ask.as_deref(), Some("Tell me about the mystery."));
         assert!(mystery.reference.is_none() && mystery.skipped && !mystery.scored);
         assert_eq!(r.duration, TimeDelta::seconds(125));
         assert_eq!(r.status, SessionStatus::Finished);
-        assert_eq!(r.overall, 3.3);
+        assert_eq!(r.overall, Some(3.3));
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub fn render(review: &Review, color: bool) -> String {
         ("Duration", fmt_duration(review.duration)),
         ("Status", status_line(review)),
         ("Questions", review.questions.len().to_string()),
-        ("Overall", format!("{} / 10", fmt_score(review.overall))),
+        ("Overall", super::overall_label(review.overall)),
     ];
     for (k, v) in rows {
         line(&mut out, &format!("  {k:<10} {v}"));
@@ -132,6 +132,13 @@ pub fn render(review: &Review, color: bool) -> String {
         }
         for m in &q.misconceptions {
             paragraph(&mut out, "Wrong", m);
+        }
+        for m in &q.corrected {
+            paragraph(
+                &mut out,
+                "Corrected",
+                &format!("{} (a wrong claim, put right in a later answer)", m.trim()),
+            );
         }
         if !q.feedback.trim().is_empty() {
             paragraph(&mut out, "Feedback", &q.feedback);

@@ -5,6 +5,7 @@
 use super::store::LoadedSession;
 use crate::bank::Domain;
 use crate::scoring::{Verdict, round_score};
+use crate::state::InterviewState;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -77,12 +78,13 @@ pub struct DomainTrend {
     pub mean: f32,
 }
 
-/// Per-domain score trends over the last `last` sessions that asked anything (the input is
-/// oldest first, as [`super::SessionStore::load_all`] returns it). Domains never asked are left out.
+/// Per-domain score trends over the last `last` sessions that have a score (something was
+/// answered; the input is oldest first, as [`super::SessionStore::load_all`] returns it). Domains
+/// never asked are left out.
 pub fn domain_trends(sessions: &[LoadedSession], last: usize) -> Vec<DomainTrend> {
     let asked: Vec<&LoadedSession> = sessions
         .iter()
-        .filter(|s| s.state().is_some_and(|st| !st.questions.is_empty()))
+        .filter(|s| s.state().is_some_and(InterviewState::answered_any))
         .collect();
     let recent = &asked[asked.len().saturating_sub(last)..];
     Domain::ALL

@@ -1,8 +1,10 @@
 //! Durable sessions: every turn is appended to a JSON Lines file as it happens.
 //!
-//! A session file holds one record per line: a [`Header`] first, then [`Turn`]s and
-//! [`Checkpoint`]s (the full interview state after each exchange), and an [`End`] record when the
-//! interview is over. Resume reads the last checkpoint; review reads turns and the last checkpoint.
+//! A session file holds one record per line: a [`Header`] first, then [`Turn`]s, the interview
+//! state after each exchange, and an [`End`] record when the interview is over. The state is
+//! saved whole once ([`Checkpoint`]) and then as [`Update`]s holding only what changed, so the
+//! file grows with what was said. Resume reads the latest state; review reads turns and the
+//! latest state.
 
 pub mod calibrations;
 pub mod history;
@@ -21,9 +23,10 @@ pub use crate::state::{MemorySnapshot, UsageTotals};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Bumped when the record format changes incompatibly (2: question records hold exchanges;
-/// format 1 files still load).
-pub const FORMAT_VERSION: u32 = 2;
+/// Bumped when the record format changes incompatibly (2: question records hold exchanges; 3:
+/// checkpoints after the first are saved as updates). Files of formats 1 and 2 still load, and
+/// resume by appending updates.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Who spoke a turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +100,14 @@ pub struct Checkpoint {
     pub usage: UsageTotals,
 }
 
+/// The changes to the previous checkpoint (whole or updated) that make the state after an
+/// exchange: see [`store::delta`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Update {
+    pub at: DateTime<Utc>,
+    pub changes: Vec<store::delta::Change>,
+}
+
 /// The interview is over.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct End {
@@ -111,5 +122,6 @@ pub enum Record {
     Header(Header),
     Turn(Turn),
     Checkpoint(Box<Checkpoint>),
+    Update(Update),
     End(End),
 }

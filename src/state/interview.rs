@@ -79,17 +79,31 @@ impl InterviewState {
         self.questions.iter().filter(|q| q.counts())
     }
 
-    /// Mean of the counted questions' scores (0 when none).
-    pub fn overall(&self) -> f32 {
-        let vals: Vec<f32> = self.counted().map(QuestionRecord::value).collect();
-        if vals.is_empty() {
-            return 0.0;
-        }
-        crate::scoring::round_score(vals.iter().sum::<f32>() / vals.len() as f32)
+    /// Whether the candidate answered anything at all.
+    pub fn answered_any(&self) -> bool {
+        self.questions
+            .iter()
+            .any(|q| q.status() == super::QuestionStatus::Answered)
     }
 
-    /// Mean score per domain, in domain order, for domains with counted questions.
+    /// Mean of the counted questions' scores; `None` when nothing was answered (a session ended at
+    /// its first question, or with every question skipped, has no score).
+    pub fn overall(&self) -> Option<f32> {
+        if !self.answered_any() {
+            return None;
+        }
+        let vals: Vec<f32> = self.counted().map(QuestionRecord::value).collect();
+        Some(crate::scoring::round_score(
+            vals.iter().sum::<f32>() / vals.len() as f32,
+        ))
+    }
+
+    /// Mean score per domain, in domain order, for domains with counted questions (none when
+    /// nothing was answered).
     pub fn by_domain(&self) -> Vec<(Domain, f32)> {
+        if !self.answered_any() {
+            return vec![];
+        }
         Domain::ALL
             .into_iter()
             .filter_map(|d| {
@@ -127,7 +141,7 @@ mod tests {
             .push(QuestionRecord::new("rag", Domain::Applications));
         assert_eq!(
             st.overall(),
-            4.0,
+            Some(4.0),
             "(8 + 4 + 0) / 3, the unreached one left out"
         );
         let domains: Vec<Domain> = st.by_domain().into_iter().map(|(d, _)| d).collect();
@@ -135,6 +149,23 @@ mod tests {
         assert!(domains.contains(&Domain::Finetuning));
         assert_eq!(st.questions[3].status(), QuestionStatus::NotReached);
         assert_eq!(st.questions[2].status(), QuestionStatus::Skipped);
+    }
+
+    #[test]
+    fn nothing_answered_has_no_score_at_all() {
+        let mut st = InterviewState::new(Mode::FirstRound, 1, vec![], 1);
+        assert_eq!(st.overall(), None);
+        st.questions
+            .push(QuestionRecord::new("rope", Domain::Transformer));
+        assert_eq!(st.overall(), None, "asked, never answered");
+        let mut skipped = QuestionRecord::new("dpo", Domain::Finetuning);
+        skipped.skip();
+        st.questions.insert(0, skipped);
+        assert_eq!(st.overall(), None, "skipped, nothing answered");
+        assert!(st.by_domain().is_empty());
+        st.questions.push(scored("kv-cache", Domain::Inference, 6.0));
+        assert_eq!(st.overall(), Some(3.0), "(0 + 6) / 2 once something is answered");
+        assert_eq!(st.by_domain().len(), 2);
     }
 
     #[test]

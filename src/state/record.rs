@@ -257,6 +257,25 @@ impl QuestionRecord {
         }
     }
 
+    /// The score to report: `None` for a question not reached (asked, never answered), which has
+    /// no score; otherwise [`QuestionRecord::value`].
+    pub fn reported(&self) -> Option<f32> {
+        (self.status() != QuestionStatus::NotReached).then(|| self.value())
+    }
+
+    /// Wrong claims the candidate made in earlier answers to this question that its current score
+    /// no longer holds: they were pointed out and corrected. In the order first made.
+    pub fn corrected_misconceptions(&self) -> Vec<String> {
+        let current: &[String] = self.score().map_or(&[], |s| &s.misconceptions);
+        let mut out: Vec<String> = vec![];
+        for claim in self.scores().flat_map(|s| &s.misconceptions) {
+            if !current.contains(claim) && !out.contains(claim) {
+                out.push(claim.clone());
+            }
+        }
+        out
+    }
+
     /// How many why-probes deep the candidate went (probes that were answered).
     pub fn why_depth(&self) -> usize {
         self.exchanges
@@ -407,6 +426,31 @@ mod tests {
         let back: QuestionRecord = serde_json::from_value(json).expect("loads");
         assert_eq!(back, r);
         assert_eq!(back.open_probe(), Some("why?"));
+    }
+
+    #[test]
+    fn a_wrong_claim_corrected_in_a_later_answer_is_kept_as_corrected() {
+        let wrong = |v: f32, claims: &[&str]| Score {
+            misconceptions: claims.iter().map(|c| c.to_string()).collect(),
+            ..score(v)
+        };
+        let mut r = QuestionRecord::new("kv-cache", Domain::Inference);
+        assert!(r.corrected_misconceptions().is_empty());
+        assert_eq!(r.reported(), None, "not reached: no score");
+        r.add_answer("It caches the queries.");
+        r.set_score(wrong(3.0, &["The cache stores queries."]));
+        assert!(
+            r.corrected_misconceptions().is_empty(),
+            "still held: not corrected"
+        );
+        r.add_probe("What does each new token need?", None);
+        r.add_answer("Sorry: keys and values, never the queries.");
+        r.set_score(score(10.0));
+        assert_eq!(
+            r.corrected_misconceptions(),
+            ["The cache stores queries."]
+        );
+        assert_eq!(r.reported(), Some(10.0));
     }
 
     #[test]

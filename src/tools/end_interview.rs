@@ -18,7 +18,8 @@ pub struct EndArgs {
 pub struct Ended {
     pub ended: bool,
     pub questions_asked: usize,
-    pub overall: f32,
+    /// `None` when nothing was answered.
+    pub overall: Option<f32>,
     pub by_domain: Vec<(Domain, f32)>,
     pub instruction: String,
 }

@@ -149,7 +149,8 @@ impl EnvCmd for std::process::Command {
 }
 
 /// Point `cmd` at `home` and clear every variable that would select a model server, another
-/// bank or forced colours.
+/// bank or forced colours, or make the binary think `cargo run` started it (its hints would then
+/// name `cargo run`).
 pub fn isolate(cmd: &mut impl EnvCmd, home: &Path) {
     cmd.set("INTERVIEWER_HOME", home);
     for k in [
@@ -158,6 +159,8 @@ pub fn isolate(cmd: &mut impl EnvCmd, home: &Path) {
         "INTERVIEWER_MODEL",
         "INTERVIEWER_BANK",
         "CLICOLOR_FORCE",
+        "CARGO",
+        "CARGO_PKG_NAME",
     ] {
         cmd.unset(k);
     }

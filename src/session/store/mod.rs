@@ -6,7 +6,7 @@
 //! unparseable last line is dropped with a warning, any other bad line is an error naming the
 //! file and line.
 
-use super::{Checkpoint, End, FORMAT_VERSION, Header, Record, Turn, UsageTotals};
+use super::{Checkpoint, End, FORMAT_VERSION, Header, Record, Turn, Update, UsageTotals};
 use crate::bank::Mode;
 use crate::state::InterviewState;
 use chrono::{DateTime, Utc};
@@ -55,7 +55,10 @@ pub enum StoreError {
 
 fn suggest(close: &[String]) -> String {
     if close.is_empty() {
-        " (see `interviewer history` for the list)".to_string()
+        format!(
+            " (see `{}` for the list)",
+            crate::strings::command("history")
+        )
     } else {
         format!(" (did you mean {}?)", close.join(", "))
     }
@@ -144,9 +147,7 @@ impl LoadedSession {
             model: self.header.model.clone(),
             status: self.status(),
             questions: state.map_or(0, |s| s.questions.len()),
-            overall: state
-                .filter(|s| !s.questions.is_empty())
-                .map(InterviewState::overall),
+            overall: state.and_then(InterviewState::overall),
         }
     }
 }
@@ -162,7 +163,7 @@ pub struct SessionSummary {
     pub status: SessionStatus,
     /// Questions asked.
     pub questions: usize,
-    /// The overall score, when at least one question was asked.
+    /// The overall score, when at least one question was answered.
     pub overall: Option<f32>,
 }
 
@@ -262,6 +263,7 @@ impl SessionStore {
             path,
             file,
             id: header.id.clone(),
+            saved: None,
         };
         writer.append(&Record::Header(header))?;
         Ok(writer)
@@ -388,6 +390,7 @@ impl SessionStore {
     }
 }
 
+pub mod delta;
 mod reader;
 mod writer;
 

@@ -1,5 +1,6 @@
-//! Reading a session file back: header first, a truncated last line dropped with a warning, a
-//! corrupt line an error naming file and line, newer formats refused.
+//! Reading a session file back: header first, updates applied to the checkpoint before them, a
+//! truncated last line dropped with a warning, a corrupt line an error naming file and line, newer
+//! formats refused.
 
 use super::*;
 
@@ -32,6 +33,10 @@ pub fn parse_session(path: &Path, bytes: &[u8]) -> Result<LoadedSession, StoreEr
     let mut header: Option<Header> = None;
     let mut turns = vec![];
     let mut checkpoint = None;
+    // The JSON of the latest state (without its time) while updates are applied to it, with the
+    // time and line of the last update.
+    let mut updated: Option<(serde_json::Value, DateTime<Utc>, usize)> = None;
+    let mut checkpoint_line: &[u8] = &[];
     let mut end = None;
     for &(n, raw) in &lines {
         let record = match parse_line(raw, header.is_none()) {
@@ -66,13 +71,35 @@ pub fn parse_session(path: &Path, bytes: &[u8]) -> Result<LoadedSession, StoreEr
                 return Err(corrupt(n, "a second session header".to_string()));
             }
             (Record::Turn(t), true) => turns.push(t),
-            (Record::Checkpoint(c), true) => checkpoint = Some(*c),
+            (Record::Checkpoint(c), true) => {
+                checkpoint = Some(*c);
+                checkpoint_line = raw;
+                updated = None;
+            }
+            (Record::Update(u), true) => {
+                let mut value = match updated.take() {
+                    Some((value, ..)) => value,
+                    None if checkpoint.is_some() => whole_state(checkpoint_line)
+                        .ok_or_else(|| corrupt(n, "the checkpoint before it did not parse".into()))?,
+                    None => return Err(corrupt(n, "an update before any checkpoint".into())),
+                };
+                delta::apply(&mut value, &u.changes).map_err(|e| corrupt(n, e))?;
+                updated = Some((value, u.at, n));
+            }
             (Record::End(e), true) => end = Some(e),
         }
     }
     let header = header.ok_or_else(|| StoreError::Empty {
         path: path.to_path_buf(),
     })?;
+    if let Some((mut value, at, n)) = updated {
+        if let Some(map) = value.as_object_mut() {
+            map.insert("at".into(), serde_json::to_value(at)?);
+        }
+        let state = serde_json::from_value(value)
+            .map_err(|e| corrupt(n, format!("the updated state does not read back: {e}")))?;
+        checkpoint = Some(state);
+    }
     Ok(LoadedSession {
         path: path.to_path_buf(),
         header,
@@ -81,6 +108,16 @@ pub fn parse_session(path: &Path, bytes: &[u8]) -> Result<LoadedSession, StoreEr
         end,
         warnings,
     })
+}
+
+/// The state of a whole checkpoint's line as the writer compared it: its JSON without the record
+/// type and the time.
+fn whole_state(line: &[u8]) -> Option<serde_json::Value> {
+    let mut value: serde_json::Value = serde_json::from_slice(line).ok()?;
+    let map = value.as_object_mut()?;
+    map.remove("type");
+    map.remove("at");
+    Some(value)
 }
 
 /// Why one line did not parse.

@@ -88,7 +88,10 @@ fn round_trip_keeps_turns_last_checkpoint_and_end() {
     let listing = store.list().unwrap();
     assert_eq!(listing.sessions.len(), 1);
     assert_eq!(listing.sessions[0].questions, 1);
-    assert_eq!(listing.sessions[0].overall, Some(0.0));
+    assert_eq!(
+        listing.sessions[0].overall, None,
+        "asked but never answered: no score"
+    );
 }
 
 #[test]
@@ -243,4 +246,104 @@ fn home_comes_from_argument_and_history_file_lives_there() {
     let (d, store) = store();
     assert_eq!(store.history_file(), d.path().join("history.txt"));
     assert_eq!(store.sessions_dir(), d.path().join("sessions"));
+}
+
+fn saved(state: &InterviewState, recent: Vec<crate::model::Message>) -> Checkpoint {
+    Checkpoint {
+        at: Utc::now(),
+        state: state.clone(),
+        memory: crate::session::MemorySnapshot {
+            summary: String::new(),
+            recent,
+        },
+        usage: UsageTotals::default(),
+    }
+}
+
+#[test]
+fn saves_after_the_first_append_only_what_changed_and_read_back_exactly() {
+    use crate::model::Message;
+    let (_d, store) = store();
+    let mut w = store.create(header("")).unwrap();
+    let path = w.path().to_path_buf();
+    let size = || std::fs::metadata(&path).unwrap().len();
+    let mut state = InterviewState::new(Mode::FirstRound, 7, vec!["q1".into(), "q2".into()], 2);
+    state
+        .questions
+        .push(QuestionRecord::new("q1", Domain::Inference));
+    let mut memory = vec![Message::user("Begin"), Message::assistant("First question?")];
+    w.save(&saved(&state, memory.clone())).unwrap();
+
+    // A 100 KB answer, held by the state and the model's context.
+    let big = "the cache keeps keys and values ".repeat(3200);
+    state.questions[0].add_answer(big.clone());
+    memory.push(Message::user(big.clone()));
+    memory.push(Message::assistant("Why?"));
+    let before = size();
+    w.save(&saved(&state, memory.clone())).unwrap();
+    let grew = size() - before;
+    assert!(
+        (2 * big.len() as u64..2 * big.len() as u64 + 2_000).contains(&grew),
+        "the answer is written once in the state and once in the context: {grew}"
+    );
+
+    // The next exchange does not write the answer again, even as old turns are folded away.
+    state.questions[0].add_probe("Why?", Some("p".into()));
+    state.questions.push(QuestionRecord::new("q2", Domain::Pretraining));
+    memory.drain(..2);
+    memory.push(Message::user("next"));
+    let before = size();
+    let cp = saved(&state, memory.clone());
+    w.save(&cp).unwrap();
+    assert!(size() - before < 2_000, "grew by {}", size() - before);
+
+    let loaded = load_file(&path).unwrap();
+    assert_eq!(loaded.checkpoint.as_ref(), Some(&cp), "read back exactly");
+    let kinds: Vec<String> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["type"].to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["\"header\"", "\"checkpoint\"", "\"update\"", "\"update\""]
+    );
+
+    // A resumed writer starts from a whole checkpoint again, and the reader follows.
+    let mut w = SessionWriter::reopen(&path).unwrap();
+    state.ended = Some("done".into());
+    let last = saved(&state, memory);
+    w.save(&last).unwrap();
+    w.save(&last).unwrap();
+    let loaded = load_file(&path).unwrap();
+    assert_eq!(loaded.checkpoint, Some(last));
+    assert_eq!(loaded.status(), SessionStatus::Finished);
+}
+
+#[test]
+fn a_cut_update_is_dropped_and_one_that_does_not_fit_is_an_error() {
+    let (_d, store) = store();
+    let mut w = store.create(header("")).unwrap();
+    let path = w.path().to_path_buf();
+    let mut state = InterviewState::new(Mode::FirstRound, 7, vec!["q1".into()], 2);
+    let first = saved(&state, vec![]);
+    w.save(&first).unwrap();
+    state
+        .questions
+        .push(QuestionRecord::new("q1", Domain::Inference));
+    w.save(&saved(&state, vec![])).unwrap();
+    drop(w);
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    let cut = &text[..text.len() - 10];
+    std::fs::write(&path, cut).unwrap();
+    let loaded = load_file(&path).unwrap();
+    assert_eq!(loaded.warnings.len(), 1);
+    assert_eq!(loaded.checkpoint, Some(first), "the state before the cut update");
+
+    let bad = r#"{"type":"update","at":"2026-01-01T00:00:00Z","changes":[{"path":["state","questions"],"keep":[5,1]}]}"#;
+    let head: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&path, format!("{head}{bad}\n")).unwrap();
+    let err = load_file(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { line: 3, .. }), "{err}");
 }

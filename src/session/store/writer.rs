@@ -1,5 +1,5 @@
 //! Appending records to a session file: created exclusively, one JSON line per record written at
-//! once, synced on checkpoints, headers and end records; credentials never written.
+//! once, synced on checkpoints, updates, headers and end records; credentials never written.
 
 use super::*;
 
@@ -9,6 +9,8 @@ pub struct SessionWriter {
     pub(super) path: PathBuf,
     pub(super) file: File,
     pub(super) id: String,
+    /// The JSON of the state last saved (without its time), which the next save is compared with.
+    pub(super) saved: Option<serde_json::Value>,
 }
 
 impl SessionWriter {
@@ -52,7 +54,26 @@ impl SessionWriter {
             path: path.to_path_buf(),
             file,
             id: session.header.id,
+            // The first save after a resume is whole: it is the base the reader applies later
+            // updates to, whatever format the file was written in.
+            saved: None,
         })
+    }
+
+    /// Save the interview state: whole the first time, then only what changed since the last save
+    /// (an update with no changes still records when the state was saved).
+    pub fn save(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let value = state_value(checkpoint)?;
+        let Some(saved) = &self.saved else {
+            return self.append(&Record::Checkpoint(Box::new(checkpoint.clone())));
+        };
+        let changes = delta::diff(saved, &value);
+        self.append(&Record::Update(Update {
+            at: checkpoint.at,
+            changes,
+        }))?;
+        self.saved = Some(value);
+        Ok(())
     }
 
     /// Append one record as a JSON line. Every record reaches the OS at once (a killed process
@@ -68,9 +89,12 @@ impl SessionWriter {
         };
         self.file.write_all(line.as_bytes()).map_err(io_err)?;
         self.file.flush().map_err(io_err)?;
+        if let Record::Checkpoint(c) = record {
+            self.saved = Some(state_value(c)?);
+        }
         match record {
             Record::Turn(_) => Ok(()),
-            Record::Header(_) | Record::Checkpoint(_) | Record::End(_) => {
+            Record::Header(_) | Record::Checkpoint(_) | Record::Update(_) | Record::End(_) => {
                 self.file.sync_data().map_err(io_err)
             }
         }
@@ -83,6 +107,16 @@ impl SessionWriter {
     pub fn id(&self) -> &str {
         &self.id
     }
+}
+
+/// A checkpoint's JSON as the reader rebuilds it, without its time (which every update carries):
+/// numbers go through their text, so what is compared is what is written.
+pub(super) fn state_value(checkpoint: &Checkpoint) -> Result<serde_json::Value, StoreError> {
+    let mut value: serde_json::Value = serde_json::from_str(&serde_json::to_string(checkpoint)?)?;
+    if let Some(map) = value.as_object_mut() {
+        map.remove("at");
+    }
+    Ok(value)
 }
 
 /// A fresh time-sortable session id: `YYYYMMDD-HHMMSS-xxxx` (UTC, 4 random hex digits).
