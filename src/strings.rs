@@ -22,7 +22,12 @@ pub fn invocation() -> &'static str {
         let exe = std::env::current_exe().ok();
         let cargo_run = std::env::var_os("CARGO").is_some()
             && std::env::var("CARGO_PKG_NAME").is_ok_and(|n| n == PROGRAM);
-        invocation_of(&argv0, exe.as_deref(), on_path(PROGRAM).as_deref(), cargo_run)
+        invocation_of(
+            &argv0,
+            exe.as_deref(),
+            on_path(PROGRAM).as_deref(),
+            cargo_run,
+        )
     })
 }
 
@@ -153,7 +158,12 @@ mod invocation_tests {
         );
         // `cargo run --release` with nothing installed.
         assert_eq!(
-            invocation_of(Path::new("target/release/interviewer"), Some(exe), None, true),
+            invocation_of(
+                Path::new("target/release/interviewer"),
+                Some(exe),
+                None,
+                true
+            ),
             "cargo run --release --"
         );
         let debug = Path::new("/p/target/debug/interviewer");
@@ -169,7 +179,12 @@ mod invocation_tests {
         );
         // Started by its path: the same path again, quoted when it has spaces.
         assert_eq!(
-            invocation_of(Path::new("./target/release/interviewer"), Some(exe), None, false),
+            invocation_of(
+                Path::new("./target/release/interviewer"),
+                Some(exe),
+                None,
+                false
+            ),
             "./target/release/interviewer"
         );
         assert_eq!(

@@ -748,7 +748,9 @@ fn focus_weak_plans_around_the_points_missed_before() {
         .filter_map(|p| p["id"].as_str())
         .collect();
     assert!(
-        missed.iter().any(|m| said.contains(&format!("dpo / {m} (missed once)"))),
+        missed
+            .iter()
+            .any(|m| said.contains(&format!("dpo / {m} (missed once)"))),
         "{said}"
     );
 
@@ -876,7 +878,10 @@ fn an_interview_ended_at_its_first_question_claims_no_score() {
     assert_eq!(review["by_domain"], serde_json::json!({}));
     let text = home.cmd(&["review"]).output().expect("review");
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("Overall    no score (nothing was answered)"), "{text}");
+    assert!(
+        text.contains("Overall    no score (nothing was answered)"),
+        "{text}"
+    );
     assert!(!text.contains("0.0 / 10"), "{text}");
 
     let history = home.cmd(&["history"]).output().expect("history");
@@ -949,10 +954,9 @@ fn hints_name_the_command_that_runs_this_binary() {
     // Installed: `interviewer` on the PATH is this binary.
     let home = Home::new();
     let dir = bin.parent().expect("the binary's directory");
-    let path = std::env::join_paths(
-        std::iter::once(dir.to_path_buf())
-            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
+    let path = std::env::join_paths(std::iter::once(dir.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
     .expect("PATH");
     let mut cmd = assert_cmd::Command::new("interviewer");
     common::cli::isolate(&mut cmd, home.path());

@@ -150,8 +150,10 @@ mod tests {
     fn nothing_answered_claims_no_score() {
         let bank = crate::bank::load_builtin().expect("bank");
         let mut st = InterviewState::new(Mode::FirstRound, 1, vec![], 1);
-        st.questions
-            .push(crate::state::QuestionRecord::new("rope", Domain::Transformer));
+        st.questions.push(crate::state::QuestionRecord::new(
+            "rope",
+            Domain::Transformer,
+        ));
         let none = summary(&st, &bank);
         assert_eq!(none, "We didn't get through any questions this time.");
         st.questions[0].skip();
@@ -168,13 +170,7 @@ mod tests {
         for q in &bank.questions {
             for p in &q.points {
                 let first = p.expect.split_whitespace().next().unwrap_or_default();
-                assert!(
-                    !first.ends_with(':'),
-                    "{} / {}: {:?}",
-                    q.id,
-                    p.id,
-                    p.expect
-                );
+                assert!(!first.ends_with(':'), "{} / {}: {:?}", q.id, p.id, p.expect);
             }
         }
     }
@@ -194,7 +190,10 @@ mod tests {
             let mut chars = first.chars();
             let capital = chars.next().is_some_and(char::is_uppercase);
             let acronym = chars.any(char::is_uppercase);
-            assert!(!capital || acronym, "{first:?} starts a new sentence mid-list: {text}");
+            assert!(
+                !capital || acronym,
+                "{first:?} starts a new sentence mid-list: {text}"
+            );
         }
     }
 }

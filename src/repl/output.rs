@@ -595,7 +595,11 @@ mod tests {
         let (p, out, _) = printer(true, false);
         let p = p.wrapping_at(Some(30));
         // Chunks split words, as a model streams them.
-        for piece in ["Let's talk about data clea", "ning: how would you ", "deduplicate a web crawl?"] {
+        for piece in [
+            "Let's talk about data clea",
+            "ning: how would you ",
+            "deduplicate a web crawl?",
+        ] {
             p.chunk(piece);
         }
         p.end_reply();

@@ -241,7 +241,10 @@ mod tests {
         use crate::scoring::Score;
         let mut s = session();
         let q = &mut s.checkpoint.as_mut().unwrap().state.questions[0];
-        let first = q.exchanges[0].score.clone().expect("the first answer took the score");
+        let first = q.exchanges[0]
+            .score
+            .clone()
+            .expect("the first answer took the score");
         q.exchanges[0].score = Some(Score {
             misconceptions: vec!["The cache stores queries.".into()],
             score: 3.0,
@@ -251,7 +254,10 @@ mod tests {
         let v: Value = serde_json::from_str(&render(&review)).unwrap();
         let kv = &v["questions"][0];
         assert_eq!(kv["score"], 6.5, "the corrected answer keeps its score");
-        assert_eq!(kv["misconceptions"], serde_json::json!(["The cache stores queries."]));
+        assert_eq!(
+            kv["misconceptions"],
+            serde_json::json!(["The cache stores queries."])
+        );
         assert_eq!(
             kv["corrected_misconceptions"],
             serde_json::json!(["The cache stores queries."])
@@ -262,6 +268,8 @@ mod tests {
             "{text}"
         );
         let html = crate::report::html::render(&review);
-        assert!(html.contains("Wrong claim, corrected in a later answer: The cache stores queries."));
+        assert!(
+            html.contains("Wrong claim, corrected in a later answer: The cache stores queries.")
+        );
     }
 }

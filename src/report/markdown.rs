@@ -21,7 +21,10 @@ pub fn render(review: &Review) -> String {
         ("Duration", fmt_duration(review.duration)),
         ("Status", inline(&status_line(review))),
         ("Questions", review.questions.len().to_string()),
-        ("Overall", format!("**{}**", super::overall_label(review.overall))),
+        (
+            "Overall",
+            format!("**{}**", super::overall_label(review.overall)),
+        ),
     ];
     for (k, v) in rows {
         let _ = writeln!(out, "| {k} | {v} |");

@@ -163,8 +163,13 @@ mod tests {
         st.questions.insert(0, skipped);
         assert_eq!(st.overall(), None, "skipped, nothing answered");
         assert!(st.by_domain().is_empty());
-        st.questions.push(scored("kv-cache", Domain::Inference, 6.0));
-        assert_eq!(st.overall(), Some(3.0), "(0 + 6) / 2 once something is answered");
+        st.questions
+            .push(scored("kv-cache", Domain::Inference, 6.0));
+        assert_eq!(
+            st.overall(),
+            Some(3.0),
+            "(0 + 6) / 2 once something is answered"
+        );
         assert_eq!(st.by_domain().len(), 2);
     }
 

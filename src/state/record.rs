@@ -446,10 +446,7 @@ mod tests {
         r.add_probe("What does each new token need?", None);
         r.add_answer("Sorry: keys and values, never the queries.");
         r.set_score(score(10.0));
-        assert_eq!(
-            r.corrected_misconceptions(),
-            ["The cache stores queries."]
-        );
+        assert_eq!(r.corrected_misconceptions(), ["The cache stores queries."]);
         assert_eq!(r.reported(), Some(10.0));
     }
 

@@ -79,8 +79,11 @@ pub fn parse_session(path: &Path, bytes: &[u8]) -> Result<LoadedSession, StoreEr
             (Record::Update(u), true) => {
                 let mut value = match updated.take() {
                     Some((value, ..)) => value,
-                    None if checkpoint.is_some() => whole_state(checkpoint_line)
-                        .ok_or_else(|| corrupt(n, "the checkpoint before it did not parse".into()))?,
+                    None if checkpoint.is_some() => {
+                        whole_state(checkpoint_line).ok_or_else(|| {
+                            corrupt(n, "the checkpoint before it did not parse".into())
+                        })?
+                    }
                     None => return Err(corrupt(n, "an update before any checkpoint".into())),
                 };
                 delta::apply(&mut value, &u.changes).map_err(|e| corrupt(n, e))?;

@@ -271,7 +271,10 @@ fn saves_after_the_first_append_only_what_changed_and_read_back_exactly() {
     state
         .questions
         .push(QuestionRecord::new("q1", Domain::Inference));
-    let mut memory = vec![Message::user("Begin"), Message::assistant("First question?")];
+    let mut memory = vec![
+        Message::user("Begin"),
+        Message::assistant("First question?"),
+    ];
     w.save(&saved(&state, memory.clone())).unwrap();
 
     // A 100 KB answer, held by the state and the model's context.
@@ -289,7 +292,9 @@ fn saves_after_the_first_append_only_what_changed_and_read_back_exactly() {
 
     // The next exchange does not write the answer again, even as old turns are folded away.
     state.questions[0].add_probe("Why?", Some("p".into()));
-    state.questions.push(QuestionRecord::new("q2", Domain::Pretraining));
+    state
+        .questions
+        .push(QuestionRecord::new("q2", Domain::Pretraining));
     memory.drain(..2);
     memory.push(Message::user("next"));
     let before = size();
@@ -339,7 +344,11 @@ fn a_cut_update_is_dropped_and_one_that_does_not_fit_is_an_error() {
     std::fs::write(&path, cut).unwrap();
     let loaded = load_file(&path).unwrap();
     assert_eq!(loaded.warnings.len(), 1);
-    assert_eq!(loaded.checkpoint, Some(first), "the state before the cut update");
+    assert_eq!(
+        loaded.checkpoint,
+        Some(first),
+        "the state before the cut update"
+    );
 
     let bad = r#"{"type":"update","at":"2026-01-01T00:00:00Z","changes":[{"path":["state","questions"],"keep":[5,1]}]}"#;
     let head: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
