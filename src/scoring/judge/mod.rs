@@ -326,7 +326,8 @@ impl Judge for LlmJudge {
         }
         let mut requests = checks.len();
         let replies = self.ask_all(&asker, checks).await?;
-        if replies.iter().all(|r| r.yes.is_none()) {
+        // No check asked (no sentence relates to anything) is a verdict: nothing was made.
+        if !replies.is_empty() && replies.iter().all(|r| r.yes.is_none()) {
             return Err(JudgeError::Reply(
                 "the model answered none of the checks with YES, NO or a number".into(),
             ));

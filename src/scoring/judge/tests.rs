@@ -252,6 +252,20 @@ async fn replies_that_answer_nothing_are_an_error_and_an_empty_answer_is_not_jud
     assert!(matches!(err, JudgeError::EmptyAnswer), "{err}");
 }
 
+#[tokio::test]
+async fn an_answer_that_relates_to_nothing_is_judged_without_a_request() {
+    let model = Scripted::new(|_| "YES 1".into());
+    let j = judge(model.clone(), "I don't know.").await;
+    assert!(
+        model.seen().is_empty(),
+        "nothing to check: {:?}",
+        model.seen()
+    );
+    assert_eq!(j.requests, 0);
+    assert_eq!(j.score(&test_question()).score, 0.0);
+    assert!(!j.ungrounded());
+}
+
 #[test]
 fn local_servers_get_one_check_at_a_time() {
     for local in [
