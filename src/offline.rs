@@ -234,18 +234,7 @@ impl Policy<'_> {
 
     /// What the interviewer said before the newest candidate message.
     fn previous_reply(&self) -> &str {
-        let turn = self
-            .messages
-            .iter()
-            .rposition(|m| m.role == Role::User)
-            .unwrap_or(0);
-        self.messages[..turn]
-            .iter()
-            .rev()
-            .filter(|m| m.role == Role::Assistant)
-            .map(Message::text)
-            .find(|t| !t.trim().is_empty())
-            .unwrap_or("")
+        crate::model::previous_reply(self.messages)
     }
 
     /// Whether the candidate asked to end the interview (`/end`, Ctrl-D) in the newest message.

@@ -69,18 +69,7 @@ impl Memory {
     /// What the interviewer said in the turn before the current one (the words of the last
     /// assistant message before the newest candidate message), empty when nothing was.
     pub fn previous_reply(&self) -> &str {
-        let turn = self
-            .recent
-            .iter()
-            .rposition(|m| m.role == Role::User)
-            .unwrap_or(0);
-        self.recent[..turn]
-            .iter()
-            .rev()
-            .filter(|m| m.role == Role::Assistant)
-            .map(Message::text)
-            .find(|t| !t.trim().is_empty())
-            .unwrap_or("")
+        crate::model::previous_reply(&self.recent)
     }
 
     /// Number of exchanges (a user message and everything up to the next one).

@@ -215,6 +215,22 @@ pub fn speakable(text: &str) -> String {
         .to_string()
 }
 
+/// What the interviewer said before the newest candidate message: the last non-empty assistant
+/// text before the last user message (empty when there is none).
+pub fn previous_reply(messages: &[Message]) -> &str {
+    let turn = messages
+        .iter()
+        .rposition(|m| m.role == Role::User)
+        .unwrap_or(0);
+    messages[..turn]
+        .iter()
+        .rev()
+        .filter(|m| m.role == Role::Assistant)
+        .map(Message::text)
+        .find(|t| !t.trim().is_empty())
+        .unwrap_or("")
+}
+
 /// Receives the model's text as it streams in.
 pub type TextSink<'a> = &'a mut (dyn FnMut(&str) + Send);
 
