@@ -109,18 +109,22 @@ async fn run(bank: Arc<Bank>, context_tokens: usize) -> Result<Run, String> {
     })
 }
 
-/// The share of `next`'s serialized messages that `prev`'s messages begin.
-fn prefix_share(prev: &serde_json::Value, next: &serde_json::Value) -> f64 {
+/// How much of `prev`'s serialized messages `next` begins with: as a share of `prev` (what a
+/// server that cached `prev` reuses) and as a share of `next`.
+fn prefix_share(prev: &serde_json::Value, next: &serde_json::Value) -> (f64, f64) {
     let a = serde_json::to_string(&prev["messages"]).unwrap_or_default();
     let b = serde_json::to_string(&next["messages"]).unwrap_or_default();
     let a = a.strip_suffix(']').unwrap_or(&a);
-    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
-    common as f64 / b.len().max(1) as f64
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count() as f64;
+    (
+        common / a.len().max(1) as f64,
+        common / b.len().max(1) as f64,
+    )
 }
 
 /// The scripted 6-question first round (two answers a question): the prefix share of every
 /// interviewer request after the first, and how many times the context was folded.
-async fn prefix_shares(bank: Arc<Bank>) -> Result<(Vec<f64>, usize), String> {
+async fn prefix_shares(bank: Arc<Bank>) -> Result<(Vec<(f64, f64)>, usize), String> {
     let st = planned_state(&bank, Mode::FirstRound, &[], 6, 7).map_err(|e| e.to_string())?;
     let (server, script) = serve_interview(&bank, &st.plan, 2, 12, "unused").await;
     let model =
@@ -211,10 +215,12 @@ fn main() {
     println!("target: median < 1 ms");
     match runtime.block_on(prefix_shares(bank)) {
         Ok((shares, folds)) => {
-            let mean = shares.iter().sum::<f64>() / shares.len().max(1) as f64;
-            let min = shares.iter().copied().fold(1.0, f64::min);
+            let n = shares.len().max(1) as f64;
+            let mean = shares.iter().map(|s| s.0).sum::<f64>() / n;
+            let min = shares.iter().map(|s| s.0).fold(1.0, f64::min);
+            let of_next = shares.iter().map(|s| s.1).sum::<f64>() / n;
             println!(
-                "prefix share, scripted 6-question interview: mean {mean:.3}, min {min:.3} over {} requests, {folds} folds (target: mean >= 0.90)",
+                "prefix share, scripted 6-question interview: the previous request reused, mean {mean:.3} (min {min:.3}); as a share of the new request, mean {of_next:.3}; {} requests, {folds} folds (target: mean >= 0.90)",
                 shares.len()
             );
         }

@@ -1,7 +1,7 @@
-//! Bounded context: the model sees the system prompt, the newest exchanges that fit the budget,
-//! and, at the head of the newest candidate message, a state block rendered from the interview
-//! state at the start of the turn and the running summary.
-//! Old exchanges fold into the summary; scores never do (they live in the state).
+//! Bounded context: the model sees the system prompt, the running summary right after it (frozen
+//! until the next fold), and the newest exchanges that fit the budget, each candidate message
+//! with the state block of its turn at its head. Old exchanges fold into the summary only when the
+//! budget needs it; scores never do (they live in the state).
 
 use crate::model::{ChatModel, ChatRequest, Message, ModelError, Role};
 use crate::scoring::Verdict;
@@ -10,8 +10,9 @@ use crate::state::MemorySnapshot;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-/// The part of the budget past which old exchanges are folded into the summary.
-pub const FOLD_AT: f32 = 0.75;
+/// The part of the budget past which old exchanges are folded into the summary: a fold rewrites
+/// the request after the fixed prefix, so it waits until the budget needs it.
+pub const FOLD_AT: f32 = 1.0;
 /// Folding continues until the request is under this part of the budget.
 pub const FOLD_TO: f32 = 0.5;
 /// The summary may use at most this part of the budget.
