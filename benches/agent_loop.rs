@@ -4,6 +4,10 @@
 //! wrapper around the real `OpenAiModel`, so HTTP, JSON and the server's work are excluded).
 //! What is left is the loop: context fitting and token counting, tool calls, state updates.
 //! Prints median and p95 (target: median < 1 ms). Run with `cargo bench --bench agent_loop`.
+//!
+//! Also the prefix share of a scripted 6-question interview: for each request to the interviewer,
+//! the share of it that the previous request's messages begin (what a server's prompt cache can
+//! reuse). Target: mean >= 0.90; when only the new turn is new it is about 0.95.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -105,6 +109,44 @@ async fn run(bank: Arc<Bank>, context_tokens: usize) -> Result<Run, String> {
     })
 }
 
+/// How much of `prev`'s serialized messages `next` begins with: as a share of `prev` (what a
+/// server that cached `prev` reuses) and as a share of `next`.
+fn prefix_share(prev: &serde_json::Value, next: &serde_json::Value) -> (f64, f64) {
+    let a = serde_json::to_string(&prev["messages"]).unwrap_or_default();
+    let b = serde_json::to_string(&next["messages"]).unwrap_or_default();
+    let a = a.strip_suffix(']').unwrap_or(&a);
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count() as f64;
+    (
+        common / a.len().max(1) as f64,
+        common / b.len().max(1) as f64,
+    )
+}
+
+/// The scripted 6-question first round (two answers a question): the prefix share of every
+/// interviewer request after the first, and how many times the context was folded.
+async fn prefix_shares(bank: Arc<Bank>) -> Result<(Vec<(f64, f64)>, usize), String> {
+    let st = planned_state(&bank, Mode::FirstRound, &[], 6, 7).map_err(|e| e.to_string())?;
+    let (server, script) = serve_interview(&bank, &st.plan, 2, 12, "unused").await;
+    let model =
+        OpenAiModel::new(fast_config(&server.base_url(), false)).map_err(|e| e.to_string())?;
+    let mut agent = wired_agent(Arc::new(model), bank, st, false, 6000);
+    for input in interview_inputs(script.answers) {
+        let mut sink = |_: &str| {};
+        agent
+            .respond(input, &mut sink)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let requests = server.requests().await;
+    let folds = requests_from(&requests, Caller::Summarizer).len();
+    let interviewer = requests_from(&requests, Caller::Interviewer);
+    let shares = interviewer
+        .windows(2)
+        .map(|w| prefix_share(&w[0], &w[1]))
+        .collect();
+    Ok((shares, folds))
+}
+
 /// Figures of one interview.
 struct Run {
     /// Loop overhead per turn.
@@ -171,4 +213,17 @@ fn main() {
         );
     }
     println!("target: median < 1 ms");
+    match runtime.block_on(prefix_shares(bank)) {
+        Ok((shares, folds)) => {
+            let n = shares.len().max(1) as f64;
+            let mean = shares.iter().map(|s| s.0).sum::<f64>() / n;
+            let min = shares.iter().map(|s| s.0).fold(1.0, f64::min);
+            let of_next = shares.iter().map(|s| s.1).sum::<f64>() / n;
+            println!(
+                "prefix share, scripted 6-question interview: the previous request reused, mean {mean:.3} (min {min:.3}); as a share of the new request, mean {of_next:.3}; {} requests, {folds} folds (target: mean >= 0.90)",
+                shares.len()
+            );
+        }
+        Err(e) => eprintln!("prefix share: the interview failed: {e}"),
+    }
 }

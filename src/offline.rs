@@ -2,7 +2,8 @@
 //! ReAct loop, with the same tools and state. It reads the conversation as a model would (the
 //! stage directions of [`Stage`], the tool messages read back into the tools' typed outcomes) and
 //! emits the tool calls a good interviewer would (pick → look up rubric → ask → score → probe or
-//! move on → end); its words come from `prompts/phrases.toml`.
+//! move on → end); its words come from `prompts/phrases.toml`, said through the `say` tool as
+//! any model says them.
 
 use crate::model::{
     AssistantTurn, ChatModel, ChatRequest, Message, ModelError, Role, TextSink, ToolCall,
@@ -12,8 +13,8 @@ use crate::prompts::phrases::{Phrases, acknowledgement, closing, fill, pick};
 use crate::prompts::stage::Stage;
 use crate::state::probing::NextStep;
 use crate::tools::{
-    EndInterview, LookupRubric, PickQuestion, PickedQuestion, ScoreAnswer, ScoreReport, Tool,
-    ToolOutcome,
+    EndInterview, LookupRubric, PickQuestion, PickedQuestion, Say, SayArgs, SayKind, ScoreAnswer,
+    ScoreReport, Tool, ToolOutcome,
 };
 use serde_json::{Value, json};
 
@@ -120,7 +121,7 @@ impl Policy<'_> {
             }
             Some(Stage::Back) => pick_next(Some(p.welcome_back.clone())),
             // What was on the table when the interview stopped is put again, not skipped.
-            Some(Stage::BackOpen { open }) => say(format!("{} {open}", p.welcome_back)),
+            Some(Stage::BackOpen { open }) => say_line(&p.welcome_back, &open, None, None),
             Some(Stage::Skipped) => pick_next(Some(pick(&p.skip_ack, self.key(2)).to_string())),
             Some(Stage::End) => call(
                 None,
@@ -161,7 +162,13 @@ impl Policy<'_> {
             ),
             Some(Ok(ToolOutcome::Rubric(_))) => self.ask_picked(),
             Some(Ok(ToolOutcome::Scored(report))) => self.after_score(&report),
-            Some(Ok(ToolOutcome::Ended(_))) => say(closing(self.candidate_ended(), self.key(4))),
+            Some(Ok(ToolOutcome::Ended(_))) => say_line(
+                "",
+                &closing(self.candidate_ended(), self.key(4)),
+                Some(SayKind::Closing),
+                None,
+            ),
+            Some(Ok(ToolOutcome::Said(_))) => say(p.fallback_continue.clone()),
             None => say(p.fallback_continue.clone()),
         }
     }
@@ -173,7 +180,8 @@ impl Policy<'_> {
             return say(p.fallback_continue.clone());
         };
         if picked.still_current {
-            return say(fill(&p.fallback_repeat, &[("ask", &picked.ask)]));
+            let again = fill(&p.fallback_repeat, &[("ask", &picked.ask)]);
+            return say_line("", &again, Some(SayKind::NextQuestion), None);
         }
         let title = picked.domain.title();
         let lead = if picked.number <= 1 {
@@ -183,24 +191,43 @@ impl Policy<'_> {
         } else {
             pick(&p.next_same_domain, self.key(7)).to_string()
         };
-        say(format!("{lead} {}", picked.ask))
+        say_line(
+            "",
+            &format!("{lead} {}", picked.ask),
+            Some(SayKind::NextQuestion),
+            None,
+        )
     }
 
     fn after_score(&self, report: &ScoreReport) -> AssistantTurn {
         let p = Phrases::get();
         let ack = self.acknowledge(report);
         let (hint, end) = match &report.next {
-            NextStep::Probe { probe, .. } => {
-                let deeper = acknowledged_score(report) >= 6.0;
+            NextStep::Probe {
+                point,
+                probe,
+                derivation,
+                ..
+            } => {
+                // Deeper only on what the candidate made: a gap is probed, not "gone deeper" on.
+                let covered = report
+                    .points
+                    .iter()
+                    .any(|v| &v.id == point && v.verdict == crate::scoring::Verdict::Covered);
                 let lead = pick(
-                    if deeper {
+                    if *derivation || covered {
                         &p.probe_deeper
                     } else {
                         &p.probe_lead
                     },
                     self.key(8),
                 );
-                return say(format!("{ack} {lead} {probe}"));
+                return say_line(
+                    &ack,
+                    &format!("{lead} {probe}"),
+                    Some(SayKind::FollowUp),
+                    Some(point.clone()),
+                );
             }
             NextStep::MoveOn { hint, .. } => (hint, false),
             NextStep::End { hint, .. } => (hint, true),
@@ -315,13 +342,29 @@ fn acknowledged_score(report: &ScoreReport) -> f32 {
     }
 }
 
+/// Words with no field to go in (the loop then goes on in its own words).
 fn say(text: String) -> AssistantTurn {
-    AssistantTurn {
-        content: Some(text),
-        tool_calls: vec![],
-        finish_reason: Some("stop".into()),
-        ..AssistantTurn::default()
-    }
+    say_line("", &text, None, None)
+}
+
+/// The interviewer's line, through the `say` tool.
+fn say_line(
+    acknowledgement: &str,
+    question: &str,
+    kind: Option<SayKind>,
+    point: Option<String>,
+) -> AssistantTurn {
+    let args = SayArgs {
+        acknowledgement: acknowledgement.to_string(),
+        question: question.to_string(),
+        kind,
+        point,
+    };
+    call(
+        None,
+        Say::NAME,
+        serde_json::to_value(args).unwrap_or_default(),
+    )
 }
 
 fn call(content: Option<String>, name: &str, args: Value) -> AssistantTurn {

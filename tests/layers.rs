@@ -92,3 +92,72 @@ fn no_module_uses_a_module_above_it() {
     violations.dedup();
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }
+
+/// `super::NAME` references of one file in `src/agent/`, outside comments and its tests.
+fn agent_references(text: &str) -> Vec<String> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    let mut out = vec![];
+    for line in code.lines() {
+        let line = line.split("//").next().unwrap_or_default();
+        let mut rest = line;
+        while let Some(i) = rest.find("super::") {
+            rest = &rest[i + "super::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() && name != "super" {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_agent_modules_use_one_another_without_a_circle() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/agent");
+    let mut uses: HashMap<String, Vec<String>> = HashMap::new();
+    for entry in std::fs::read_dir(&dir).expect("src/agent").flatten() {
+        let path = entry.path();
+        let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if name == "mod" || path.extension().is_none_or(|x| x != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let mut refs = agent_references(&text);
+        refs.retain(|r| r != name);
+        refs.sort();
+        refs.dedup();
+        uses.insert(name.to_string(), refs);
+    }
+    assert!(uses.len() > 5, "{uses:?}");
+    // Depth-first: a module met again while its own uses are being walked closes a circle.
+    fn walk<'a>(
+        m: &'a str,
+        uses: &'a HashMap<String, Vec<String>>,
+        path: &mut Vec<&'a str>,
+        done: &mut Vec<&'a str>,
+    ) {
+        if done.contains(&m) {
+            return;
+        }
+        if let Some(at) = path.iter().position(|p| *p == m) {
+            panic!("an import circle in src/agent: {:?}", &path[at..]);
+        }
+        path.push(m);
+        for next in uses.get(m).into_iter().flatten() {
+            if uses.contains_key(next) {
+                walk(next, uses, path, done);
+            }
+        }
+        path.pop();
+        done.push(m);
+    }
+    let mut done = vec![];
+    for m in uses.keys() {
+        walk(m, &uses, &mut vec![], &mut done);
+    }
+}

@@ -1,7 +1,7 @@
-//! Bounded context: the model sees the system prompt, the newest exchanges that fit the budget,
-//! and, at the head of the newest candidate message, a state block rendered from the interview
-//! state at the start of the turn and the running summary.
-//! Old exchanges fold into the summary; scores never do (they live in the state).
+//! Bounded context: the model sees the system prompt, the running summary right after it (frozen
+//! until the next fold), and the newest exchanges that fit the budget, each candidate message
+//! with the state block of its turn at its head. Old exchanges fold into the summary only when the
+//! budget needs it; scores never do (they live in the state).
 
 use crate::model::{ChatModel, ChatRequest, Message, ModelError, Role};
 use crate::scoring::Verdict;
@@ -10,8 +10,9 @@ use crate::state::MemorySnapshot;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-/// The part of the budget past which old exchanges are folded into the summary.
-pub const FOLD_AT: f32 = 0.75;
+/// The part of the budget past which old exchanges are folded into the summary: a fold rewrites
+/// the request after the fixed prefix, so it waits until the budget needs it.
+pub const FOLD_AT: f32 = 1.0;
 /// Folding continues until the request is under this part of the budget.
 pub const FOLD_TO: f32 = 0.5;
 /// The summary may use at most this part of the budget.
@@ -43,11 +44,10 @@ impl Memory {
         self.recent.push(m);
     }
 
-    /// The interviewer's words of the current turn become `reply`, what the candidate was shown
-    /// (cut short, made honest, with the loop's question): the model then continues from what was
-    /// said, not from its draft. Spoken lines sent with tool calls stay, as earlier requests of
-    /// the turn carried them; only the turn's closing lines, never yet sent, are replaced.
-    pub fn said_this_turn(&mut self, reply: &str) {
+    /// The interviewer's line of the current turn, as it was finally said: a `say` call with the
+    /// checked fields and its result (the model then continues from what the candidate heard, not
+    /// from its draft). Words the model wrote last without a tool call, never yet sent, go.
+    pub fn said_this_turn(&mut self, (call, result): (Message, Message)) {
         let turn = self
             .recent
             .iter()
@@ -61,9 +61,8 @@ impl Memory {
             i -= 1;
         }
         self.recent.truncate(i);
-        if !reply.trim().is_empty() {
-            self.recent.push(Message::assistant(reply.trim()));
-        }
+        self.recent.push(call);
+        self.recent.push(result);
     }
 
     /// What the interviewer said in the turn before the current one (the words of the last
@@ -94,30 +93,36 @@ impl Memory {
         Some(self.recent.drain(..next_user).collect())
     }
 
-    /// The messages of one request: the system prompt (byte-identical all session long), then the
-    /// remembered messages exactly as they were sent before. Each candidate message carries the
-    /// state block of its turn at its head (see [`with_state`]), so a request extends the previous
-    /// one and servers reuse their cached prompt prefix; only folding old turns away changes
-    /// earlier text.
+    /// The messages of one request: the system prompt (byte-identical all session long), the
+    /// summary of folded turns (the same until the next fold), then the remembered messages
+    /// exactly as they were sent before. So a request extends the previous one and servers reuse
+    /// their cached prompt prefix; only a fold changes earlier text.
     pub fn request(&self, system: &str) -> Vec<Message> {
-        let mut out = Vec::with_capacity(self.recent.len() + 1);
+        let mut out = Vec::with_capacity(self.recent.len() + 2);
         out.push(Message::system(system));
+        if let Some(summary) = summary_message(&self.summary) {
+            out.push(summary);
+        }
         out.extend(self.recent.iter().cloned());
         out
     }
 }
 
-/// A candidate message with the turn's state block (and the running summary) at its head.
-pub fn with_state(pinned: &str, summary: &str, text: &str) -> String {
-    let mut block = format!("{}\n{}", crate::model::STATE_OPEN, pinned.trim_end());
-    if !summary.trim().is_empty() {
-        let _ = write!(
-            block,
-            "\nSummary of the earlier conversation: {}",
-            summary.trim()
-        );
-    }
-    format!("{block}\n{}\n\n{text}", crate::model::STATE_CLOSE)
+/// The message that carries the summary of folded turns, if there is one.
+pub fn summary_message(summary: &str) -> Option<Message> {
+    let summary = summary.trim();
+    (!summary.is_empty())
+        .then(|| Message::user(format!("[Summary of the earlier conversation: {summary}]")))
+}
+
+/// A candidate message with the turn's state block at its head.
+pub fn with_state(pinned: &str, text: &str) -> String {
+    format!(
+        "{}\n{}\n{}\n\n{text}",
+        crate::model::STATE_OPEN,
+        pinned.trim_end(),
+        crate::model::STATE_CLOSE
+    )
 }
 
 /// A remembered message's words, without its state block.

@@ -1,11 +1,12 @@
-//! One turn of the ReAct loop as a small state machine: ask the model, then either take its
-//! spoken line (the turn is done) or run its tool calls and ask again, until a limit stops it.
+//! One turn of the ReAct loop as a small state machine: ask the model, then either take its line
+//! (a `say` call, else free text: the turn is done) or run its tool calls and ask again, until a
+//! limit stops it. Nothing the model drafts is said or recorded here: [`super::compose`] checks it.
 
+use super::draft::{Draft, Trust};
+use super::interviewer::{Agent, TurnError, Work};
 use super::memory;
-use super::progress::record_probe;
-use super::react::{Agent, TurnError, Work};
 use crate::model::{AssistantTurn, ChatRequest, Message, ToolCall};
-use crate::tools::{ToolContext, ToolOutcome};
+use crate::tools::{Say, Tool, ToolContext, ToolOutcome};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -14,19 +15,10 @@ const MAX_EMPTY_REPLIES: usize = 2;
 
 /// How a turn's model calls ended.
 pub(super) struct Ran {
-    /// The model spoke the interviewer's line (else a limit stopped it, noted in the work).
-    pub completed: bool,
+    /// The model's line, unchecked (`None` when a limit stopped the turn, noted in the work).
+    pub draft: Option<Draft>,
     /// The model moved the interview on: it picked a question or ended the interview.
     pub moved: bool,
-}
-
-/// Whether a spoken line now would follow up on the answer.
-enum FollowUp {
-    /// Nothing scored since the last move.
-    No,
-    /// score_answer ran with no move since: a line that asks is the probe (on the point the
-    /// tool advised, when it advised one).
-    AfterScore { advised: Option<String> },
 }
 
 /// What one model call gave.
@@ -43,7 +35,6 @@ pub(super) struct TurnRun<'a> {
     started: Instant,
     step: usize,
     failures: HashMap<(String, String), usize>,
-    follow_up: FollowUp,
     context_retry_used: bool,
     moved: bool,
     empty_replies: usize,
@@ -58,20 +49,19 @@ impl<'a> TurnRun<'a> {
             started: Instant::now(),
             step: 0,
             failures: HashMap::new(),
-            follow_up: FollowUp::No,
             context_retry_used: false,
             moved: false,
             empty_replies: 0,
         }
     }
 
-    /// Call the model until it speaks the interviewer's line or a limit stops the turn.
+    /// Call the model until it gives the interviewer's line or a limit stops the turn.
     pub(super) async fn run(mut self, w: &mut Work) -> Result<Ran, TurnError> {
-        let completed = loop {
+        let draft = loop {
             if self.step >= self.agent.config.max_steps {
                 w.notes
                     .push("the interviewer ran out of steps; moving on".into());
-                break false;
+                break None;
             }
             self.step += 1;
             let turn = match self.ask(w).await? {
@@ -79,31 +69,35 @@ impl<'a> TurnRun<'a> {
                 Asked::Again => continue,
                 Asked::TimedOut => {
                     w.notes.push(TOO_LONG.into());
-                    break false;
+                    break None;
                 }
             };
-            // Only words are spoken and remembered: JSON lines a weak model writes are dropped.
+            // Only words count: JSON lines a weak model writes are dropped.
             let text = crate::model::speakable(turn.text());
-            if !text.is_empty() {
-                if !w.reply.is_empty() {
-                    w.reply.push('\n');
-                }
-                w.reply.push_str(&text);
-            }
             if turn.tool_calls.is_empty() {
                 match self.spoke(w, text) {
                     Some(done) => break done,
                     None => continue,
                 }
             }
-            if !self.run_calls(w, text, turn.tool_calls).await {
-                w.notes
-                    .push("the same tool call kept failing; the turn was stopped".into());
-                break false;
+            if !text.is_empty() {
+                if !w.beside.is_empty() {
+                    w.beside.push(' ');
+                }
+                w.beside.push_str(&text);
+            }
+            match self.run_calls(w, text, turn.tool_calls).await {
+                Calls::Said(draft) => break Some(draft),
+                Calls::GoOn => {}
+                Calls::Stop => {
+                    w.notes
+                        .push("the same tool call kept failing; the turn was stopped".into());
+                    break None;
+                }
             }
         };
         Ok(Ran {
-            completed,
+            draft,
             moved: self.moved,
         })
     }
@@ -147,88 +141,115 @@ impl<'a> TurnRun<'a> {
         }
     }
 
-    /// The model spoke without calling a tool: the turn is done (`Some(true)`), or the reply was
-    /// empty and is asked for again (`None`) until that happened too often (`Some(false)`).
-    fn spoke(&mut self, w: &mut Work, text: String) -> Option<bool> {
+    /// The model wrote words without calling a tool: its free text is the turn's draft
+    /// (`Some(Some(..))`), or the reply was empty and is asked for again (`None`) until that
+    /// happened too often (`Some(None)`).
+    fn spoke(&mut self, w: &mut Work, text: String) -> Option<Option<Draft>> {
         if text.is_empty() {
             // An empty (or data-only) reply is garbage: ask again, but not forever.
             self.empty_replies += 1;
             if self.empty_replies >= MAX_EMPTY_REPLIES {
                 w.notes
                     .push("the model gave no usable reply; moving on".into());
-                return Some(false);
+                return Some(None);
             }
             return None;
         }
-        w.memory.push(Message::assistant(text.clone()));
-        // A spoken line after score_answer, with no move in between, is a follow-up when the
-        // tool advised a probe or the line asks something, about the question on the table.
-        if let FollowUp::AfterScore { advised } =
-            std::mem::replace(&mut self.follow_up, FollowUp::No)
-            && (advised.is_some() || text.trim_end().ends_with('?'))
-            && self.agent.follows_up(&w.state, &text)
-        {
-            record_probe(&mut w.state, &self.agent.bank, advised, &text);
+        let mut draft = Draft::free(&text);
+        // Words beside earlier tool calls are the only acknowledgement free text has.
+        if draft.args.acknowledgement.is_empty() && !w.beside.is_empty() {
+            draft.args.acknowledgement = w.beside.clone();
         }
-        Some(true)
+        Some(Some(draft))
     }
 
-    /// Run the model's tool calls and remember their results. False when the same failing call
-    /// came too often and the turn should stop.
-    async fn run_calls(&mut self, w: &mut Work, text: String, calls: Vec<ToolCall>) -> bool {
+    /// Run the model's tool calls and remember their results; a `say` call ends the turn (it is
+    /// remembered as it is finally said, not as drafted).
+    async fn run_calls(&mut self, w: &mut Work, text: String, calls: Vec<ToolCall>) -> Calls {
         let agent = self.agent;
-        w.memory.push(Message::assistant_calls(
-            (!text.is_empty()).then_some(text),
-            calls.clone(),
-        ));
+        let (said, calls): (Vec<ToolCall>, Vec<ToolCall>) =
+            calls.into_iter().partition(|c| c.name == Say::NAME);
         let mut go_on = true;
+        if !calls.is_empty() {
+            w.memory.push(Message::assistant_calls(
+                (!text.is_empty()).then_some(text),
+                calls.clone(),
+            ));
+        }
         for call in &calls {
-            let mut ctx = ToolContext {
-                bank: &agent.bank,
-                state: &mut w.state,
-                judge: agent.judge.as_deref(),
-            };
-            let result = agent
-                .tools
-                .call(&call.name, &call.arguments, &mut ctx)
-                .await;
-            tracing::debug!(tool = %call.name, ok = result.is_ok(), "tool call");
-            let content = match result {
-                Ok(outcome) => {
-                    self.track(w, &outcome);
-                    outcome.to_json()
-                }
-                Err(err) => {
+            let content = match self.run_one(w, call).await {
+                Ok(content) => content,
+                Err(content) => {
                     let key = (call.name.clone(), call.arguments.trim().to_string());
                     let n = self.failures.entry(key).or_insert(0);
                     *n += 1;
                     if *n >= agent.config.max_same_failure {
                         go_on = false;
                     }
-                    serde_json::json!({ "error": err.to_string() }).to_string()
+                    content
                 }
             };
             w.memory.push(Message::tool(call.id.clone(), content));
         }
-        go_on
+        // The last `say` is the line; arguments that do not parse leave free text to go on with.
+        if let Some(call) = said.last() {
+            let args = crate::tools::parse_arguments(&call.arguments)
+                .ok()
+                .and_then(|v| serde_json::from_value(v).ok());
+            let draft = match args {
+                Some(args) => Draft {
+                    args,
+                    trust: Trust::Typed,
+                    call_id: Some(call.id.clone()),
+                },
+                None => Draft::free(&call.arguments),
+            };
+            return Calls::Said(draft);
+        }
+        if go_on { Calls::GoOn } else { Calls::Stop }
+    }
+
+    /// Run one tool call: its result for the model, or the error it reported.
+    async fn run_one(&mut self, w: &mut Work, call: &ToolCall) -> Result<String, String> {
+        let agent = self.agent;
+        let mut ctx = ToolContext {
+            bank: &agent.bank,
+            state: &mut w.state,
+            judge: agent.judge.as_deref(),
+        };
+        let result = agent
+            .tools
+            .call(&call.name, &call.arguments, &mut ctx)
+            .await;
+        tracing::debug!(tool = %call.name, ok = result.is_ok(), "tool call");
+        match result {
+            Ok(outcome) => {
+                self.track(w, &outcome);
+                Ok(outcome.to_json())
+            }
+            Err(err) => Err(serde_json::json!({ "error": err.to_string() }).to_string()),
+        }
     }
 
     /// What a tool's outcome means for the rest of the turn.
     fn track(&mut self, w: &mut Work, outcome: &ToolOutcome) {
         match outcome {
             ToolOutcome::Scored(report) => {
-                self.follow_up = FollowUp::AfterScore {
-                    advised: report.next.probe_point(),
-                };
                 if let Some(note) = &report.note {
                     w.notes.push(note.clone());
                 }
             }
-            o if o.moved() => {
-                self.moved = true;
-                self.follow_up = FollowUp::No;
-            }
-            _ => self.follow_up = FollowUp::No,
+            o if o.moved() => self.moved = true,
+            _ => {}
         }
     }
+}
+
+/// What a batch of tool calls left to do.
+enum Calls {
+    /// The model said its line.
+    Said(Draft),
+    GoOn,
+    /// The same failing call came too often.
+    Stop,
 }

@@ -109,7 +109,13 @@ pub fn summary(state: &InterviewState, bank: &Bank) -> String {
         _ => {}
     }
     let items = study_items(state, bank, 3);
-    if items.is_empty() {
+    if items.is_empty()
+        && state
+            .overall()
+            .is_some_and(|o| o < crate::prompts::phrases::PRAISE_FROM)
+    {
+        parts.push(p.wrapup_low_without_gaps.clone());
+    } else if items.is_empty() {
         parts.push(p.wrapup_nothing_to_study.clone());
     } else {
         let lowered: Vec<String> = items

@@ -17,17 +17,6 @@ pub struct Phrases {
     pub ack_wrong: Vec<String>,
     pub ack_empty: Vec<String>,
     pub ack_unsure: Vec<String>,
-    pub praise_words: Vec<String>,
-    pub not_right_words: Vec<String>,
-    pub credit_words: Vec<String>,
-    pub internal_words: Vec<String>,
-    pub move_on_words: Vec<String>,
-    pub closing_words: Vec<String>,
-    pub question_setups: Vec<String>,
-    pub fault_words: Vec<String>,
-    pub generic_words: Vec<String>,
-    pub follow_up_openers: Vec<String>,
-    pub back_references: Vec<String>,
     pub probe_lead: Vec<String>,
     pub probe_deeper: Vec<String>,
     pub hint_lead: Vec<String>,
@@ -47,6 +36,7 @@ pub struct Phrases {
     pub wrapup_even_domains: String,
     pub wrapup_study: String,
     pub wrapup_nothing_to_study: String,
+    pub wrapup_low_without_gaps: String,
     pub wrapup_none: String,
     pub wrapup_all_skipped: String,
 }
@@ -76,17 +66,19 @@ pub fn acknowledgement(
     previous: &str,
 ) -> String {
     let p = Phrases::get();
+    let words = answer.split_whitespace().count();
+    // "I'm not sure how to go deeper on that one" states no claim to correct.
+    if words < 15 && score < PRAISE_FROM && is_unsure(answer) {
+        return pick(&p.ack_unsure, key).to_string();
+    }
     if let Some(claim) = claim {
         return fill(
             pick_fresh(&p.ack_wrong, key, previous),
             &[("claim", &inline_claim(claim))],
         );
     }
-    let words = answer.split_whitespace().count();
     let list = if words < 3 && score < 1.0 {
         &p.ack_empty
-    } else if words < 12 && score < 1.0 && is_unsure(answer) {
-        &p.ack_unsure
     } else if score >= STRONG_FROM {
         &p.ack_strong
     } else if score >= PRAISE_FROM {
@@ -120,79 +112,6 @@ pub fn is_unsure(answer: &str) -> bool {
     ]
     .iter()
     .any(|p| a.contains(p))
-}
-
-/// Whether `text` uses a word of praise (whole words, case-insensitive).
-pub fn praises(text: &str) -> bool {
-    contains_phrase(text, &Phrases::get().praise_words)
-}
-
-/// Whether `text` credits the answer with content ("you explained", "I appreciate").
-pub fn credits(text: &str) -> bool {
-    contains_phrase(text, &Phrases::get().credit_words)
-}
-
-/// Whether `text` names the interviewer's own machinery (rubric, probes, tools).
-pub fn names_internals(text: &str) -> bool {
-    contains_phrase(text, &Phrases::get().internal_words)
-}
-
-/// Whether `text` moves the interview on ("Let's move on to SFT data.").
-pub fn moves_on(text: &str) -> bool {
-    contains_phrase(text, &Phrases::get().move_on_words)
-}
-
-/// Whether `text` closes the interview ("Thank you for the interview!").
-pub fn closes(text: &str) -> bool {
-    contains_phrase(text, &Phrases::get().closing_words)
-}
-
-/// Whether `sentence` sets up a question without asking it ("Suppose you're building ...").
-pub fn sets_up_question(sentence: &str) -> bool {
-    let lower = sentence.trim().to_lowercase().replace('’', "'");
-    Phrases::get()
-        .question_setups
-        .iter()
-        .any(|p| lower.starts_with(&format!("{p} ")))
-}
-
-/// Whether `sentence` only leads into a follow-up ("Quick follow-up."): without one, it dangles.
-pub fn leads_into_probe(sentence: &str) -> bool {
-    let p = Phrases::get();
-    is_one_of(sentence, [&p.probe_lead, &p.probe_deeper])
-}
-
-/// Whether `sentence` is, whole and ignoring case, one of the phrases in `lists`.
-pub fn is_one_of<'a>(sentence: &str, lists: impl IntoIterator<Item = &'a Vec<String>>) -> bool {
-    let s = sentence.trim();
-    lists
-        .into_iter()
-        .flatten()
-        .any(|phrase| phrase.eq_ignore_ascii_case(s))
-}
-
-/// Whether `text` says plainly that something is not right.
-pub fn says_not_right(text: &str) -> bool {
-    contains_phrase(text, &Phrases::get().not_right_words)
-}
-
-/// Whether `text` finds the answer lacking ("needs more depth", "not quite", "incomplete").
-pub fn faults(text: &str) -> bool {
-    says_not_right(text) || contains_phrase(text, &Phrases::get().fault_words)
-}
-
-fn contains_phrase(text: &str, phrases: &[String]) -> bool {
-    let words: Vec<String> = text
-        .to_lowercase()
-        .replace('’', "'")
-        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect();
-    let joined = format!(" {} ", words.join(" "));
-    phrases
-        .iter()
-        .any(|p| joined.contains(&format!(" {} ", p.to_lowercase())))
 }
 
 /// The closing line: thanks for a plan that was through, or a plain stop when the candidate ended

@@ -82,6 +82,19 @@ pub fn decide(
     if record.probe_count() >= max_probes {
         return move_on(None, "probes used up");
     }
+    // "I don't know" is met with a hint or a move on, never with a deeper probe.
+    if record
+        .latest_answer()
+        .is_some_and(crate::prompts::phrases::is_unsure)
+    {
+        let hint = q
+            .points
+            .iter()
+            .filter(|p| score.verdict(&p.id) != Some(Verdict::Covered))
+            .max_by(|a, b| a.weight.total_cmp(&b.weight))
+            .map(hint_for);
+        return move_on(hint, "the candidate does not know");
+    }
     let first_answer = record.scores().count() <= 1;
     match mode {
         Mode::FirstRound => {
@@ -204,10 +217,13 @@ fn derivation_probe(
     };
     candidates.sort_by(|a, b| b.weight.total_cmp(&a.weight));
     candidates.into_iter().find_map(|p| {
+        // A point the candidate made is taken further by a derivation, not asked again.
+        let made = score.verdict(&p.id) == Some(Verdict::Covered);
+        let why = p.probes.iter().filter(|_| !made);
         let text = p
             .derivations
             .iter()
-            .chain(p.probes.iter())
+            .chain(why)
             .find(|t| !record.asked_probe(t))?;
         Some(NextStep::Probe {
             point: p.id.clone(),

@@ -5,6 +5,7 @@
 mod end_interview;
 mod lookup_rubric;
 mod pick_question;
+mod say;
 mod score_answer;
 
 pub use crate::model::schema_for;
@@ -13,6 +14,7 @@ pub use crate::strings::preview;
 pub use end_interview::{EndInterview, Ended};
 pub use lookup_rubric::{LookupRubric, RubricView};
 pub use pick_question::{PickArgs, PickQuestion, PickedQuestion};
+pub use say::{Say, SayArgs, SayKind};
 pub use score_answer::{ScoreAnswer, ScoreReport, score_latest};
 
 use crate::bank::Bank;
@@ -74,6 +76,8 @@ pub enum ToolOutcome {
     Rubric(RubricView),
     Scored(Box<ScoreReport>),
     Ended(Ended),
+    /// The interviewer's line (`say`): the turn's last word, checked by the loop.
+    Said(SayArgs),
 }
 
 impl ToolOutcome {
@@ -84,6 +88,7 @@ impl ToolOutcome {
             ToolOutcome::Rubric(o) => serde_json::to_string(o),
             ToolOutcome::Scored(o) => serde_json::to_string(o),
             ToolOutcome::Ended(o) => serde_json::to_string(o),
+            ToolOutcome::Said(o) => serde_json::to_string(o),
         };
         value.unwrap_or_else(|e| {
             serde_json::json!({ "error": format!("internal error encoding the result: {e}") })
@@ -108,6 +113,7 @@ impl ToolOutcome {
                 .ok()
                 .map(|r| ToolOutcome::Scored(Box::new(r))),
             EndInterview::NAME => serde_json::from_str(text).ok().map(ToolOutcome::Ended),
+            Say::NAME => serde_json::from_str(text).ok().map(ToolOutcome::Said),
             _ => None,
         };
         outcome.map(Ok)
@@ -137,6 +143,11 @@ impl From<ScoreReport> for ToolOutcome {
 impl From<Ended> for ToolOutcome {
     fn from(o: Ended) -> Self {
         ToolOutcome::Ended(o)
+    }
+}
+impl From<SayArgs> for ToolOutcome {
+    fn from(o: SayArgs) -> Self {
+        ToolOutcome::Said(o)
     }
 }
 
@@ -217,7 +228,7 @@ impl Default for ToolRegistry {
 }
 
 impl ToolRegistry {
-    /// The four interviewer tools.
+    /// The interviewer's tools: four that act on the interview, and `say`, its line.
     pub fn interviewer() -> Self {
         Self {
             tools: vec![
@@ -225,6 +236,7 @@ impl ToolRegistry {
                 Box::new(LookupRubric),
                 Box::new(ScoreAnswer),
                 Box::new(EndInterview),
+                Box::new(Say),
             ],
         }
     }

@@ -683,9 +683,9 @@ pub struct InterviewScript {
 
 /// A scripted interview over `plan` with `per_question` answers per question and `total` answers:
 /// the opening picks the first question and looks up its rubric; every answer gets a
-/// `score_answer` call, then a spoken follow-up, or (after the last answer on a question)
+/// `score_answer` call, then a follow-up through `say` on the next rubric point, or (after the last answer on a question)
 /// `pick_question` + `lookup_rubric` + the next question, or `end_interview` + a goodbye.
-/// Answers are taken from the bank (reference answer first, then the rubric points' wording).
+/// Answers are taken from the bank: each makes one rubric point, in the point's own words.
 pub fn interview_script(
     bank: &interviewer::bank::Bank,
     plan: &[String],
@@ -721,10 +721,11 @@ pub fn interview_script(
         let pos = n % per_question;
         let id = plan.get(qi).cloned().unwrap_or_default();
         let q = bank.get(&id);
+        // Each answer makes one more point (the first answer the first point), so every
+        // follow-up is about a point not yet made.
         let answer = match (pos, q) {
-            (0, Some(q)) => q.reference.split_whitespace().collect::<Vec<_>>().join(" "),
             (k, Some(q)) => {
-                let p = &q.points[(k - 1) % q.points.len()];
+                let p = &q.points[k % q.points.len()];
                 format!(
                     "Let me expand on that. {} I think that is the key reason here.",
                     p.expect
@@ -741,10 +742,15 @@ pub fn interview_script(
         ));
         let last = n + 1 == total;
         if pos + 1 < per_question && !last {
-            responses.push(json_text(&format!(
-                "Good. Why does that hold, in your own words? (follow-up {})",
-                n + 1
-            )));
+            // A typed follow-up on the next point, in the bank's wording.
+            let point = q.map(|q| &q.points[(pos + 1) % q.points.len()]);
+            let args = json!({
+                "acknowledgement": "Good.",
+                "question": point.and_then(|p| p.probes.first()).cloned().unwrap_or_default(),
+                "kind": "follow_up",
+                "point": point.map(|p| p.id.clone()),
+            });
+            responses.push(call(format!("c{}-say", n + 1), "say", args.to_string()));
             steps_per_turn.push(2);
         } else if qi + 1 < plan.len() && !last {
             let next = &plan[qi + 1];
