@@ -279,11 +279,7 @@ async fn tool_loop_streams_split_arguments_and_parallel_calls() {
     let (second, shown) = turn(&mut agent, answer(KV_ANSWER)).await;
     let second = second.expect("the answer turn completes");
     // A follow-up in free text is asked in the policy's words; shown once.
-    let probe_said = agent.state.questions[0]
-        .probes()
-        .last()
-        .expect("a probe")
-        .to_string();
+    let probe_said = last_probe(&agent);
     assert!(second.reply.ends_with(&probe_said), "{}", second.reply);
     assert_eq!(shown, format!("{}\n", second.reply), "shown once");
     let rec = &agent.state.questions[0];
@@ -428,11 +424,7 @@ async fn the_same_failing_call_three_times_stops_the_turn_and_the_interview_goes
 
     let next = ok_turn(&mut agent, answer(KV_ANSWER)).await;
     // A follow-up in free text is asked in the policy's words, and recorded as said.
-    let probe_said = agent.state.questions[0]
-        .probes()
-        .last()
-        .expect("a probe")
-        .to_string();
+    let probe_said = last_probe(&agent);
     assert!(next.reply.ends_with(&probe_said), "{}", next.reply);
     assert_eq!(agent.state.questions[0].answer_count(), 1);
     assert_eq!(agent.state.questions[0].scores().count(), 1);
@@ -478,11 +470,7 @@ async fn a_model_that_calls_tools_forever_stops_at_max_steps() {
 
     let next = ok_turn(&mut agent, answer(KV_ANSWER)).await;
     // A follow-up in free text is asked in the policy's words, and recorded as said.
-    let probe_said = agent.state.questions[0]
-        .probes()
-        .last()
-        .expect("a probe")
-        .to_string();
+    let probe_said = last_probe(&agent);
     assert!(next.reply.ends_with(&probe_said), "{}", next.reply);
     assert_eq!(agent.state.questions[0].scores().count(), 1);
     assert_tool_protocol(&server.requests().await);
@@ -527,11 +515,7 @@ async fn server_errors_past_retries_fail_the_turn_without_changing_state() {
 
     let out = ok_turn(&mut agent, answer(KV_ANSWER)).await;
     // A follow-up in free text is asked in the policy's words, and recorded as said.
-    let probe_said = agent.state.questions[0]
-        .probes()
-        .last()
-        .expect("a probe")
-        .to_string();
+    let probe_said = last_probe(&agent);
     assert!(out.reply.ends_with(&probe_said), "{}", out.reply);
     assert_eq!(
         agent.state.questions[0].answers().collect::<Vec<_>>(),
@@ -1313,4 +1297,13 @@ async fn praise_for_a_wrong_answer_is_replaced_even_when_the_model_moves_on() {
     // The question said is the one the state has on the table.
     let next = &agent.state.questions[1].id;
     assert!(out.reply.ends_with(&ask(&bank, next)), "{}", out.reply);
+}
+
+/// The follow-up last asked on the first question, as the transcript records it.
+fn last_probe(agent: &Agent) -> String {
+    agent.state.questions[0]
+        .probes()
+        .last()
+        .expect("a probe")
+        .to_string()
 }

@@ -69,31 +69,39 @@ fn review_of(home: &Home, id: &str) -> Value {
     serde_json::from_slice(&out.stdout).expect("review json parses")
 }
 
-#[test]
-fn an_old_finished_session_reviews_as_it_did_when_written() {
+/// Session `id`, installed from `fixture` (`NAME.jsonl`), reviews as recorded beside it: the JSON
+/// review holds `NAME.review.json` at `keys`, and the text review is `NAME.review.txt` exactly.
+fn assert_reviews_as_written(fixture: &str, id: &str, keys: &[&str]) {
     let home = Home::new();
-    install(&home, "session-format1-finished.jsonl");
-    let review = review_json(&home);
+    install_as(&home, &format!("{fixture}.jsonl"), id);
+    let review = review_of(&home, id);
     let expected: Value =
-        serde_json::from_str(&fixture_text("session-format1-finished.review.json")).expect("json");
-    for key in [
-        "id",
-        "mode",
-        "status",
-        "overall",
-        "by_domain",
-        "questions",
-        "study_next",
-    ] {
-        assert_holds(&review[key], &expected[key], key);
+        serde_json::from_str(&fixture_text(&format!("{fixture}.review.json"))).expect("json");
+    for key in keys {
+        assert_holds(&review[*key], &expected[*key], key);
     }
-    let out = home.run(&["review", ID], "");
+    let out = home.run(&["review", id], "");
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        fixture_text("session-format1-finished.review.txt"),
+        fixture_text(&format!("{fixture}.review.txt")),
         "the text review changed"
     );
+}
+
+const REVIEW_KEYS: [&str; 7] = [
+    "id",
+    "mode",
+    "status",
+    "overall",
+    "by_domain",
+    "questions",
+    "study_next",
+];
+
+#[test]
+fn an_old_finished_session_reviews_as_it_did_when_written() {
+    assert_reviews_as_written("session-format1-finished", ID, &REVIEW_KEYS);
 }
 
 #[test]
@@ -133,31 +141,9 @@ fn an_old_unfinished_session_resumes_with_its_scores() {
 
 #[test]
 fn a_format_2_finished_session_reviews_as_it_did_when_written() {
-    let home = Home::new();
-    install_as(&home, "session-format2-finished.jsonl", ID2);
-    let review = review_of(&home, ID2);
-    let expected: Value =
-        serde_json::from_str(&fixture_text("session-format2-finished.review.json")).expect("json");
-    for key in [
-        "id",
-        "mode",
-        "status",
-        "overall",
-        "by_domain",
-        "questions",
-        "study_next",
-        "turns",
-        "usage",
-    ] {
-        assert_holds(&review[key], &expected[key], key);
-    }
-    let out = home.run(&["review", ID2], "");
-    assert!(out.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        fixture_text("session-format2-finished.review.txt"),
-        "the text review changed"
-    );
+    let mut keys = REVIEW_KEYS.to_vec();
+    keys.extend(["turns", "usage"]);
+    assert_reviews_as_written("session-format2-finished", ID2, &keys);
 }
 
 #[test]

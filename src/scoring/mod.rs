@@ -113,6 +113,16 @@ pub fn feedback_line(
     points: &[PointVerdict],
     misconceptions: &[String],
 ) -> String {
+    feedback_line_with(q, points, misconceptions, None)
+}
+
+/// [`feedback_line`] with `after_claim` said right after the wrong claim (before the gap).
+pub fn feedback_line_with(
+    q: &crate::bank::Question,
+    points: &[PointVerdict],
+    misconceptions: &[String],
+    after_claim: Option<&str>,
+) -> String {
     let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let heaviest = |verdict: Verdict| {
         q.points
@@ -126,6 +136,7 @@ pub fn feedback_line(
     if let Some(claim) = misconceptions.first() {
         parts.push(format!("Not right: {}", one_line(claim)));
     }
+    parts.extend(after_claim.map(str::to_string));
     if let Some(p) = heaviest(Verdict::Missed) {
         parts.push(format!("Most important gap: {}", one_line(&p.expect)));
     } else if let Some(p) = heaviest(Verdict::Partial) {

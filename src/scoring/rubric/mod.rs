@@ -14,7 +14,7 @@ mod relevance;
 
 use super::text::Doc;
 use super::{PointVerdict, Score, ScorerKind, Verdict, round_score};
-use crate::bank::{Question, RubricPoint};
+use crate::bank::Question;
 use points::{Found, assign, match_points, with_cues};
 use relevance::relevance;
 
@@ -197,7 +197,8 @@ fn readable(doc: &Doc<'_>) -> bool {
     ascii_words >= 2 && doc.stopword_count() >= 1
 }
 
-/// One line: the wrong claim, the most important gap (by weight), or praise.
+/// One line: the wrong claim, that naming is not explaining, the most important gap (by weight)
+/// or praise, and a word when text addressed to the grader was ignored.
 fn feedback(
     question: &Question,
     points: &[PointVerdict],
@@ -205,36 +206,12 @@ fn feedback(
     stuffed: bool,
     injection: bool,
 ) -> String {
-    let most_important = |verdict: Verdict| {
-        question
-            .points
-            .iter()
-            .zip(points)
-            .filter(|(_, v)| v.verdict == verdict)
-            .fold(None::<&RubricPoint>, |best, (p, _)| match best {
-                Some(b) if b.weight >= p.weight => Some(b),
-                _ => Some(p),
-            })
-    };
-    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut parts = vec![];
-    if let Some(claim) = misconceptions.first() {
-        parts.push(format!("Not right: {}", one_line(claim)));
-    }
-    if stuffed {
-        parts.push("Naming terms is not an explanation: say how it works and why.".to_string());
-    }
-    if let Some(p) = most_important(Verdict::Missed) {
-        parts.push(format!("Most important gap: {}", one_line(&p.expect)));
-    } else if let Some(p) = most_important(Verdict::Partial) {
-        parts.push(format!("Explain more fully: {}", one_line(&p.expect)));
-    } else if misconceptions.is_empty() {
-        parts.push("Complete answer: every rubric point was covered and explained.".to_string());
-    }
+    let naming = stuffed.then_some("Naming terms is not an explanation: say how it works and why.");
+    let mut line = super::feedback_line_with(question, points, misconceptions, naming);
     if injection {
-        parts.push("(Text addressed to the grader was ignored.)".to_string());
+        line.push_str(" (Text addressed to the grader was ignored.)");
     }
-    parts.join(" ")
+    line.trim_start().to_string()
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 use super::*;
-use crate::bank::{Difficulty, Domain, Misconception, Mode};
+use crate::bank::{Difficulty, Domain, Misconception, Mode, RubricPoint};
 
 fn point(
     id: &str,
