@@ -378,10 +378,27 @@ impl<'a> Doc<'a> {
                     counts[events[left].1] -= 1;
                     left += 1;
                 }
-                out.push(events[left].0..rt + 1);
+                let window = events[left].0..rt + 1;
+                if !cue.ordered || self.in_order(&window, cue) {
+                    out.push(window);
+                }
             }
         }
         out
+    }
+
+    /// Whether the cue's words occur in the cue's order inside `window`.
+    fn in_order(&self, window: &Range<usize>, cue: &Cue) -> bool {
+        let mut next = 0;
+        for t in &self.tokens[window.clone()] {
+            let Some(want) = cue.words.get(next) else {
+                break;
+            };
+            if !t.stop && (&t.stem == want || t.concept.as_ref() == Some(want)) {
+                next += 1;
+            }
+        }
+        next == cue.words.len()
     }
 
     /// The content tokens of a match that carry one of the cue's words.

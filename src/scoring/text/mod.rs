@@ -33,15 +33,27 @@ pub fn cap(text: &str, max: usize) -> &str {
 
 /// A cue (or keyword) prepared for matching: its distinct content stems, with synonym phrases
 /// replaced by their concept.
+///
+/// A cue written with ` > ` between its parts (`"fp16 > wider range > bf16"`) is ordered: its words
+/// match only in that order, so a relation and its reverse ("bf16 has a wider range than fp16") are
+/// told apart. A word written with a leading `=` (`=bf16`) matches only itself, not the other
+/// members of its synonym group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cue {
     pub words: Vec<String>,
+    pub ordered: bool,
 }
+
+/// What separates the parts of an ordered cue.
+pub const ORDER_MARK: &str = " > ";
+/// What marks a cue word that matches only itself.
+pub const LITERAL_MARK: char = '=';
 
 impl Cue {
     /// Prepare a cue the same way answers are analysed.
     pub fn new(text: &str) -> Cue {
         let lex = lexicon();
+        let ordered = text.contains(ORDER_MARK);
         let raw = split_words(text);
         let forms: Vec<String> = raw.iter().map(|(w, _)| lex.form(w)).collect();
         let refs: Vec<&str> = forms.iter().map(String::as_str).collect();
@@ -51,8 +63,14 @@ impl Cue {
                 words.push(w);
             }
         };
+        let literal = |i: usize| text[..raw[i].1.start].ends_with(LITERAL_MARK);
         let mut i = 0;
         while i < refs.len() {
+            if literal(i) {
+                push(forms[i].clone());
+                i += 1;
+                continue;
+            }
             let end = (i + lexicon::MAX_PHRASE_WORDS).min(refs.len());
             if let Some((len, concept)) = lex.phrase_at(&refs[i..end]) {
                 push(concept.to_string());
@@ -64,7 +82,7 @@ impl Cue {
             }
             i += 1;
         }
-        Cue { words }
+        Cue { words, ordered }
     }
 }
 

@@ -26,6 +26,21 @@ fn cues_match_inflections_in_any_order_within_a_sentence() {
 }
 
 #[test]
+fn an_ordered_cue_tells_a_relation_from_its_reverse() {
+    let cue = "=fp16 > wider > range > =bf16";
+    assert!(matches("fp16 has a wider exponent range than bf16.", cue));
+    assert!(!matches("bf16 has a wider exponent range than fp16.", cue));
+    // Unordered, both directions match.
+    assert!(matches(
+        "bf16 has a wider exponent range than fp16.",
+        "=fp16 wider range =bf16"
+    ));
+    assert!(Cue::new(cue).ordered && !Cue::new("=fp16 wider range =bf16").ordered);
+    // Without `=`, both formats are one synonym concept and the cue cannot tell them apart.
+    assert_eq!(Cue::new("fp16 bf16").words.len(), 1);
+}
+
+#[test]
 fn cue_words_must_be_close_together() {
     let far = "rotate a b c d e f g h i j k l m n o p q r s t query key";
     assert!(!matches(far, "rotate query key"));
