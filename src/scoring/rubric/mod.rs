@@ -42,6 +42,9 @@ pub const LIST_CAP: f32 = 4.0;
 /// named credit in full (up to [`LIST_CAP`]).
 const RELEVANCE_FLOOR: f32 = 0.35;
 const RELEVANCE_FULL: f32 = 0.65;
+/// Each hedge ("I think", "if I remember") takes this share off the score, up to [`HEDGE_MAX`].
+const HEDGE_COST: f32 = 0.025;
+const HEDGE_MAX: f32 = 0.1;
 
 /// Score `answer` against `question`'s rubric. `earlier` answers to the same question (e.g. the
 /// answer before a probe) also count as evidence for points; misconceptions are looked for in
@@ -129,6 +132,7 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
         0.0
     };
     // A list of terms that states (almost) no relation; terse items that do are not capped.
+    value *= 1.0 - (HEDGE_COST * current.hedge_count() as f32).min(HEDGE_MAX);
     let stuffed = covered < 2
         && current.list_share() >= STUFFED_SHARE
         && before.iter().all(|d| d.word_count() == 0);

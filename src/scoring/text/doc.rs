@@ -2,7 +2,7 @@
 //! in enumerations, and cue matching within a window of content words.
 
 use super::injection::addressed_to_grader;
-use super::lexicon::{Lexicon, is_word_char, lexicon, push_words};
+use super::lexicon::{Lexicon, is_symbol_word, is_word_char, lexicon, push_words};
 use super::marks::{mark_concepts, mark_enumerations, mark_negations, number_items};
 use super::spoken::mark_spoken;
 use super::{Cue, MAX_ANSWER_BYTES, cap};
@@ -11,6 +11,8 @@ use std::ops::Range;
 
 /// All words of a cue must fall within this many content words of each other (keywords, tests).
 pub const CUE_WINDOW: usize = 12;
+/// Signs that make a sentence a formula, a stated relation rather than a list of terms.
+const FORMULA_SIGNS: &[char] = &['=', '^', '√', '⊙', '·', '×', '∝', '²', '≈', '‖', '∇'];
 /// A negation this many words before a match (or inside it) negates it.
 const NEGATION_REACH: usize = 4;
 
@@ -53,6 +55,8 @@ pub struct Sentence {
     pub auxiliary: bool,
     /// Rejects a claim ("a common misconception is ...").
     pub rejection: bool,
+    /// Writes a relation as a formula (`softmax(QK^T/√d_k)V`, `h = 8d/3`).
+    pub formula: bool,
     /// Addressed to the grader rather than the interviewer; ignored when scoring.
     pub injection: bool,
 }
@@ -61,6 +65,9 @@ impl Sentence {
     /// A bare list of terms: several short comma-separated items or mostly content words, with no
     /// word that explains.
     pub fn list_like(&self, tokens: &[Token]) -> bool {
+        if self.formula {
+            return false;
+        }
         let toks = &tokens[self.tokens.clone()];
         let content = toks.iter().filter(|t| !t.stop).count();
         let stop = toks.len() - content;
@@ -185,12 +192,14 @@ impl Builder<'_> {
                         .is_none_or(|n| n.stop || n.sep_before || n.clause != t.clause)
             });
             let injection = addressed_to_grader(toks, &self.body[span.clone()]);
+            let formula = self.body[span.clone()].contains(FORMULA_SIGNS);
             self.sentences.push(Sentence {
                 span,
                 tokens: first..self.tokens.len(),
                 commas: self.commas,
                 connectives,
                 auxiliary,
+                formula,
                 rejection,
                 injection,
             });
@@ -223,6 +232,7 @@ impl<'a> Doc<'a> {
         let bytes = body.as_bytes();
         let mut word_start: Option<usize> = None;
         let mut chars = body.char_indices().peekable();
+        let mut notation = 0usize;
         while let Some((i, c)) = chars.next() {
             if is_word_char(c) || ((c == '\'' || c == '’') && word_start.is_some()) {
                 word_start.get_or_insert(i);
@@ -231,6 +241,10 @@ impl<'a> Doc<'a> {
             if let Some(s) = word_start.take() {
                 b.push_raw(s..i);
             }
+            if is_symbol_word(c) {
+                b.push_raw(i..i + c.len_utf8());
+                continue;
+            }
             match c {
                 '\u{1b}' => skip_escape(&mut chars),
                 ';' | ':' => {
@@ -238,6 +252,10 @@ impl<'a> Doc<'a> {
                     b.clause += 1;
                     b.sep = true;
                 }
+                // A bracket right after a word is notation (`O(n²)`, `softmax(QK^T)`): the clause
+                // goes on through it.
+                '(' if body[..i].ends_with(is_word_char) => notation += 1,
+                ')' if notation > 0 => notation -= 1,
                 '(' | ')' | '[' | ']' | '{' | '}' | '—' | '–' => b.clause += 1,
                 ',' | '/' | '|' | '·' | '•' => {
                     b.commas += 1;
@@ -374,6 +392,7 @@ impl<'a> Doc<'a> {
             }
             if covered == k {
                 // Shrink from the left while every word stays covered.
+                let wide = events[left].0..rt + 1;
                 while counts[events[left].1] > 1 {
                     counts[events[left].1] -= 1;
                     left += 1;
@@ -381,6 +400,9 @@ impl<'a> Doc<'a> {
                 let window = events[left].0..rt + 1;
                 if !cue.ordered || self.in_order(&window, cue) {
                     out.push(window);
+                } else if self.in_order(&wide, cue) {
+                    // A word seen twice: the order holds with its earlier occurrence.
+                    out.push(wide);
                 }
             }
         }
@@ -477,6 +499,31 @@ impl<'a> Doc<'a> {
     pub fn clause_of(&self, window: &Range<usize>) -> (usize, usize) {
         let t = &self.tokens[window.start];
         (t.sentence, t.clause)
+    }
+
+    /// Number of hedges ("I think", "if I remember") in the scored sentences.
+    pub fn hedge_count(&self) -> usize {
+        let lex = lexicon();
+        self.scored_sentences()
+            .map(|s| {
+                let words: Vec<&str> = self.tokens[s.tokens.clone()]
+                    .iter()
+                    .map(|t| t.word.as_str())
+                    .collect();
+                let mut i = 0;
+                let mut n = 0;
+                while i < words.len() {
+                    match lex.hedge_at(&words[i..]) {
+                        Some(len) => {
+                            n += 1;
+                            i += len;
+                        }
+                        None => i += 1,
+                    }
+                }
+                n
+            })
+            .sum()
     }
 
     /// Number of words (all tokens) in the scored sentences.

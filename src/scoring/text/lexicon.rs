@@ -30,6 +30,9 @@ struct LexiconFile {
     /// Self-corrections ("no wait"): they retract the words just before them.
     #[serde(default)]
     self_corrections: Vec<String>,
+    /// Hedges ("I think", "if I remember"): an answer that hedges is worth a little less.
+    #[serde(default)]
+    hedges: Vec<String>,
     #[serde(default)]
     synonyms: Vec<SynonymGroup>,
 }
@@ -58,6 +61,8 @@ pub struct Lexicon {
     fillers: Vec<Vec<String>>,
     /// Self-correction phrases, as word sequences.
     corrections: Vec<Vec<String>>,
+    /// Hedges, as word sequences.
+    hedges: Vec<Vec<String>>,
     /// Synonym phrases by their first form: (the phrase's forms, the concept).
     phrases: HashMap<String, Vec<(Vec<String>, String)>>,
 }
@@ -88,6 +93,7 @@ pub fn lexicon() -> &'static Lexicon {
                 list_trailers: vec![],
                 fillers: vec![],
                 self_corrections: vec![],
+                hedges: vec![],
                 synonyms: vec![],
             })
         }
@@ -120,6 +126,7 @@ impl Lexicon {
             trailers: phrases(&file.list_trailers),
             fillers: phrases(&file.fillers),
             corrections: phrases(&file.self_corrections),
+            hedges: phrases(&file.hedges),
             phrases: HashMap::new(),
         };
         for group in &file.synonyms {
@@ -218,6 +225,11 @@ impl Lexicon {
         phrase_at(&self.fillers, words)
     }
 
+    /// Whether a hedge ("I think") starts at `words[0]`; returns its length.
+    pub fn hedge_at(&self, words: &[&str]) -> Option<usize> {
+        phrase_at(&self.hedges, words)
+    }
+
     /// Whether a self-correction ("no wait") starts at `words[0]`; returns its length.
     pub fn correction_at(&self, words: &[&str]) -> Option<usize> {
         phrase_at(&self.corrections, words)
@@ -262,6 +274,9 @@ fn phrase_at(list: &[Vec<String>], words: &[&str]) -> Option<usize> {
         .map(Vec::len)
 }
 
+/// A British "-ise" ending is respelled only after a stem this long ("organise", not "raise").
+const BRITISH_STEM_MIN: usize = 4;
+
 /// Map the common British spellings onto American ones (-ise → -ize, -isation → -ization, -our → -or).
 fn americanise(w: &str) -> String {
     for (gb, us) in [
@@ -271,12 +286,15 @@ fn americanise(w: &str) -> String {
         ("ises", "izes"),
         ("iser", "izer"),
     ] {
-        if let Some(stem) = w.strip_suffix(gb) {
+        // The same floor as for "-ise", so "raising" stays with "raise".
+        if let Some(stem) = w.strip_suffix(gb)
+            && stem.len() >= BRITISH_STEM_MIN
+        {
             return format!("{stem}{us}");
         }
     }
     if let Some(stem) = w.strip_suffix("ise")
-        && stem.len() >= 4
+        && stem.len() >= BRITISH_STEM_MIN
     {
         return format!("{stem}ize");
     }
@@ -296,6 +314,15 @@ fn americanise(w: &str) -> String {
 /// Whether a character belongs to a word.
 pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
+}
+
+/// Mathematical signs that practitioners write in place of a word (`√d_k`, `x ⊙ W`, `∇L`): each
+/// is a word of its own, so the lexicon's synonym groups can give it a meaning.
+pub const SYMBOL_WORDS: &[char] = &['√', '⊙', '∇', '‖', '∝'];
+
+/// Whether a character is a word on its own (see [`SYMBOL_WORDS`]).
+pub fn is_symbol_word(c: char) -> bool {
+    SYMBOL_WORDS.contains(&c)
 }
 
 /// Split a raw word (may contain apostrophes) into lowercased words: "don't" → "do", "not".
@@ -323,8 +350,13 @@ pub fn split_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
     for (i, c) in text.char_indices() {
         if is_word_char(c) || ((c == '\'' || c == '’') && start.is_some()) {
             start.get_or_insert(i);
-        } else if let Some(s) = start.take() {
+            continue;
+        }
+        if let Some(s) = start.take() {
             push_words(&text[s..i], s, &mut out);
+        }
+        if is_symbol_word(c) {
+            out.push((c.to_string(), i..i + c.len_utf8()));
         }
     }
     if let Some(s) = start {

@@ -36,6 +36,11 @@ fn an_ordered_cue_tells_a_relation_from_its_reverse() {
         "=fp16 wider range =bf16"
     ));
     assert!(Cue::new(cue).ordered && !Cue::new("=fp16 wider range =bf16").ordered);
+    // A word seen twice: its earlier occurrence keeps the order.
+    assert!(matches(
+        "causal training is sequential, so training is slow",
+        "training > sequential > slow"
+    ));
     // Without `=`, both formats are one synonym concept and the cue cannot tell them apart.
     assert_eq!(Cue::new("fp16 bf16").words.len(), 1);
 }
@@ -141,4 +146,12 @@ fn ansi_escapes_and_huge_inputs_are_handled() {
     let doc = Doc::new(&big);
     assert!(doc.tokens.len() <= MAX_ANSWER_BYTES / 2);
     assert_eq!(cap("héllo", 2), "h");
+}
+
+#[test]
+fn phrases_led_by_stopwords_and_short_ise_words_match() {
+    assert!(matches("training goes one token at a time", "sequential"));
+    assert!(matches("it processes words one by one", "sequential"));
+    assert!(matches("we are raising the base", "raise base"));
+    assert!(matches("we normalise the scores", "normalizing scores"));
 }
