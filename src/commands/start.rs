@@ -82,6 +82,7 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
             judge: Some(grading.kind()),
             context_tokens: Some(args.backend.context_tokens),
             questions: Some(state.plan.len()),
+            time_limit_secs: None,
         },
     };
     let writer = store

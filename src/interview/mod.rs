@@ -74,6 +74,7 @@ impl Interview {
             text: text.to_string(),
             at: Utc::now(),
             question,
+            delivery: None,
         }))?;
         Ok(())
     }

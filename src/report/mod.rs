@@ -511,12 +511,14 @@ pub(crate) mod tests {
                     text: "What does a KV cache store?".into(),
                     at: t0,
                     question: Some("kv-cache".into()),
+                    delivery: None,
                 },
                 Turn {
                     speaker: Speaker::Interviewer,
                     text: "Tell me about the mystery.".into(),
                     at: t0,
                     question: Some("mystery".into()),
+                    delivery: None,
                 },
             ],
             checkpoint: Some(Checkpoint {

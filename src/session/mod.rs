@@ -18,6 +18,7 @@ pub use store::{
 
 use crate::bank::Mode;
 use crate::scoring::ScorerKind;
+pub use crate::spoken::Delivery;
 use crate::state::InterviewState;
 pub use crate::state::{MemorySnapshot, UsageTotals};
 use chrono::{DateTime, Utc};
@@ -68,6 +69,9 @@ pub struct SessionOptions {
     /// Questions planned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub questions: Option<usize>,
+    /// `--time-limit`: seconds per answer before a warning (never a cut-off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit_secs: Option<u64>,
 }
 
 /// Which kind of model ran the interview.
@@ -87,6 +91,9 @@ pub struct Turn {
     /// The question this turn belongs to, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
+    /// For a candidate's answer: how long it took and, when spoken, how it was spoken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
 }
 
 /// The full state after an exchange: enough to resume exactly.
