@@ -44,6 +44,7 @@ fn pty_child_echo() {
             mode: Mode::FirstRound,
             question,
             total: 6,
+            elapsed: None,
         };
         match source.read(&info) {
             ReadResult::Line(line) => {

@@ -72,6 +72,12 @@ pub struct SessionOptions {
     /// `--time-limit`: seconds per answer before a warning (never a cut-off).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_limit_secs: Option<u64>,
+    /// `--speak`: the interviewer's lines were spoken.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub speak: bool,
+    /// `--listen`: answers were spoken.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub listen: bool,
 }
 
 /// Which kind of model ran the interview.
