@@ -10,7 +10,9 @@ pub mod calibrations;
 pub mod history;
 pub mod store;
 
-pub use history::{DomainTrend, TrendPoint, WeakPoint, domain_trends, weak_points};
+pub use history::{
+    DeliveryPoint, DomainTrend, TrendPoint, WeakPoint, delivery_trend, domain_trends, weak_points,
+};
 pub use store::{
     Listing, Loaded, LoadedSession, SessionStatus, SessionStore, SessionSummary, SessionWriter,
     StoreError,
