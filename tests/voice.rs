@@ -137,7 +137,7 @@ async fn an_unattended_spoken_interview_is_transcribed_scored_measured_and_spoke
     );
     assert!(run.out.status.success(), "{}", run.stderr());
     let stderr = run.stderr();
-    assert!(stderr.contains("no more audio"), "{stderr}");
+    assert!(stderr.contains("No more audio (the record command ended with exit status 1)"), "{stderr}");
 
     let review = home.review();
     let q0 = &review["questions"][0];
@@ -406,4 +406,58 @@ fn typed_answers_are_timed_and_the_time_limit_is_kept_for_resume() {
     let bad = home.cmd(&["--time-limit", "soon"]).output().expect("run");
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid time limit"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spoken_interview_killed_mid_way_resumes_listening() {
+    let server = stt_server(ANSWERS.to_vec()).await;
+    let home = Home::new();
+    let scratch = tempfile::tempdir().unwrap();
+    let (waiting, release) = (scratch.path().join("waiting"), scratch.path().join("release"));
+    // The first answer is served; the second recording hangs until the test releases it.
+    let hanging = format!(
+        "c=$(cat '{c}' 2>/dev/null || echo 0); c=$((c+1)); echo $c > '{c}'; \
+         if [ $c -ge 2 ]; then touch '{w}'; while [ ! -f '{r}' ]; do sleep 0.05; done; exit 1; fi; \
+         printf 'RIFF fake audio' > \"$INTERVIEWER_AUDIO_PATH\"",
+        c = scratch.path().join("first-count").display(),
+        w = waiting.display(),
+        r = release.display()
+    );
+    let url = format!("{}/v1", server.uri());
+    let mut cmd = std::process::Command::new(common::cli::BIN);
+    common::cli::isolate(&mut cmd, home.path());
+    let mut child = cmd
+        .args([
+            "--offline", "--questions", "2", "--seed", "1", "--listen", "--time-limit", "90s",
+            "--stt-url", &url,
+        ])
+        .env("INTERVIEWER_RECORD_COMMAND", &hanging)
+        .env("TMPDIR", scratch.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + STUCK;
+    while !waiting.exists() {
+        assert!(std::time::Instant::now() < deadline, "never reached the second answer");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("kill");
+    let _ = child.wait();
+    std::fs::write(&release, "").unwrap();
+
+    // `resume` listens again (the session says it was spoken) with the rest of the audio.
+    let run = run(
+        &home,
+        &["resume", "--stt-url", &url],
+        &[("INTERVIEWER_RECORD_COMMAND", record_command(scratch.path(), 2))],
+        "",
+    );
+    assert!(run.out.status.success(), "{}", run.stderr());
+    assert!(run.stderr().contains("Listening:"), "{}", run.stderr());
+    let review = home.review();
+    assert_eq!(review["status"], "finished");
+    assert_eq!(review["delivery"]["spoken_answers"], 3, "{}", review["delivery"]);
+    assert_eq!(review["questions"][0]["answers"][0], ANSWERS[0]);
 }

@@ -58,19 +58,26 @@ impl Listening {
         }
     }
 
+    /// A fresh file for the next recording (a resumed session does not overwrite the ones it
+    /// kept before).
     fn audio_path(&mut self) -> Result<PathBuf, VoiceError> {
-        self.count += 1;
-        let name = format!("{}-answer-{}.wav", self.label, self.count);
-        match &self.keep_audio {
+        let (dir, prefix) = match &self.keep_audio {
             Some(dir) => {
                 std::fs::create_dir_all(dir).map_err(|e| VoiceError::Io {
                     action: "create",
                     path: dir.clone(),
                     error: e.to_string(),
                 })?;
-                Ok(dir.join(name))
+                (dir.clone(), "")
             }
-            None => Ok(std::env::temp_dir().join(format!("interviewer-{name}"))),
+            None => (std::env::temp_dir(), "interviewer-"),
+        };
+        loop {
+            self.count += 1;
+            let path = dir.join(format!("{prefix}{}-answer-{}.wav", self.label, self.count));
+            if !path.exists() {
+                return Ok(path);
+            }
         }
     }
 
@@ -83,7 +90,10 @@ impl Listening {
         let recorded = self.recorder.start(&path).and_then(|r| r.wait());
         match recorded {
             Ok(path) => self.transcribe(path, printer),
-            Err(e) => Heard::NoMoreAudio(format!("{e}: no more audio, so the interview ends")),
+            Err(VoiceError::CommandFailed { status, .. }) => Heard::NoMoreAudio(format!(
+                "No more audio (the record command ended with {status}): the interview ends."
+            )),
+            Err(e) => Heard::NoMoreAudio(format!("No more audio ({e}): the interview ends.")),
         }
     }
 
