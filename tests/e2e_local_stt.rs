@@ -93,9 +93,15 @@ fn three_espeak_answers_through_a_real_speech_server() {
     let ids = plan::build(&bank, &req).expect("plan");
     // The question, the probe on it, the next question: each with "um" and "you know".
     let texts = [
-        format!("Um, {} You know, that is the core of it.", sentences(&ids[0], 0, 2)),
+        format!(
+            "Um, {} You know, that is the core of it.",
+            sentences(&ids[0], 0, 2)
+        ),
         format!("Um, you know, {}", sentences(&ids[0], 2, 1)),
-        format!("Um, {} You know, that matters a lot.", sentences(&ids[1], 0, 2)),
+        format!(
+            "Um, {} You know, that matters a lot.",
+            sentences(&ids[1], 0, 2)
+        ),
     ];
     for (i, t) in texts.iter().enumerate() {
         synthesise(t, &work.path().join(format!("a{}.wav", i + 1)));
@@ -109,11 +115,21 @@ fn three_espeak_answers_through_a_real_speech_server() {
     let out = Command::cargo_bin("interviewer")
         .expect("binary")
         .args([
-            "--questions", "2", "--seed", "1", "--speak", "--listen", "--stt-url", &url,
+            "--questions",
+            "2",
+            "--seed",
+            "1",
+            "--speak",
+            "--listen",
+            "--stt-url",
+            &url,
         ])
         .env("INTERVIEWER_HOME", home.path())
         .env("INTERVIEWER_RECORD_COMMAND", &record)
-        .env("INTERVIEWER_TTS_COMMAND", format!("cat >> '{}'", spoken.display()))
+        .env(
+            "INTERVIEWER_TTS_COMMAND",
+            format!("cat >> '{}'", spoken.display()),
+        )
         .env("TMPDIR", work.path())
         .env_remove("OPENAI_API_KEY")
         .env_remove("OPENAI_BASE_URL")
@@ -149,7 +165,9 @@ fn three_espeak_answers_through_a_real_speech_server() {
     let deliveries: Vec<Value> = session
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|r| r["type"] == "turn" && r["speaker"] == "candidate" && r.get("delivery").is_some())
+        .filter(|r| {
+            r["type"] == "turn" && r["speaker"] == "candidate" && r.get("delivery").is_some()
+        })
         .map(|r| r["delivery"].clone())
         .collect();
     assert_eq!(deliveries.len(), 3);
@@ -168,8 +186,15 @@ fn three_espeak_answers_through_a_real_speech_server() {
             s["fillers"],
             s["longest_pause_s"]
         );
-        assert!((90.0..=220.0).contains(&wpm), "espeak's pace, measured {wpm}");
-        assert!(w < 0.5, "answer {} transcribed too loosely: WER {w:.2}", i + 1);
+        assert!(
+            (90.0..=220.0).contains(&wpm),
+            "espeak's pace, measured {wpm}"
+        );
+        assert!(
+            w < 0.5,
+            "answer {} transcribed too loosely: WER {w:.2}",
+            i + 1
+        );
     }
     eprintln!("mean WER {:.3}", total_wer / 3.0);
     let latencies: Vec<f64> = stderr

@@ -129,15 +129,28 @@ async fn an_unattended_spoken_interview_is_transcribed_scored_measured_and_spoke
     let run = run(
         &home,
         &[
-            "--offline", "--questions", "2", "--seed", "1", "--speak", "--listen", "--stt-url",
+            "--offline",
+            "--questions",
+            "2",
+            "--seed",
+            "1",
+            "--speak",
+            "--listen",
+            "--stt-url",
             &url,
         ],
-        &[("INTERVIEWER_RECORD_COMMAND", record_command(scratch.path(), 3))],
+        &[(
+            "INTERVIEWER_RECORD_COMMAND",
+            record_command(scratch.path(), 3),
+        )],
         "",
     );
     assert!(run.out.status.success(), "{}", run.stderr());
     let stderr = run.stderr();
-    assert!(stderr.contains("No more audio (the record command ended with exit status 1)"), "{stderr}");
+    assert!(
+        stderr.contains("No more audio (the record command ended with exit status 1)"),
+        "{stderr}"
+    );
 
     let review = home.review();
     let q0 = &review["questions"][0];
@@ -158,7 +171,11 @@ async fn an_unattended_spoken_interview_is_transcribed_scored_measured_and_spoke
 
     // Every interviewer line reached the speech command.
     for line in interviewer_lines(&review) {
-        assert!(run.spoken.contains(&line), "not spoken: {line}\n{}", run.spoken);
+        assert!(
+            run.spoken.contains(&line),
+            "not spoken: {line}\n{}",
+            run.spoken
+        );
     }
     // Recordings are deleted once transcribed (the one the failing command never wrote aside).
     assert!(recordings_left(run.tmp.path()).is_empty());
@@ -184,9 +201,15 @@ async fn an_unattended_spoken_interview_is_transcribed_scored_measured_and_spoke
     assert!(text.contains("How you answered"), "{text}");
     assert!(text.contains("Spoken answers: 3"), "{text}");
     for format in ["markdown", "html"] {
-        let out = home.cmd(&["review", "--format", format]).output().expect("review");
+        let out = home
+            .cmd(&["review", "--format", format])
+            .output()
+            .expect("review");
         let out = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.contains("How you answered") && out.contains("wpm"), "{format}: {out}");
+        assert!(
+            out.contains("How you answered") && out.contains("wpm"),
+            "{format}: {out}"
+        );
     }
     let history = home.cmd(&["history", "--json"]).output().expect("history");
     let history: Value = serde_json::from_slice(&history.stdout).expect("history json");
@@ -203,10 +226,21 @@ async fn keep_audio_keeps_every_recording() {
     let run = run(
         &home,
         &[
-            "--offline", "--questions", "1", "--seed", "1", "--listen", "--stt-url", &url,
-            "--keep-audio", keep.to_str().unwrap(),
+            "--offline",
+            "--questions",
+            "1",
+            "--seed",
+            "1",
+            "--listen",
+            "--stt-url",
+            &url,
+            "--keep-audio",
+            keep.to_str().unwrap(),
         ],
-        &[("INTERVIEWER_RECORD_COMMAND", record_command(scratch.path(), 2))],
+        &[(
+            "INTERVIEWER_RECORD_COMMAND",
+            record_command(scratch.path(), 2),
+        )],
         "",
     );
     assert!(run.out.status.success(), "{}", run.stderr());
@@ -224,10 +258,19 @@ fn an_unreachable_speech_server_is_one_line_and_the_candidate_types_instead() {
     let run = run(
         &home,
         &[
-            "--offline", "--questions", "1", "--seed", "1", "--listen", "--stt-url",
+            "--offline",
+            "--questions",
+            "1",
+            "--seed",
+            "1",
+            "--listen",
+            "--stt-url",
             "http://127.0.0.1:9/v1",
         ],
-        &[("INTERVIEWER_RECORD_COMMAND", record_command(scratch.path(), 5))],
+        &[(
+            "INTERVIEWER_RECORD_COMMAND",
+            record_command(scratch.path(), 5),
+        )],
         &format!("{TYPED}{TYPED}"),
     );
     assert!(run.out.status.success(), "{}", run.stderr());
@@ -238,11 +281,20 @@ fn an_unreachable_speech_server_is_one_line_and_the_candidate_types_instead() {
         .collect();
     assert_eq!(failures.len(), 1, "{stderr}");
     assert!(failures[0].contains("--stt-url") && failures[0].contains("type your answers instead"));
-    assert!(failures[0].contains("your recording is kept at"), "{}", failures[0]);
+    assert!(
+        failures[0].contains("your recording is kept at"),
+        "{}",
+        failures[0]
+    );
     let review = home.review();
     assert_eq!(review["questions"][0]["answers"][0], TYPED.trim_end());
     assert!(review["questions"][0]["spoken"].is_null());
-    assert_eq!(review["questions"][0]["answer_seconds"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        review["questions"][0]["answer_seconds"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -258,27 +310,51 @@ async fn a_failing_speech_server_is_one_line_and_typing_goes_on() {
     let url = format!("{}/v1", server.uri());
     let run = run(
         &home,
-        &["--offline", "--questions", "1", "--seed", "1", "--listen", "--stt-url", &url],
-        &[("INTERVIEWER_RECORD_COMMAND", record_command(scratch.path(), 5))],
+        &[
+            "--offline",
+            "--questions",
+            "1",
+            "--seed",
+            "1",
+            "--listen",
+            "--stt-url",
+            &url,
+        ],
+        &[(
+            "INTERVIEWER_RECORD_COMMAND",
+            record_command(scratch.path(), 5),
+        )],
         TYPED,
     );
     assert!(run.out.status.success(), "{}", run.stderr());
     let stderr = run.stderr();
     assert_eq!(
-        stderr.lines().filter(|l| l.contains("answered HTTP 500: model exploded")).count(),
+        stderr
+            .lines()
+            .filter(|l| l.contains("answered HTTP 500: model exploded"))
+            .count(),
         1,
         "{stderr}"
     );
-    assert_eq!(home.review()["questions"][0]["answers"][0], TYPED.trim_end());
+    assert_eq!(
+        home.review()["questions"][0]["answers"][0],
+        TYPED.trim_end()
+    );
 }
 
 #[test]
 fn listening_without_a_server_or_a_recorder_says_what_to_fix() {
     let home = Home::new();
-    let run1 = run(&home, &["--offline", "--questions", "1", "--listen"], &[], TYPED);
+    let run1 = run(
+        &home,
+        &["--offline", "--questions", "1", "--listen"],
+        &[],
+        TYPED,
+    );
     assert!(run1.out.status.success());
     assert!(
-        run1.stderr().contains("--listen without a terminal needs INTERVIEWER_RECORD_COMMAND"),
+        run1.stderr()
+            .contains("--listen without a terminal needs INTERVIEWER_RECORD_COMMAND"),
         "{}",
         run1.stderr()
     );
@@ -286,12 +362,16 @@ fn listening_without_a_server_or_a_recorder_says_what_to_fix() {
     let run2 = run(
         &home,
         &["--offline", "--questions", "1", "--listen"],
-        &[("INTERVIEWER_RECORD_COMMAND", record_command(scratch.path(), 1))],
+        &[(
+            "INTERVIEWER_RECORD_COMMAND",
+            record_command(scratch.path(), 1),
+        )],
         TYPED,
     );
     assert!(run2.out.status.success());
     assert!(
-        run2.stderr().contains("--listen needs a speech-to-text server: pass --stt-url"),
+        run2.stderr()
+            .contains("--listen needs a speech-to-text server: pass --stt-url"),
         "{}",
         run2.stderr()
     );
@@ -303,13 +383,19 @@ fn a_missing_speech_command_is_one_line_and_the_interview_goes_on() {
     let run = run(
         &home,
         &["--offline", "--questions", "1", "--seed", "1", "--speak"],
-        &[("INTERVIEWER_TTS_COMMAND", "no-such-voice-interviewer".into())],
+        &[(
+            "INTERVIEWER_TTS_COMMAND",
+            "no-such-voice-interviewer".into(),
+        )],
         TYPED,
     );
     assert!(run.out.status.success(), "{}", run.stderr());
     let stderr = run.stderr();
     assert_eq!(
-        stderr.lines().filter(|l| l.contains("was not found")).count(),
+        stderr
+            .lines()
+            .filter(|l| l.contains("was not found"))
+            .count(),
         1,
         "{stderr}"
     );
@@ -332,8 +418,16 @@ async fn a_speech_endpoint_voices_every_line_through_the_player() {
     let run = run(
         &home,
         &[
-            "--offline", "--questions", "1", "--seed", "1", "--speak", "--tts-url", &url,
-            "--tts-voice", "nova",
+            "--offline",
+            "--questions",
+            "1",
+            "--seed",
+            "1",
+            "--speak",
+            "--tts-url",
+            &url,
+            "--tts-voice",
+            "nova",
         ],
         &[(
             "INTERVIEWER_PLAY_COMMAND",
@@ -370,14 +464,24 @@ async fn a_failing_speech_endpoint_is_one_line_and_the_interview_goes_on() {
     let url = format!("{}/v1", server.uri());
     let run = run(
         &home,
-        &["--offline", "--questions", "1", "--speak", "--tts-url", &url],
+        &[
+            "--offline",
+            "--questions",
+            "1",
+            "--speak",
+            "--tts-url",
+            &url,
+        ],
         &[("INTERVIEWER_PLAY_COMMAND", "true".into())],
         TYPED,
     );
     assert!(run.out.status.success(), "{}", run.stderr());
     let stderr = run.stderr();
     assert_eq!(
-        stderr.lines().filter(|l| l.contains("refused the key")).count(),
+        stderr
+            .lines()
+            .filter(|l| l.contains("refused the key"))
+            .count(),
         1,
         "{stderr}"
     );
@@ -390,7 +494,15 @@ fn typed_answers_are_timed_and_the_time_limit_is_kept_for_resume() {
     let home = Home::new();
     let run = run(
         &home,
-        &["--offline", "--questions", "1", "--seed", "1", "--time-limit", "2m"],
+        &[
+            "--offline",
+            "--questions",
+            "1",
+            "--seed",
+            "1",
+            "--time-limit",
+            "2m",
+        ],
         &[],
         &format!("{TYPED}{TYPED}"),
     );
@@ -413,7 +525,10 @@ async fn a_spoken_interview_killed_mid_way_resumes_listening() {
     let server = stt_server(ANSWERS.to_vec()).await;
     let home = Home::new();
     let scratch = tempfile::tempdir().unwrap();
-    let (waiting, release) = (scratch.path().join("waiting"), scratch.path().join("release"));
+    let (waiting, release) = (
+        scratch.path().join("waiting"),
+        scratch.path().join("release"),
+    );
     // The first answer is served; the second recording hangs until the test releases it.
     let hanging = format!(
         "c=$(cat '{c}' 2>/dev/null || echo 0); c=$((c+1)); echo $c > '{c}'; \
@@ -428,8 +543,16 @@ async fn a_spoken_interview_killed_mid_way_resumes_listening() {
     common::cli::isolate(&mut cmd, home.path());
     let mut child = cmd
         .args([
-            "--offline", "--questions", "2", "--seed", "1", "--listen", "--time-limit", "90s",
-            "--stt-url", &url,
+            "--offline",
+            "--questions",
+            "2",
+            "--seed",
+            "1",
+            "--listen",
+            "--time-limit",
+            "90s",
+            "--stt-url",
+            &url,
         ])
         .env("INTERVIEWER_RECORD_COMMAND", &hanging)
         .env("TMPDIR", scratch.path())
@@ -440,7 +563,10 @@ async fn a_spoken_interview_killed_mid_way_resumes_listening() {
         .expect("spawn");
     let deadline = std::time::Instant::now() + STUCK;
     while !waiting.exists() {
-        assert!(std::time::Instant::now() < deadline, "never reached the second answer");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never reached the second answer"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child.kill().expect("kill");
@@ -451,13 +577,20 @@ async fn a_spoken_interview_killed_mid_way_resumes_listening() {
     let run = run(
         &home,
         &["resume", "--stt-url", &url],
-        &[("INTERVIEWER_RECORD_COMMAND", record_command(scratch.path(), 2))],
+        &[(
+            "INTERVIEWER_RECORD_COMMAND",
+            record_command(scratch.path(), 2),
+        )],
         "",
     );
     assert!(run.out.status.success(), "{}", run.stderr());
     assert!(run.stderr().contains("Listening:"), "{}", run.stderr());
     let review = home.review();
     assert_eq!(review["status"], "finished");
-    assert_eq!(review["delivery"]["spoken_answers"], 3, "{}", review["delivery"]);
+    assert_eq!(
+        review["delivery"]["spoken_answers"], 3,
+        "{}",
+        review["delivery"]
+    );
     assert_eq!(review["questions"][0]["answers"][0], ANSWERS[0]);
 }

@@ -171,7 +171,8 @@ fn delivery_table(points: &[DeliveryPoint]) -> String {
         "  {:<24}  {:>11}  {:>7}  {:>5}  {:>11}  {:>13}",
         "SESSION", "MEAN ANSWER", "SPOKEN", "WPM", "FILLERS/MIN", "LONGEST PAUSE"
     );
-    let num = |v: Option<f64>, unit: &str| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}{unit}"));
+    let num =
+        |v: Option<f64>, unit: &str| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}{unit}"));
     for p in points {
         let _ = writeln!(
             out,

@@ -31,7 +31,10 @@ pub struct Listening {
 /// What listening to one answer gave.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Heard {
-    Answer { text: String, stats: SpokenStats },
+    Answer {
+        text: String,
+        stats: SpokenStats,
+    },
     /// The recording held no words.
     Nothing,
     /// The recorder failed or wrote nothing while unattended: no more audio.

@@ -99,7 +99,9 @@ pub fn parse_limit(text: &str) -> Result<Duration, String> {
         return Err(bad());
     }
     if let Ok(secs) = t.parse::<u64>() {
-        return (secs > 0).then(|| Duration::from_secs(secs)).ok_or_else(bad);
+        return (secs > 0)
+            .then(|| Duration::from_secs(secs))
+            .ok_or_else(bad);
     }
     let mut total = 0u64;
     let mut number = String::new();

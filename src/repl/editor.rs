@@ -9,13 +9,13 @@ use super::helper::{CandidateHelper, join_continuations};
 use super::output::Printer;
 use super::{LineSource, Notifier, PromptInfo, ReadResult};
 use rustyline::ExternalPrinter;
-use std::sync::{Arc, Mutex};
 use rustyline::config::{ColorMode, CompletionType, Config};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::{Cmd, Editor, EventHandler, KeyCode, KeyEvent, Modifiers};
 use std::io::ErrorKind;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 const HISTORY_SIZE: usize = 1000;
 
@@ -139,7 +139,8 @@ impl EditorSource {
             self.editor
                 .readline_with_initial(&(raw, styled_prompt(info)), (initial, ""))
         } else {
-            self.editor.readline_with_initial(raw.as_str(), (initial, ""))
+            self.editor
+                .readline_with_initial(raw.as_str(), (initial, ""))
         };
         match result {
             Ok(line) => {

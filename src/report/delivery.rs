@@ -192,14 +192,21 @@ mod tests {
         assert_eq!(t.spoken_answers, 1);
         assert_eq!(t.spoken.as_ref().unwrap().fillers.get("um"), Some(&1));
         assert_eq!(time_line(&t).unwrap(), "0:32 (0:20, follow-up 0:12)");
-        assert!(spoken_line(&t).unwrap().starts_with("1 spoken answer: 0:02, 120 wpm"));
+        assert!(
+            spoken_line(&t)
+                .unwrap()
+                .starts_with("1 spoken answer: 0:02, 120 wpm")
+        );
         let d = session_delivery([&t]);
         let lines = summary_lines(&d);
         assert_eq!(
             lines[0],
             "Time answering: 0:32 over 2 answers (mean 0:16 an answer)."
         );
-        assert!(lines[2].starts_with("Fillers: 1 (30.0 a minute): \"um\" 1."), "{lines:?}");
+        assert!(
+            lines[2].starts_with("Fillers: 1 (30.0 a minute): \"um\" 1."),
+            "{lines:?}"
+        );
     }
 
     #[test]

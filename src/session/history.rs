@@ -5,10 +5,10 @@
 use super::store::LoadedSession;
 use crate::bank::Domain;
 use crate::scoring::{Verdict, round_score};
-use crate::state::InterviewState;
-use serde::Serialize;
 use crate::session::{Delivery, Speaker};
 use crate::spoken::SpokenStats;
+use crate::state::InterviewState;
+use serde::Serialize;
 use std::collections::HashMap;
 
 /// A rubric point the candidate missed or only partly made in past sessions.

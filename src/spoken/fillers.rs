@@ -119,9 +119,32 @@ fn like_is_filler(w: &[Word], i: usize) -> bool {
 /// Short words that carry grammar rather than content.
 fn is_function_word(w: &str) -> bool {
     const WORDS: [&str; 26] = [
-        "is", "was", "are", "were", "be", "it's", "that's", "and", "but", "so", "or", "it", "very",
-        "really", "super", "totally", "kind", "basically", "we", "they", "he", "she", "there",
-        "then", "just", "um",
+        "is",
+        "was",
+        "are",
+        "were",
+        "be",
+        "it's",
+        "that's",
+        "and",
+        "but",
+        "so",
+        "or",
+        "it",
+        "very",
+        "really",
+        "super",
+        "totally",
+        "kind",
+        "basically",
+        "we",
+        "they",
+        "he",
+        "she",
+        "there",
+        "then",
+        "just",
+        "um",
     ];
     WORDS.contains(&w) || hesitation(w).is_some()
 }
@@ -150,8 +173,8 @@ pub fn count(text: &str) -> BTreeMap<String, u32> {
             ("i", Some("mean")) if set_off(&w, i) => Some("i mean"),
             ("sort" | "kind", Some("of")) => {
                 let before = i.checked_sub(1).map(|j| w[j].text.as_str());
-                let names_a_kind = !w[i].pause_before
-                    && before.is_some_and(|b| KIND_NOUN_BEFORE.contains(&b));
+                let names_a_kind =
+                    !w[i].pause_before && before.is_some_and(|b| KIND_NOUN_BEFORE.contains(&b));
                 (!names_a_kind).then_some(if here == "sort" { "sort of" } else { "kind of" })
             }
             _ => None,

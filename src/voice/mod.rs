@@ -55,7 +55,9 @@ pub enum VoiceError {
         url: String,
         error: String,
     },
-    #[error("the {what} command `{command}` was not found (exit status 127): install it or set {env}")]
+    #[error(
+        "the {what} command `{command}` was not found (exit status 127): install it or set {env}"
+    )]
     CommandNotFound {
         what: &'static str,
         command: String,
@@ -234,7 +236,10 @@ mod tests {
         let e = http_error("speech", "--tts-url", "http://h/x", 401, "");
         assert!(e.to_string().contains("check OPENAI_API_KEY"));
         let e = http_error("speech", "--tts-url", "u", 500, "boom\nmore");
-        assert_eq!(e.to_string(), "the speech server at u answered HTTP 500: boom");
+        assert_eq!(
+            e.to_string(),
+            "the speech server at u answered HTTP 500: boom"
+        );
     }
 
     #[test]

@@ -267,12 +267,17 @@ fn speak_endpoint(
     };
     let url = super::endpoint(url, SPEECH_PATH);
     let audio = runtime.block_on(fetch(&url, model, voice, key.as_deref(), *timeout, text))?;
-    let path = std::env::temp_dir().join(format!(
-        "interviewer-speech-{}-{n}.wav",
-        std::process::id()
-    ));
+    let path =
+        std::env::temp_dir().join(format!("interviewer-speech-{}-{n}.wav", std::process::id()));
     std::fs::write(&path, &audio).map_err(|e| VoiceError::io("write", &path, e))?;
-    let played = run(shared, "player", PLAY_COMMAND_ENV, player, None, Some(&path));
+    let played = run(
+        shared,
+        "player",
+        PLAY_COMMAND_ENV,
+        player,
+        None,
+        Some(&path),
+    );
     let _ = std::fs::remove_file(&path);
     played
 }
@@ -361,10 +366,7 @@ mod tests {
     fn collect() -> (Reporter, Arc<Mutex<Vec<String>>>) {
         let seen = Arc::new(Mutex::new(vec![]));
         let s = seen.clone();
-        (
-            Box::new(move |m| s.lock().unwrap().push(m)),
-            seen,
-        )
+        (Box::new(move |m| s.lock().unwrap().push(m)), seen)
     }
 
     #[test]
