@@ -186,6 +186,8 @@ pub struct StartArgs {
     pub focus: Option<FocusArg>,
     #[command(flatten)]
     pub backend: BackendArgs,
+    #[command(flatten)]
+    pub voice: VoiceArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -194,6 +196,43 @@ pub struct ResumeArgs {
     pub id: Option<String>,
     #[command(flatten)]
     pub backend: BackendArgs,
+    #[command(flatten)]
+    pub voice: VoiceArgs,
+}
+
+/// Speaking, listening and the timer, shared by `start` and `resume`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct VoiceArgs {
+    /// Speak the interviewer's lines: through --tts-url, INTERVIEWER_TTS_COMMAND, OpenAI's
+    /// speech endpoint (with OPENAI_API_KEY), or espeak-ng when installed.
+    #[arg(long)]
+    pub speak: bool,
+    /// Answer aloud: Enter on an empty line starts recording, Enter stops it, and the transcript
+    /// comes back to edit (INTERVIEWER_RECORD_COMMAND records; unattended without a terminal).
+    #[arg(long)]
+    pub listen: bool,
+    /// Base URL of an OpenAI-compatible /v1/audio/speech endpoint.
+    #[arg(long, value_name = "URL")]
+    pub tts_url: Option<String>,
+    /// The voice asked of the speech endpoint.
+    #[arg(long, default_value = "alloy", value_name = "NAME")]
+    pub tts_voice: String,
+    /// The model asked of the speech endpoint.
+    #[arg(long, default_value = "tts-1", value_name = "NAME")]
+    pub tts_model: String,
+    /// Base URL of an OpenAI-compatible /v1/audio/transcriptions endpoint (e.g. a local
+    /// faster-whisper-server at http://127.0.0.1:8090/v1).
+    #[arg(long, value_name = "URL")]
+    pub stt_url: Option<String>,
+    /// The transcription model.
+    #[arg(long, default_value = "whisper-1", value_name = "NAME")]
+    pub stt_model: String,
+    /// Keep every recording in DIR (by default each is deleted once transcribed).
+    #[arg(long, value_name = "DIR")]
+    pub keep_audio: Option<PathBuf>,
+    /// Time per answer (e.g. 2m, 90s): a warning 30 s before, never a cut-off.
+    #[arg(long, value_name = "DURATION", value_parser = crate::repl::clock::parse_limit)]
+    pub time_limit: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -44,6 +44,7 @@ fn pty_child_echo() {
             mode: Mode::FirstRound,
             question,
             total: 6,
+            elapsed: None,
         };
         match source.read(&info) {
             ReadResult::Line(line) => {
@@ -197,11 +198,14 @@ fn interview_prompt(p: &mut PtySession) -> (usize, usize) {
 /// Wait for the next interview prompt; returns the output before it, the question and the total.
 fn interview_prompt_after(p: &mut PtySession) -> (String, usize, usize) {
     let (before, found) = p
-        .exp_regex(r"\[first-round \d+/\d+\] you> ")
-        .expect("an interview prompt");
+        .exp_regex(r"\[first-round \d+/\d+ \d+:\d\d\] you> ")
+        .expect("an interview prompt, with the time on the question");
     let numbers: Vec<usize> = found
         .trim_start_matches("[first-round ")
         .trim_end_matches("] you> ")
+        .split(' ')
+        .next()
+        .unwrap_or_default()
         .split('/')
         .filter_map(|n| n.parse().ok())
         .collect();

@@ -155,6 +155,7 @@ fn write_session(
                 text: text.into(),
                 at,
                 question: Some(q.id.into()),
+                delivery: None,
             })
         };
         w.append(&turn(

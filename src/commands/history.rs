@@ -3,7 +3,9 @@
 use crate::cli::HistoryArgs;
 use crate::report::sanitize::one_line;
 use crate::report::{fmt_score, fmt_time};
-use crate::session::{SessionStore, SessionSummary, domain_trends, weak_points};
+use crate::session::{
+    DeliveryPoint, SessionStore, SessionSummary, delivery_trend, domain_trends, weak_points,
+};
 use anyhow::Context;
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -26,12 +28,14 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     let trends = domain_trends(&loaded.sessions, TREND_SESSIONS);
     let mut missed = weak_points(&loaded.sessions);
     missed.truncate(MISSED_ROWS);
+    let delivery = delivery_trend(&loaded.sessions, TREND_SESSIONS);
 
     let out = if args.json {
         let doc = serde_json::json!({
             "sessions": sessions,
             "trends": trends,
             "most_missed": missed,
+            "delivery": delivery,
             "problems": loaded.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
         });
         let mut s = serde_json::to_string_pretty(&doc).context("cannot encode the history")?;
@@ -44,7 +48,9 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
             store.sessions_dir().display()
         )
     } else {
-        table(&sessions, &trends, &missed)
+        let mut out = table(&sessions, &trends, &missed);
+        out.push_str(&delivery_table(&delivery));
+        out
     };
     super::review::print_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
@@ -144,6 +150,40 @@ fn table(
             out,
             "\nPractise them with `{}`.",
             crate::strings::command("start --focus weak")
+        );
+    }
+    out
+}
+
+/// How answers were given in recent sessions: time per answer, and pace and fillers when spoken.
+fn delivery_table(points: &[DeliveryPoint]) -> String {
+    let mut out = String::new();
+    if points.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nHow you answered (last {} timed sessions, oldest first)",
+        points.len()
+    );
+    let _ = writeln!(
+        out,
+        "  {:<24}  {:>11}  {:>7}  {:>5}  {:>11}  {:>13}",
+        "SESSION", "MEAN ANSWER", "SPOKEN", "WPM", "FILLERS/MIN", "LONGEST PAUSE"
+    );
+    let num =
+        |v: Option<f64>, unit: &str| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}{unit}"));
+    for p in points {
+        let _ = writeln!(
+            out,
+            "  {:<24}  {:>11}  {:>7}  {:>5}  {:>11}  {:>13}",
+            one_line(&p.session),
+            crate::spoken::clock(p.mean_answer_s),
+            format!("{}/{}", p.spoken_answers, p.answers_timed),
+            p.words_per_minute
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.0}")),
+            num(p.fillers_per_minute, ""),
+            num(p.longest_pause_s, " s"),
         );
     }
     out

@@ -8,6 +8,7 @@ pub mod review;
 pub mod score;
 pub mod setup;
 pub mod start;
+pub mod voice;
 
 use crate::bank::{Bank, BankSource, load_bank};
 use crate::cli::{BankArgs, Cli, Command, ServerArgs};

@@ -63,7 +63,17 @@ pub fn run(bank_args: &BankArgs, mut args: ResumeArgs) -> anyhow::Result<ExitCod
         Memory::from_snapshot(checkpoint.memory),
         checkpoint.usage,
     );
-    let mut interview = Interview::new(agent, writer, printer.clone());
+    let options = &session.header.options;
+    args.voice.speak |= options.speak;
+    args.voice.listen |= options.listen;
+    let voice = super::voice::voice(
+        &args.voice,
+        &args.backend.server,
+        options.time_limit_secs,
+        &id,
+        &printer,
+    );
+    let mut interview = Interview::new(agent, writer, printer.clone()).with_voice(voice);
     if let Some(lost) = lost_input(&session) {
         printer.info("Continuing with your last answer, which was saved but not yet scored.");
         interview = interview.replaying(lost);

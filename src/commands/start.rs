@@ -82,6 +82,9 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
             judge: Some(grading.kind()),
             context_tokens: Some(args.backend.context_tokens),
             questions: Some(state.plan.len()),
+            time_limit_secs: args.voice.time_limit.map(|d| d.as_secs()),
+            speak: args.voice.speak,
+            listen: args.voice.listen,
         },
     };
     let writer = store
@@ -96,7 +99,9 @@ pub fn run(bank_args: &BankArgs, args: StartArgs) -> anyhow::Result<ExitCode> {
         Memory::default(),
         UsageTotals::default(),
     );
-    let mut interview = Interview::new(agent, writer, printer.clone());
+    let id = writer.id().to_string();
+    let voice = super::voice::voice(&args.voice, &args.backend.server, None, &id, &printer);
+    let mut interview = Interview::new(agent, writer, printer.clone()).with_voice(voice);
     interview
         .checkpoint()
         .context("cannot write the session file")?;
@@ -189,6 +194,7 @@ pub fn drive(
         .build()
         .context("cannot start the async runtime")?;
     let outcome = runtime.block_on(interview.run(source.as_mut()));
+    interview.finish_speaking(super::voice::finish_limit(interactive));
     let id = interview.session_id().to_string();
     match outcome {
         Ok(Outcome::Finished) => {

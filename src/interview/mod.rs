@@ -1,14 +1,35 @@
 //! The interview session: wires the agent, the candidate's front end and the session store.
 //! Every exchange is saved as it happens; a failed or cancelled model call keeps the candidate's
 //! answer so it can be sent again, and only configuration errors stop the session.
+//!
+//! Out loud ([`Voice`]): the interviewer's lines are spoken as they are shown and answers can be
+//! spoken ([`listen`]); every answer, typed or spoken, is timed from the moment it was asked.
+
+pub mod listen;
 
 use crate::agent::{Agent, CandidateInput, TurnError};
+use crate::repl::clock::Ticker;
 use crate::repl::{
     CandidateCommand, Input, LineSource, Printer, PromptInfo, ReadResult, help_text, parse,
 };
 use crate::session::store::{SessionWriter, StoreError};
-use crate::session::{Checkpoint, End, Record, Speaker, Turn};
+use crate::session::{Checkpoint, Delivery, End, Record, Speaker, Turn};
+use crate::spoken::SpokenStats;
+use crate::voice::speech::Speech;
 use chrono::Utc;
+use listen::{Heard, Listening};
+use std::time::{Duration, Instant};
+
+/// The interview out loud, and its timer.
+#[derive(Default)]
+pub struct Voice {
+    /// Speaks the interviewer's lines (`--speak`).
+    pub speech: Option<Speech>,
+    /// Records and transcribes answers (`--listen`).
+    pub listening: Option<Listening>,
+    /// `--time-limit`: a warning before it, never a cut-off.
+    pub time_limit: Option<Duration>,
+}
 
 /// How a session run ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -33,6 +54,9 @@ pub struct Interview {
     /// The first input: `Begin`, or on resume an answer the transcript holds but the last
     /// checkpoint does not (its checkpoint was lost), sent again instead of re-asking.
     opening: CandidateInput,
+    voice: Voice,
+    /// When what is on the table was put to the candidate.
+    clock: Instant,
 }
 
 impl Interview {
@@ -42,6 +66,91 @@ impl Interview {
             writer,
             printer,
             opening: CandidateInput::Begin,
+            voice: Voice::default(),
+            clock: Instant::now(),
+        }
+    }
+
+    /// Speak, listen and time as `voice` says.
+    pub fn with_voice(mut self, voice: Voice) -> Self {
+        self.voice = voice;
+        self
+    }
+
+    /// Let the interviewer finish speaking (at most `limit`), then silence it.
+    pub fn finish_speaking(&mut self, limit: Duration) {
+        if let Some(speech) = self.voice.speech.take() {
+            speech.finish(limit);
+        }
+    }
+
+    fn say_aloud(&self, text: &str) {
+        if let Some(speech) = &self.voice.speech {
+            speech.say(text);
+        }
+    }
+
+    /// The candidate acted: in a terminal that silences the interviewer.
+    fn hush(&self) {
+        if self.printer.is_interactive()
+            && let Some(speech) = &self.voice.speech
+        {
+            speech.stop();
+        }
+    }
+
+    /// The next input, with the timer's notes while it is awaited; unattended listening records
+    /// it instead of reading a line.
+    fn read(
+        &mut self,
+        source: &mut (dyn LineSource + Send),
+        info: &PromptInfo,
+    ) -> (ReadResult, Option<SpokenStats>) {
+        let _ticker = Ticker::start(self.clock, self.voice.time_limit, source.notifier());
+        if let Some(listening) = self.voice.listening.as_mut().filter(|l| l.unattended) {
+            match listening.unattended_answer(&self.printer) {
+                Heard::Answer { text, stats } => return (ReadResult::Line(text), Some(stats)),
+                Heard::NoMoreAudio(msg) => {
+                    self.printer.info(&msg);
+                    return (ReadResult::Eof, None);
+                }
+                Heard::Nothing => self
+                    .printer
+                    .info("Nothing was heard in the recording; reading a typed answer instead."),
+                Heard::Failed(msg) => {
+                    self.printer
+                        .error(&format!("{msg}; type your answers instead"));
+                    self.voice.listening = None;
+                }
+            }
+        }
+        let read = source.read(info);
+        self.hush();
+        (read, None)
+    }
+
+    /// An empty line: with `--listen` it starts a recording (Enter again stops it) and the
+    /// transcript comes back to edit; otherwise it only silences the interviewer.
+    fn push_to_talk(
+        &mut self,
+        source: &mut (dyn LineSource + Send),
+        info: &PromptInfo,
+    ) -> Option<(ReadResult, Option<SpokenStats>)> {
+        self.hush();
+        let listening = self.voice.listening.as_mut()?;
+        match listening.push_to_talk(&self.printer) {
+            Heard::Answer { text, stats } => Some((source.edit(info, &text), Some(stats))),
+            Heard::Nothing => {
+                self.printer
+                    .info("Nothing was heard. Press Enter to record again, or type your answer.");
+                None
+            }
+            Heard::NoMoreAudio(msg) | Heard::Failed(msg) => {
+                self.printer
+                    .error(&format!("{msg}; type your answers instead"));
+                self.voice.listening = None;
+                None
+            }
         }
     }
 
@@ -68,12 +177,22 @@ impl Interview {
     }
 
     fn log(&mut self, speaker: Speaker, text: &str) -> Result<(), InterviewError> {
+        self.log_with(speaker, text, None)
+    }
+
+    fn log_with(
+        &mut self,
+        speaker: Speaker,
+        text: &str,
+        delivery: Option<Delivery>,
+    ) -> Result<(), InterviewError> {
         let question = self.agent.state.current().map(|q| q.id.clone());
         self.writer.append(&Record::Turn(Turn {
             speaker,
             text: text.to_string(),
             at: Utc::now(),
             question,
+            delivery,
         }))?;
         Ok(())
     }
@@ -84,6 +203,7 @@ impl Interview {
             mode: s.mode,
             question: s.questions.len(),
             total: s.plan.len(),
+            elapsed: Some(self.clock.elapsed()),
         }
     }
 
@@ -100,11 +220,17 @@ impl Interview {
             // the failed start exits non-zero and can be resumed once the server is up.
             Step::Failed(msg) => return Ok(Outcome::Stopped(msg)),
             Step::Retry => pending = Some(opening),
-            Step::Done => {}
+            Step::Done => self.clock = Instant::now(),
         }
         while !self.agent.state.is_over() {
             let info = self.prompt_info();
-            let read = tokio::task::block_in_place(|| source.read(&info));
+            let (mut read, mut spoken) = tokio::task::block_in_place(|| self.read(source, &info));
+            if matches!(&read, ReadResult::Line(l) if l.trim().is_empty()) && pending.is_none() {
+                match tokio::task::block_in_place(|| self.push_to_talk(source, &info)) {
+                    Some((r, s)) => (read, spoken) = (r, s),
+                    None => continue,
+                }
+            }
             let input = match read {
                 ReadResult::Eof => {
                     // End of input ends the interview; if the model cannot say goodbye, end it anyway.
@@ -116,6 +242,7 @@ impl Interview {
                     break;
                 }
                 ReadResult::Interrupted => {
+                    self.hush();
                     self.printer
                         .info("(line cleared; type /end or press Ctrl-D to finish)");
                     continue;
@@ -152,11 +279,17 @@ impl Interview {
                 }
             };
             if !logged.is_empty() {
-                self.log(Speaker::Candidate, &logged)?;
+                let delivery = matches!(input, CandidateInput::Answer(_)).then(|| Delivery {
+                    spoken: spoken.take(),
+                    ..Delivery::typed(self.clock.elapsed().as_secs_f64())
+                });
+                self.log_with(Speaker::Candidate, &logged, delivery)?;
             }
+            let moves_on = matches!(input, CandidateInput::Answer(_) | CandidateInput::Skip);
             match self.turn(input.clone()).await? {
                 Step::Stop(out) => return Ok(out),
                 Step::Retry | Step::Failed(_) => pending = Some(input),
+                Step::Done if moves_on => self.clock = Instant::now(),
                 Step::Done => {}
             }
         }
@@ -184,9 +317,13 @@ impl Interview {
                     .info("Cancelled. Press Enter to send your answer again, or type a new one.");
                 Ok(Step::Retry)
             }
-            Some(Ok(out)) if out.repeated => Ok(Step::Done),
+            Some(Ok(out)) if out.repeated => {
+                self.say_aloud(&out.reply);
+                Ok(Step::Done)
+            }
             Some(Ok(out)) => {
                 if !out.reply.is_empty() {
+                    self.say_aloud(&out.reply);
                     self.log(Speaker::Interviewer, &out.reply)?;
                 }
                 for note in &out.notes {
@@ -221,6 +358,7 @@ impl Interview {
     fn finish(&mut self) -> Result<(), InterviewError> {
         let summary = self.agent.finish();
         self.printer.say(&summary);
+        self.say_aloud(&summary);
         self.log(Speaker::Interviewer, &summary)?;
         self.checkpoint()?;
         let reason = self.agent.state.ended.clone().unwrap_or_default();

@@ -7,13 +7,15 @@
 
 use super::helper::{CandidateHelper, join_continuations};
 use super::output::Printer;
-use super::{LineSource, PromptInfo, ReadResult};
+use super::{LineSource, Notifier, PromptInfo, ReadResult};
+use rustyline::ExternalPrinter;
 use rustyline::config::{ColorMode, CompletionType, Config};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::{Cmd, Editor, EventHandler, KeyCode, KeyEvent, Modifiers};
 use std::io::ErrorKind;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 const HISTORY_SIZE: usize = 1000;
 
@@ -31,10 +33,14 @@ pub fn styled_prompt(info: &PromptInfo) -> String {
 }
 
 fn prompt_position(info: &PromptInfo) -> String {
-    match (info.question, info.total) {
+    let position = match (info.question, info.total) {
         (0, _) => info.mode.as_str().to_string(),
         (q, 0) => format!("{} {q}", info.mode),
         (q, t) => format!("{} {q}/{t}", info.mode),
+    };
+    match info.elapsed {
+        Some(e) => format!("{position} {}", crate::spoken::clock(e.as_secs_f64())),
+        None => position,
     }
 }
 
@@ -44,6 +50,8 @@ pub struct EditorSource {
     history: Option<PathBuf>,
     color: bool,
     notes: Printer,
+    /// Prints notes above the line being edited (created on first use).
+    external: Option<Arc<Mutex<Box<dyn ExternalPrinter + Send>>>>,
 }
 
 impl EditorSource {
@@ -75,6 +83,7 @@ impl EditorSource {
             history: None,
             color,
             notes,
+            external: None,
         };
         if let Some(path) = history {
             source.history = source.load_history(path);
@@ -123,13 +132,15 @@ impl EditorSource {
     }
 }
 
-impl LineSource for EditorSource {
-    fn read(&mut self, info: &PromptInfo) -> ReadResult {
+impl EditorSource {
+    fn read_with(&mut self, info: &PromptInfo, initial: &str) -> ReadResult {
         let raw = prompt_text(info);
         let result = if self.color {
-            self.editor.readline(&(raw, styled_prompt(info)))
+            self.editor
+                .readline_with_initial(&(raw, styled_prompt(info)), (initial, ""))
         } else {
-            self.editor.readline(raw.as_str())
+            self.editor
+                .readline_with_initial(raw.as_str(), (initial, ""))
         };
         match result {
             Ok(line) => {
@@ -147,6 +158,39 @@ impl LineSource for EditorSource {
     }
 }
 
+impl LineSource for EditorSource {
+    fn read(&mut self, info: &PromptInfo) -> ReadResult {
+        self.read_with(info, "")
+    }
+
+    fn edit(&mut self, info: &PromptInfo, text: &str) -> ReadResult {
+        self.read_with(info, text)
+    }
+
+    fn notifier(&mut self) -> Notifier {
+        if self.external.is_none() {
+            self.external = self
+                .editor
+                .create_external_printer()
+                .ok()
+                .map(|p| Arc::new(Mutex::new(Box::new(p) as Box<dyn ExternalPrinter + Send>)));
+        }
+        let Some(external) = self.external.clone() else {
+            return Box::new(|note| eprintln!("{note}"));
+        };
+        let notes = self.notes.clone();
+        Box::new(move |note| {
+            let printed = external
+                .lock()
+                .map(|mut p| p.print(format!("{note}\n")).is_ok())
+                .unwrap_or(false);
+            if !printed {
+                notes.info(&note);
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +201,7 @@ mod tests {
             mode,
             question,
             total,
+            elapsed: None,
         }
     }
 
@@ -182,6 +227,15 @@ mod tests {
             prompt_text(&info(Mode::DeepDive, 4, 0)),
             "[deep-dive 4] you> "
         );
+    }
+
+    #[test]
+    fn prompt_shows_the_time_on_the_question() {
+        let i = PromptInfo {
+            elapsed: Some(std::time::Duration::from_secs(65)),
+            ..info(Mode::FirstRound, 2, 6)
+        };
+        assert_eq!(prompt_text(&i), "[first-round 2/6 1:05] you> ");
     }
 
     #[test]

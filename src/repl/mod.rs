@@ -6,6 +6,7 @@
 //! Otherwise input is read line by line with no prompt, and standard output carries only the
 //! interviewer's words, so sessions can be scripted and piped.
 
+pub mod clock;
 pub mod commands;
 pub mod editor;
 pub mod helper;
@@ -19,6 +20,7 @@ use crate::bank::Mode;
 use std::ffi::OsStr;
 use std::io::{BufReader, IsTerminal};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// What one read of candidate input produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,12 +42,28 @@ pub struct PromptInfo {
     pub question: usize,
     /// Questions planned.
     pub total: usize,
+    /// How long the candidate has been on what is on the table (shown in the prompt).
+    pub elapsed: Option<Duration>,
 }
+
+/// Shows a note to the candidate while input is being read (from another thread).
+pub type Notifier = Box<dyn FnMut(String) + Send>;
 
 /// A source of candidate input.
 pub trait LineSource {
     /// Read the next answer or command, showing a prompt built from `info` when interactive.
     fn read(&mut self, info: &PromptInfo) -> ReadResult;
+
+    /// Read with `text` already typed in, for the candidate to edit and send (a transcript).
+    /// Sources that cannot edit send it as it is.
+    fn edit(&mut self, _info: &PromptInfo, text: &str) -> ReadResult {
+        ReadResult::Line(text.to_string())
+    }
+
+    /// Where notes go while a read is waiting (the timer's warnings): standard error by default.
+    fn notifier(&mut self) -> Notifier {
+        Box::new(|note| eprintln!("{note}"))
+    }
 }
 
 /// Whether standard input and standard output are both terminals.

@@ -73,6 +73,7 @@ mod tests {
             mode: Mode::FirstRound,
             question: 1,
             total: 6,
+            elapsed: None,
         }
     }
 

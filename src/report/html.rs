@@ -100,6 +100,15 @@ pub fn render(review: &Review) -> String {
         out.push_str("</ol>\n");
     }
 
+    let delivery = super::delivery::summary_lines(&review.delivery);
+    if !delivery.is_empty() {
+        out.push_str("<h2>How you answered</h2>\n<ul>\n");
+        for l in &delivery {
+            let _ = writeln!(out, "<li>{}</li>", esc(l));
+        }
+        out.push_str("</ul>\n");
+    }
+
     if !review.turns.is_empty() {
         let open = if review.questions.is_empty() {
             " open"
@@ -213,6 +222,12 @@ fn question(out: &mut String, n: usize, q: &QuestionReview) {
     }
     if let Some(note) = &q.judge_note {
         let _ = writeln!(out, "<div class=\"note\">Judge: {}</div>", esc(note));
+    }
+    if let Some(time) = super::delivery::time_line(&q.timing) {
+        let _ = writeln!(out, "<div class=\"sub\">Time: {}</div>", esc(&time));
+    }
+    if let Some(spoken) = super::delivery::spoken_line(&q.timing) {
+        let _ = writeln!(out, "<div class=\"sub\">Spoken: {}</div>", esc(&spoken));
     }
     out.push_str("</section>\n");
 }

@@ -4,7 +4,10 @@
 //! `{id, mode, status, model, started_at, ended_at, overall, by_domain: {domain: score},
 //! questions: [{id, domain, score, points: [{id, verdict, evidence}], probes, why_depth, answers,
 //! feedback}], turns: [{speaker, text, at}], usage: {llm_calls, prompt_tokens, completion_tokens,
-//! max_prompt_tokens}}`. `overall` is `null` when nothing was answered, and a question's `score`
+//! max_prompt_tokens}}`. Each question also has `seconds` and `answer_seconds` (time per timed
+//! answer) and `spoken: {seconds, words, words_per_minute, fillers: {word: count},
+//! fillers_per_minute, longest_pause_s}` (`null` unless an answer was spoken); `delivery` sums
+//! them over the session. `overall` is `null` when nothing was answered, and a question's `score`
 //! is `null` when it was not reached. Text is stored verbatim (JSON escaping makes it safe to
 //! embed).
 
@@ -12,6 +15,7 @@ use super::Review;
 use crate::bank::{Domain, Mode};
 use crate::scoring::Verdict;
 use crate::session::{SessionStatus, Speaker, UsageTotals};
+use crate::spoken::SpokenStats;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -34,6 +38,32 @@ struct JsonReview<'a> {
     turns: Vec<JsonTurn<'a>>,
     usage: UsageTotals,
     warnings: &'a [String],
+    /// Time answering over the session, and the spoken answers together (`null` when none).
+    delivery: JsonDelivery<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonDelivery<'a> {
+    answers_timed: usize,
+    answer_seconds: f64,
+    spoken_answers: usize,
+    spoken: Option<JsonSpoken<'a>>,
+}
+
+/// `{seconds, words, words_per_minute, fillers: {word: count}, fillers_per_minute,
+/// longest_pause_s}`.
+#[derive(Serialize)]
+struct JsonSpoken<'a> {
+    #[serde(flatten)]
+    stats: &'a SpokenStats,
+    fillers_per_minute: f64,
+}
+
+fn spoken(s: Option<&SpokenStats>) -> Option<JsonSpoken<'_>> {
+    s.map(|stats| JsonSpoken {
+        stats,
+        fillers_per_minute: stats.fillers_per_minute(),
+    })
 }
 
 #[derive(Serialize)]
@@ -59,6 +89,12 @@ struct JsonQuestion<'a> {
     corrected_misconceptions: &'a [String],
     scorer: Option<&'static str>,
     judge_note: Option<&'a str>,
+    /// Seconds over the question's timed answers (`null` when none was timed).
+    seconds: Option<f64>,
+    /// Seconds each answer took, in order.
+    answer_seconds: &'a [f64],
+    /// The spoken answers together (`null` when none was spoken).
+    spoken: Option<JsonSpoken<'a>>,
 }
 
 #[derive(Serialize)]
@@ -139,6 +175,9 @@ pub fn render(review: &Review) -> String {
                 corrected_misconceptions: &q.corrected,
                 scorer: q.scorer.map(|s| s.as_str()),
                 judge_note: q.judge_note.as_deref(),
+                seconds: q.timing.total().map(|t| (t * 10.0).round() / 10.0),
+                answer_seconds: &q.timing.answer_seconds,
+                spoken: spoken(q.timing.spoken.as_ref()),
             })
             .collect(),
         study_next: review
@@ -164,6 +203,12 @@ pub fn render(review: &Review) -> String {
             .collect(),
         usage: review.usage,
         warnings: &review.warnings,
+        delivery: JsonDelivery {
+            answers_timed: review.delivery.answers_timed,
+            answer_seconds: review.delivery.answer_seconds,
+            spoken_answers: review.delivery.spoken_answers,
+            spoken: spoken(review.delivery.spoken.as_ref()),
+        },
     };
     // Serialising these plain structs cannot fail; fall back to an empty object rather than panic.
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_string());

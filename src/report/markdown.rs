@@ -113,6 +113,12 @@ pub fn render(review: &Review) -> String {
         if let Some(note) = &q.judge_note {
             let _ = writeln!(out, "**Judge.** {}\n", inline(note));
         }
+        if let Some(time) = super::delivery::time_line(&q.timing) {
+            let _ = writeln!(out, "**Time.** {}\n", inline(&time));
+        }
+        if let Some(spoken) = super::delivery::spoken_line(&q.timing) {
+            let _ = writeln!(out, "**Spoken.** {}\n", inline(&spoken));
+        }
         if let Some(reference) = &q.reference {
             let _ = writeln!(out, "**Reference answer.**\n\n{}\n", quote(reference));
         }
@@ -142,6 +148,13 @@ pub fn render(review: &Review) -> String {
                 inline(&s.point),
                 s.label()
             );
+        }
+    }
+    let delivery = super::delivery::summary_lines(&review.delivery);
+    if !delivery.is_empty() {
+        let _ = writeln!(out, "\n## How you answered\n");
+        for l in &delivery {
+            let _ = writeln!(out, "- {}", inline(l));
         }
     }
     let u = &review.usage;

@@ -5,6 +5,7 @@
 //! module per format renders it. Stored text is untrusted: every renderer passes it through
 //! [`sanitize`] (and HTML escapes it).
 
+pub mod delivery;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -55,6 +56,8 @@ pub struct Review {
     pub usage: UsageTotals,
     /// Load warnings (e.g. a dropped incomplete last line).
     pub warnings: Vec<String>,
+    /// Time answering and how the spoken answers went, over the session.
+    pub delivery: delivery::SessionDelivery,
 }
 
 /// One asked question with everything said about it.
@@ -93,6 +96,8 @@ pub struct QuestionReview {
     pub scorer: Option<ScorerKind>,
     /// Set when the judge failed, was overruled or disagreed.
     pub judge_note: Option<String>,
+    /// Time per answer and, for spoken answers, how they were spoken.
+    pub timing: delivery::Timing,
 }
 
 /// A rubric point's verdict in the final score.
@@ -197,7 +202,14 @@ impl Review {
             turns: session.turns.clone(),
             usage: session.usage(),
             warnings: session.warnings.clone(),
+            delivery: delivery::SessionDelivery::default(),
         }
+        .with_delivery()
+    }
+
+    fn with_delivery(mut self) -> Review {
+        self.delivery = delivery::session_delivery(self.questions.iter().map(|q| &q.timing));
+        self
     }
 
     /// Render in one of the formats; `color` only affects the text format.
@@ -273,6 +285,7 @@ fn question_review(q: &QuestionRecord, bank: &Bank, turns: &[Turn]) -> QuestionR
         feedback: score.map(|s| s.feedback.clone()).unwrap_or_default(),
         scorer: score.map(|s| s.scorer),
         judge_note: judge_note(q),
+        timing: delivery::question_timing(q, turns),
     }
 }
 
@@ -511,12 +524,14 @@ pub(crate) mod tests {
                     text: "What does a KV cache store?".into(),
                     at: t0,
                     question: Some("kv-cache".into()),
+                    delivery: None,
                 },
                 Turn {
                     speaker: Speaker::Interviewer,
                     text: "Tell me about the mystery.".into(),
                     at: t0,
                     question: Some("mystery".into()),
+                    delivery: None,
                 },
             ],
             checkpoint: Some(Checkpoint {

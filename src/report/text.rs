@@ -146,6 +146,12 @@ pub fn render(review: &Review, color: bool) -> String {
         if let Some(note) = &q.judge_note {
             paragraph(&mut out, "Judge", note);
         }
+        if let Some(time) = super::delivery::time_line(&q.timing) {
+            paragraph(&mut out, "Time", &time);
+        }
+        if let Some(spoken) = super::delivery::spoken_line(&q.timing) {
+            paragraph(&mut out, "Spoken", &spoken);
+        }
         if let Some(reference) = &q.reference {
             paragraph(&mut out, "Reference", reference);
         }
@@ -177,6 +183,16 @@ pub fn render(review: &Review, color: bool) -> String {
                 i + 1,
                 wrap(&text, WIDTH - 5, 5).trim_start()
             ));
+        }
+    }
+
+    let delivery = super::delivery::summary_lines(&review.delivery);
+    if !delivery.is_empty() {
+        out.push('\n');
+        out.push_str(&st.bold("How you answered"));
+        out.push('\n');
+        for l in &delivery {
+            out.push_str(&format!("  {}\n", wrap(l, WIDTH - 2, 2).trim_start()));
         }
     }
 

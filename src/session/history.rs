@@ -5,6 +5,8 @@
 use super::store::LoadedSession;
 use crate::bank::Domain;
 use crate::scoring::{Verdict, round_score};
+use crate::session::{Delivery, Speaker};
+use crate::spoken::SpokenStats;
 use crate::state::InterviewState;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -113,6 +115,54 @@ pub fn domain_trends(sessions: &[LoadedSession], last: usize) -> Vec<DomainTrend
             })
         })
         .collect()
+}
+
+/// How one session's answers were given: time per answer and, when some were spoken, pace,
+/// fillers and the longest pause.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeliveryPoint {
+    pub session: String,
+    pub answers_timed: usize,
+    pub mean_answer_s: f64,
+    pub spoken_answers: usize,
+    /// Over the spoken answers (`None` when none was spoken).
+    pub words_per_minute: Option<f64>,
+    pub fillers_per_minute: Option<f64>,
+    pub longest_pause_s: Option<f64>,
+}
+
+/// Delivery over the last `last` sessions that timed any answer, oldest first (sessions from
+/// before answers were timed are left out).
+pub fn delivery_trend(sessions: &[LoadedSession], last: usize) -> Vec<DeliveryPoint> {
+    let points: Vec<DeliveryPoint> = sessions
+        .iter()
+        .filter_map(|s| {
+            let given: Vec<&Delivery> = s
+                .turns
+                .iter()
+                .filter(|t| t.speaker == Speaker::Candidate)
+                .filter_map(|t| t.delivery.as_ref())
+                .collect();
+            if given.is_empty() {
+                return None;
+            }
+            let total: f64 = given.iter().map(|d| d.seconds).sum();
+            let spoken: Vec<&SpokenStats> =
+                given.iter().filter_map(|d| d.spoken.as_ref()).collect();
+            let spoken_answers = spoken.len();
+            let together = SpokenStats::combine(spoken);
+            Some(DeliveryPoint {
+                session: s.id().to_string(),
+                answers_timed: given.len(),
+                mean_answer_s: (total / given.len() as f64 * 10.0).round() / 10.0,
+                spoken_answers,
+                words_per_minute: together.as_ref().map(|t| t.words_per_minute),
+                fillers_per_minute: together.as_ref().map(SpokenStats::fillers_per_minute),
+                longest_pause_s: together.as_ref().map(|t| t.longest_pause_s),
+            })
+        })
+        .collect();
+    points[points.len().saturating_sub(last)..].to_vec()
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@ pub mod calibrations;
 pub mod history;
 pub mod store;
 
-pub use history::{DomainTrend, TrendPoint, WeakPoint, domain_trends, weak_points};
+pub use history::{
+    DeliveryPoint, DomainTrend, TrendPoint, WeakPoint, delivery_trend, domain_trends, weak_points,
+};
 pub use store::{
     Listing, Loaded, LoadedSession, SessionStatus, SessionStore, SessionSummary, SessionWriter,
     StoreError,
@@ -18,6 +20,7 @@ pub use store::{
 
 use crate::bank::Mode;
 use crate::scoring::ScorerKind;
+pub use crate::spoken::Delivery;
 use crate::state::InterviewState;
 pub use crate::state::{MemorySnapshot, UsageTotals};
 use chrono::{DateTime, Utc};
@@ -68,6 +71,15 @@ pub struct SessionOptions {
     /// Questions planned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub questions: Option<usize>,
+    /// `--time-limit`: seconds per answer before a warning (never a cut-off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit_secs: Option<u64>,
+    /// `--speak`: the interviewer's lines were spoken.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub speak: bool,
+    /// `--listen`: answers were spoken.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub listen: bool,
 }
 
 /// Which kind of model ran the interview.
@@ -87,6 +99,9 @@ pub struct Turn {
     /// The question this turn belongs to, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
+    /// For a candidate's answer: how long it took and, when spoken, how it was spoken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
 }
 
 /// The full state after an exchange: enough to resume exactly.

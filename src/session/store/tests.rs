@@ -21,6 +21,7 @@ fn turn(text: &str) -> Record {
         text: text.into(),
         at: Utc::now(),
         question: None,
+        delivery: None,
     })
 }
 
