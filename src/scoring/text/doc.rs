@@ -173,10 +173,14 @@ impl Builder<'_> {
             mark_spoken(self.lex, &mut self.tokens[first..]);
             mark_negations(&mut self.tokens[first..]);
             mark_concepts(self.lex, &mut self.tokens[first..]);
-            mark_enumerations(self.lex, &mut self.tokens[first..]);
             let raw = &self.body[self.sent_start..end];
             let lead = raw.len() - raw.trim_start().len();
             let span = (self.sent_start + lead)..(self.sent_start + raw.trim_end().len());
+            // A formula's commas and dots separate its terms, not the items of a list.
+            let formula = self.body[span.clone()].contains(FORMULA_SIGNS);
+            if !formula {
+                mark_enumerations(self.lex, &mut self.tokens[first..]);
+            }
             let toks = &self.tokens[first..];
             let connectives = toks
                 .iter()
@@ -192,7 +196,6 @@ impl Builder<'_> {
                         .is_none_or(|n| n.stop || n.sep_before || n.clause != t.clause)
             });
             let injection = addressed_to_grader(toks, &self.body[span.clone()]);
-            let formula = self.body[span.clone()].contains(FORMULA_SIGNS);
             self.sentences.push(Sentence {
                 span,
                 tokens: first..self.tokens.len(),
