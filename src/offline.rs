@@ -128,7 +128,7 @@ impl Policy<'_> {
                 EndInterview::NAME,
                 json!({"reason": "the candidate ended the interview"}),
             ),
-            Some(Stage::Hint { .. }) => say(p.fallback_continue.clone()),
+            Some(Stage::Hint { .. } | Stage::Speak) => say(p.fallback_continue.clone()),
             None => match self.state_field("current_question") {
                 Some(id) => call(
                     None,

@@ -384,3 +384,60 @@ async fn a_wrap_up_below_six_says_no_nicely_done() {
     assert!(overall.is_some_and(|o| o < 6.0), "{overall:?}");
     assert!(!wrapup.contains("nicely done"), "{wrapup}");
 }
+
+/// Seen on the 1.5B model: after its tool results it wrote nothing. The loop asks once more with a
+/// reminder to speak (in that request only, never remembered), and the model's `say` is then
+/// checked and said like any other.
+#[tokio::test]
+async fn a_model_silent_after_its_tool_results_is_reminded_once_to_speak() {
+    let bank = bank();
+    let mut script = opening(&bank, "kv-cache");
+    script.push(score("kv-cache"));
+    script.push(json_text("\n"));
+    script.push(say(
+        "f",
+        "Good.",
+        "How would you shrink the cache for a long-context deployment?",
+        "follow_up",
+        Some("gqa-mqa"),
+    ));
+    let (_, server, mut agent) = scripted(Mode::FirstRound, &["kv-cache"], 2, script).await;
+    ok_turn(&mut agent, CandidateInput::Begin).await;
+    let out = ok_turn(&mut agent, answer(KV_ANSWER)).await;
+    assert!(
+        out.reply
+            .contains("How would you shrink the cache for a long-context deployment?"),
+        "the model's own follow-up, checked and said: {}",
+        out.reply
+    );
+    let requests = server.requests().await;
+    let last_user = |r: &serde_json::Value| -> String {
+        r["messages"]
+            .as_array()
+            .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+            .and_then(|m| m["content"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let reminded: Vec<_> = requests
+        .iter()
+        .filter(|r| last_user(r).contains("call say now"))
+        .collect();
+    assert_eq!(reminded.len(), 1, "one reminder, after the empty reply");
+    let last = requests.last().expect("requests");
+    assert!(
+        last["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .is_some_and(|m| m["role"] == "user"),
+        "the reminder ends the request that follows the empty reply"
+    );
+    assert!(
+        !agent
+            .memory
+            .recent
+            .iter()
+            .any(|m| m.text().contains("call say now")),
+        "the reminder is not remembered"
+    );
+}

@@ -6,6 +6,7 @@ use super::draft::{Draft, Trust};
 use super::interviewer::{Agent, TurnError, Work};
 use super::memory;
 use crate::model::{AssistantTurn, ChatRequest, Message, ToolCall};
+use crate::prompts::stage::Stage;
 use crate::tools::{Say, Tool, ToolContext, ToolOutcome};
 use std::collections::HashMap;
 use std::time::Instant;
@@ -113,7 +114,11 @@ impl<'a> TurnRun<'a> {
             return Ok(Asked::TimedOut);
         };
         let estimate = agent.fit_context(w).await;
-        let messages = w.memory.request(&agent.system_prompt);
+        let mut messages = w.memory.request(&agent.system_prompt);
+        if self.empty_replies > 0 {
+            // A weak model often stops after its tool results: remind it, in this request only.
+            messages.push(Message::user(Stage::Speak.render()));
+        }
         let call = {
             // Streamed words are held back: the turn's reply is checked before it is shown.
             let mut tee = |_: &str| {};

@@ -14,6 +14,7 @@ struct Templates {
     skipped: String,
     end: String,
     hint: String,
+    speak: String,
 }
 
 fn templates() -> &'static Templates {
@@ -43,6 +44,9 @@ pub enum Stage {
     Hint {
         line: String,
     },
+    /// The model wrote nothing after its tool results: a reminder to speak (sent once, never
+    /// remembered).
+    Speak,
 }
 
 impl Stage {
@@ -56,6 +60,7 @@ impl Stage {
             Stage::Skipped => t.skipped.clone(),
             Stage::End => t.end.clone(),
             Stage::Hint { line } => fill(&t.hint, &[("line", line)]),
+            Stage::Speak => t.speak.clone(),
         }
     }
 
@@ -68,6 +73,7 @@ impl Stage {
             (&t.back, Stage::Back),
             (&t.skipped, Stage::Skipped),
             (&t.end, Stage::End),
+            (&t.speak, Stage::Speak),
         ];
         if let Some((_, stage)) = fixed.into_iter().find(|(t, _)| t.as_str() == text) {
             return Some(stage);
@@ -103,6 +109,7 @@ mod tests {
             Stage::Hint {
                 line: "Think about the softmax.".into(),
             },
+            Stage::Speak,
         ] {
             assert_eq!(Stage::parse(&stage.render()), Some(stage));
         }
