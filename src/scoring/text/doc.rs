@@ -39,6 +39,9 @@ pub struct Token {
     pub listed: bool,
     /// Index of its item: the stretch between separators (commas, "and", "or"), across the text.
     pub item: usize,
+    /// For the first word of a synonym phrase, the phrase's length in words: the phrase counts
+    /// as one content word when cue words are measured apart ("feed-forward block" is one).
+    pub phrase_len: usize,
 }
 
 /// One sentence (ended by `.`, `!`, `?` or a line break) with the features the scorer uses.
@@ -167,6 +170,7 @@ impl Builder<'_> {
                 sep_before: w.sep_before,
                 listed: false,
                 item: 0,
+                phrase_len: 0,
             });
         }
         if self.tokens.len() > first {
@@ -299,12 +303,23 @@ impl<'a> Doc<'a> {
         let mut index: HashMap<String, Vec<usize>> = HashMap::new();
         let mut content_pos = vec![usize::MAX; tokens.len()];
         let mut n = 0;
+        // Words still inside the current synonym phrase: they share its position.
+        let mut inside = 0usize;
         for (ti, t) in tokens.iter().enumerate() {
+            let within = inside > 0;
+            inside = inside.saturating_sub(1);
+            if t.phrase_len > 1 {
+                inside = t.phrase_len - 1;
+            }
             if t.stop || sentences[t.sentence].injection {
                 continue;
             }
-            content_pos[ti] = n;
-            n += 1;
+            if within && n > 0 {
+                content_pos[ti] = n - 1;
+            } else {
+                content_pos[ti] = n;
+                n += 1;
+            }
             if !t.stem.is_empty() {
                 index.entry(t.stem.clone()).or_default().push(ti);
             }

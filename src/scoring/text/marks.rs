@@ -46,14 +46,15 @@ pub(super) fn mark_concepts(lex: &Lexicon, tokens: &mut [Token]) {
         let end = (i + MAX_PHRASE_WORDS).min(forms.len());
         match lex.phrase_at(&forms[i..end]) {
             Some((len, concept)) => {
-                found.push((i, concept.to_string()));
+                found.push((i, len, concept.to_string()));
                 i += len;
             }
             None => i += 1,
         }
     }
-    for (i, concept) in found {
+    for (i, len, concept) in found {
         let t = &mut tokens[i];
+        t.phrase_len = len;
         if t.stem != concept {
             t.concept = Some(concept);
             // A phrase of stopwords ("at once") becomes a content word for its concept.
