@@ -155,3 +155,15 @@ fn phrases_led_by_stopwords_and_short_ise_words_match() {
     assert!(matches("we are raising the base", "raise base"));
     assert!(matches("we normalise the scores", "normalizing scores"));
 }
+
+#[test]
+fn a_synonym_phrase_counts_as_one_word_when_words_are_measured_apart() {
+    // "feed-forward block" is the FFN: one word, so the cue's words sit within five content words.
+    let doc = Doc::new("The feed-forward block is where tokens exchange information.");
+    let cue = Cue::new("ffn exchange information");
+    assert_eq!(doc.find_within(&cue, 5, true).len(), 1);
+    let far = Doc::new(
+        "The feed-forward block sits in a separate deep stack where tokens exchange information.",
+    );
+    assert!(far.find_within(&cue, 5, true).is_empty());
+}
