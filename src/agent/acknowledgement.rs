@@ -6,7 +6,7 @@
 //! always the policy's: no model wording can then praise, credit or correct. From 6 the model's
 //! words stay unless they contrast or negate (a strong answer is not called wrong).
 
-use super::contract::{content_words, not_speech, sentences, tokens, unquote};
+use super::contract::{content_words, not_speech, overlap, sentences, tokens, unquote};
 use super::draft::Trust;
 use crate::bank::Bank;
 use crate::prompts::phrases::{PRAISE_FROM, Phrases, acknowledgement, is_unsure};
@@ -15,6 +15,9 @@ use std::collections::HashSet;
 
 /// Words an acknowledgement has at most.
 pub const ACK_WORDS: usize = 12;
+/// Share of an acknowledgement's content words (at least two) taken from the stage direction it
+/// answers that make it the direction said back ("Hello, I'm ready to start the interview.").
+const ECHOED: f32 = 0.5;
 
 /// How the answer being acknowledged went.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,9 +102,11 @@ impl Vocabulary {
 }
 
 /// The model's acknowledgement if it may be said as it is, else why not.
+/// `direction` is the stage direction the model was answering, when it was one.
 pub fn check(
     text: &str,
     verdict: Option<&Verdict>,
+    direction: Option<&str>,
     trust: Trust,
     vocab: &Vocabulary,
 ) -> Result<String, &'static str> {
@@ -129,6 +134,12 @@ pub fn check(
     }
     if vocab.is_technical(&text) {
         return Err("a technical claim");
+    }
+    if direction.is_some_and(|d| {
+        let (share, n) = overlap(&text, d);
+        share >= ECHOED && n >= 2
+    }) {
+        return Err("the stage direction said back");
     }
     let lex = lexicon();
     if verdict.is_some()
@@ -159,7 +170,7 @@ mod tests {
         let v = Vocabulary::new(&bank);
         let good = verdict(8.5, "A long enough answer about the cache and its keys.");
         assert_eq!(
-            check("Good, that's clear.", Some(&good), Trust::Typed, &v).as_deref(),
+            check("Good, that's clear.", Some(&good), None, Trust::Typed, &v).as_deref(),
             Ok("Good, that's clear.")
         );
         // Praise after "not sure", a lecture, a technical claim, a fault on a strong answer.
@@ -168,6 +179,7 @@ mod tests {
             check(
                 "That's a reasonable approach.",
                 Some(&unsure),
+                None,
                 Trust::Typed,
                 &v
             )
@@ -177,6 +189,7 @@ mod tests {
             check(
                 "Great answer!",
                 Some(&verdict(3.0, "It caches stuff for speed.")),
+                None,
                 Trust::Typed,
                 &v
             )
@@ -186,6 +199,7 @@ mod tests {
             check(
                 "You could also remove stop words and punctuation.",
                 Some(&good),
+                None,
                 Trust::Typed,
                 &v
             )
@@ -195,6 +209,7 @@ mod tests {
             check(
                 "Good, but it needs more depth.",
                 Some(&good),
+                None,
                 Trust::Typed,
                 &v
             )
@@ -204,12 +219,44 @@ mod tests {
             check(
                 "Nice, the candidate did well.",
                 Some(&good),
+                None,
                 Trust::Typed,
                 &v
             )
             .is_err()
         );
         // A greeting is the model's to say.
-        assert!(check("Hi, welcome, good to meet you.", None, Trust::Typed, &v).is_ok());
+        assert!(
+            check(
+                "Hi, welcome, good to meet you.",
+                None,
+                None,
+                Trust::Typed,
+                &v
+            )
+            .is_ok()
+        );
+        // Seen on the 1.5B: the stage direction said back as the interviewer's greeting.
+        let ready = crate::prompts::stage::Stage::Ready.render();
+        assert!(
+            check(
+                "Hello, I'm ready to start the interview.",
+                None,
+                Some(&ready),
+                Trust::Typed,
+                &v
+            )
+            .is_err()
+        );
+        assert!(
+            check(
+                "Hi, welcome, good to meet you.",
+                None,
+                Some(&ready),
+                Trust::Typed,
+                &v
+            )
+            .is_ok()
+        );
     }
 }

@@ -11,6 +11,7 @@ use super::interviewer::{Agent, Heard, Work};
 use super::question;
 use crate::model::{Message, ToolCall};
 use crate::prompts::phrases::{self, Phrases, fill, pick};
+use crate::prompts::stage::Stage;
 use crate::scoring::rubric;
 use crate::state::{InterviewState, probing};
 use crate::tools::{
@@ -123,7 +124,17 @@ impl Agent {
         } else {
             (args.acknowledgement.as_str(), trust)
         };
-        match acknowledgement::check(words, verdict, trust, vocab) {
+        let direction = match w.heard {
+            Heard::Began => Some(format!(
+                "{} {}",
+                Stage::Ready.render(),
+                Stage::Back.render()
+            )),
+            Heard::Skipped => Some(Stage::Skipped.render()),
+            Heard::Ended => Some(Stage::End.render()),
+            Heard::Answered => None,
+        };
+        match acknowledgement::check(words, verdict, direction.as_deref(), trust, vocab) {
             Ok(words) => Some(words),
             Err(why) => {
                 if !words.trim().is_empty() {

@@ -1,0 +1,139 @@
+//! Cue matching on an analysed answer: the minimal windows of content words that hold a cue's words
+//! (in order, for an ordered cue), and whether a match is negated or rejected.
+
+use super::{CUE_WINDOW, Doc, Token};
+use crate::scoring::text::Cue;
+use std::ops::Range;
+
+/// A negation this many words before a match (or inside it) negates it.
+const NEGATION_REACH: usize = 4;
+
+impl Doc<'_> {
+    /// Every minimal window of content tokens (same sentence, within [`CUE_WINDOW`]) holding all
+    /// the cue's words, as token-index ranges, in text order.
+    pub fn find(&self, cue: &Cue) -> Vec<Range<usize>> {
+        self.find_within(cue, CUE_WINDOW, false)
+    }
+
+    /// Every minimal window of content tokens holding all the cue's words, within `window` content
+    /// words of each other and in one sentence (or one clause, if `same_clause`), in text order.
+    pub fn find_within(&self, cue: &Cue, window: usize, same_clause: bool) -> Vec<Range<usize>> {
+        if cue.words.is_empty() {
+            return vec![];
+        }
+        let mut lists: Vec<&[usize]> = Vec::with_capacity(cue.words.len());
+        for w in &cue.words {
+            match self.index.get(w) {
+                Some(l) => lists.push(l),
+                None => return vec![],
+            }
+        }
+        if lists.len() == 1 {
+            return lists[0].iter().map(|&t| t..t + 1).collect();
+        }
+        // Merge the occurrence lists into (token, word) events in text order.
+        let mut events: Vec<(usize, usize)> = lists
+            .iter()
+            .enumerate()
+            .flat_map(|(w, l)| l.iter().map(move |&t| (t, w)))
+            .collect();
+        events.sort_unstable();
+        let k = lists.len();
+        let mut counts = vec![0usize; k];
+        let mut covered = 0;
+        let mut left = 0;
+        let mut out = vec![];
+        for right in 0..events.len() {
+            let (rt, rw) = events[right];
+            // Drop events from another sentence or clause, or too far back.
+            while left < right {
+                let (lt, _) = events[left];
+                let far = self.content_pos[rt] - self.content_pos[lt] >= window;
+                let (l, r) = (&self.tokens[lt], &self.tokens[rt]);
+                if l.sentence != r.sentence || (same_clause && l.clause != r.clause) || far {
+                    let lw = events[left].1;
+                    counts[lw] -= 1;
+                    if counts[lw] == 0 {
+                        covered -= 1;
+                    }
+                    left += 1;
+                } else {
+                    break;
+                }
+            }
+            counts[rw] += 1;
+            if counts[rw] == 1 {
+                covered += 1;
+            }
+            if covered == k {
+                // Shrink from the left while every word stays covered.
+                let wide = events[left].0..rt + 1;
+                while counts[events[left].1] > 1 {
+                    counts[events[left].1] -= 1;
+                    left += 1;
+                }
+                let window = events[left].0..rt + 1;
+                if !cue.ordered || self.in_order(&window, cue) {
+                    out.push(window);
+                } else if self.in_order(&wide, cue) {
+                    // A word seen twice: the order holds with its earlier occurrence.
+                    out.push(wide);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the cue's words occur in the cue's order inside `window`.
+    fn in_order(&self, window: &Range<usize>, cue: &Cue) -> bool {
+        let mut next = 0;
+        for t in &self.tokens[window.clone()] {
+            let Some(want) = cue.words.get(next) else {
+                break;
+            };
+            if !t.stop && (&t.stem == want || t.concept.as_ref() == Some(want)) {
+                next += 1;
+            }
+        }
+        next == cue.words.len()
+    }
+
+    /// The content tokens of a match that carry one of the cue's words.
+    pub fn matched<'c>(
+        &'c self,
+        window: &Range<usize>,
+        cue: &'c Cue,
+    ) -> impl Iterator<Item = &'c Token> + 'c {
+        self.tokens[window.clone()].iter().filter(move |t| {
+            !t.stop
+                && (cue.words.contains(&t.stem)
+                    || t.concept.as_ref().is_some_and(|c| cue.words.contains(c)))
+        })
+    }
+
+    /// Whether a claim at `window` is rejected: negated, or in a sentence that calls something a
+    /// misconception, a myth or wrong.
+    pub fn rejected(&self, window: &Range<usize>, cue: &Cue) -> bool {
+        self.sentence_of(window.start).rejection || self.negated(window, cue)
+    }
+
+    /// Whether the match at `window` is negated: a negation just before it or inside it (other
+    /// than the cue's own words), in its clause.
+    pub fn negated(&self, window: &Range<usize>, cue: &Cue) -> bool {
+        let sentence = &self.sentences[self.tokens[window.start].sentence];
+        let from = window
+            .start
+            .saturating_sub(NEGATION_REACH)
+            .max(sentence.tokens.start);
+        // A negation does not reach across a comma into the match ("if you're not careful, it ...").
+        let from = (from..=window.start)
+            .rev()
+            .find(|&i| self.tokens[i].sep_before)
+            .unwrap_or(from);
+        let cue_has_not = cue.words.iter().any(|w| w == "not");
+        let clause = self.tokens[window.start].clause;
+        self.tokens[from..window.end]
+            .iter()
+            .any(|t| t.negation && !cue_has_not && t.clause == clause)
+    }
+}
