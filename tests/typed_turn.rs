@@ -441,3 +441,32 @@ async fn a_model_silent_after_its_tool_results_is_reminded_once_to_speak() {
         "the reminder is not remembered"
     );
 }
+
+/// Seen on the 1.5B: the stage direction said back as the greeting. The policy greets instead.
+#[tokio::test]
+async fn the_stage_direction_said_back_is_replaced_by_the_policys_greeting() {
+    let bank = bank();
+    let script = vec![
+        call("o1", "pick_question", json!({})),
+        say(
+            "o2",
+            "Hello, I'm ready to start the interview.",
+            &ask(&bank, "kv-cache"),
+            "next_question",
+            None,
+        ),
+    ];
+    let (_, _server, mut agent) = scripted(Mode::FirstRound, &["kv-cache"], 2, script).await;
+    let out = ok_turn(&mut agent, CandidateInput::Begin).await;
+    assert!(!out.reply.contains("ready to start"), "{}", out.reply);
+    assert!(
+        out.reply.contains("/help"),
+        "the policy's greeting: {}",
+        out.reply
+    );
+    assert!(
+        out.reply.ends_with(&ask(&bank, "kv-cache")),
+        "{}",
+        out.reply
+    );
+}

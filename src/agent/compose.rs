@@ -147,6 +147,10 @@ impl Agent {
                     Heard::Skipped if asked.kind != SayKind::Closing => {
                         Some(pick(&p.skip_ack, key).to_string())
                     }
+                    // The interview starts: the policy greets when the model's greeting fails.
+                    Heard::Began if asked.kind == SayKind::NextQuestion => {
+                        Some(greeting(&w.state, key))
+                    }
                     _ => None,
                 }
             }
@@ -462,4 +466,18 @@ fn said_call(id: Option<String>, said: &SayArgs, line: &str) -> (Message, Messag
     );
     let result = Message::tool(id, serde_json::json!({ "said": line }).to_string());
     (call, result)
+}
+
+/// The policy's greeting: a fresh interview's opening, or a welcome back to a resumed one.
+fn greeting(state: &InterviewState, key: u64) -> String {
+    let p = Phrases::get();
+    if state.questions.iter().any(|q| q.answer_count() > 0) {
+        return p.welcome_back.clone();
+    }
+    let mode = state.mode.as_str().replace('-', " ");
+    let count = phrases::questions(state.plan.len());
+    fill(
+        pick(&p.greeting, key),
+        &[("mode_name", &mode), ("questions", &count)],
+    )
 }
