@@ -119,6 +119,48 @@ fn a_correct_relation_is_not_read_as_its_misconception() {
             failures.push(format!("{} reference: states {:?}", q.id, s.misconceptions));
         }
     }
+    // Right statements that share a wrong claim's words, found while the catalogue was written.
+    for (id, answer) in [
+        (
+            "agent",
+            "Cap max_iterations so a confused agent can't loop forever.",
+        ),
+        (
+            "multimodal",
+            "LAION alt-text is noisy and rarely describes the image.",
+        ),
+        (
+            "ffn-glu",
+            "The FFN has 8d² weights versus 4d² in attention, so most parameters and stored knowledge are in the FFN.",
+        ),
+        (
+            "multi-head",
+            "Many heads can be pruned at test time without significant loss.",
+        ),
+        ("dpo", "DPO skips RM training entirely."),
+        (
+            "sft-data",
+            "Add red-team prompts with safe refusal responses, plus borderline-benign prompts answered helpfully to avoid over-refusal.",
+        ),
+        (
+            "agent",
+            "Strict mode guarantees arguments conform to the schema, and we still validate them.",
+        ),
+        (
+            "clm-vs-mlm",
+            "The cost of CLM is losing bidirectional context, which is why encoders remain the choice for classification.",
+        ),
+        (
+            "quantization",
+            "Within PTQ you can quantize only the weights (for example W4A16, four-bit weights with 16-bit activations) or both weights and activations (W8A8).",
+        ),
+    ] {
+        let q = bank.get(id).expect("question");
+        let s = rubric::score(q, answer, &[]);
+        if !s.misconceptions.is_empty() {
+            failures.push(format!("{id} {answer:?}: states {:?}", s.misconceptions));
+        }
+    }
     let kv = bank.get("kv-cache").expect("kv-cache");
     for answer in [
         "At each step we compute the query, key and value only for the new token, append the new key and \

@@ -470,3 +470,36 @@ async fn the_stage_direction_said_back_is_replaced_by_the_policys_greeting() {
         out.reply
     );
 }
+
+/// Seen on the 1.5B in deep dives: after a complete answer the model moved on at once. A deep dive
+/// goes deeper while the answers hold up, so the policy's follow-up is asked instead.
+#[tokio::test]
+async fn a_deep_dive_does_not_move_on_while_the_policy_would_go_deeper() {
+    let bank = bank();
+    let mut script = opening(&bank, "kv-cache");
+    script.push(score("kv-cache"));
+    script.push(say(
+        "n",
+        "Good.",
+        &ask(&bank, "sft-data"),
+        "next_question",
+        None,
+    ));
+    let (_, _server, mut agent) =
+        scripted(Mode::DeepDive, &["kv-cache", "sft-data"], 2, script).await;
+    ok_turn(&mut agent, CandidateInput::Begin).await;
+    let out = ok_turn(&mut agent, answer(KV_ANSWER)).await;
+    assert_eq!(
+        agent.state.questions.len(),
+        1,
+        "still on the KV cache: {}",
+        out.reply
+    );
+    let rec = &agent.state.questions[0];
+    assert_eq!(rec.probe_count(), 1, "{}", out.reply);
+    assert!(
+        !out.reply.contains(&ask(&bank, "sft-data")),
+        "{}",
+        out.reply
+    );
+}

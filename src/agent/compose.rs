@@ -9,6 +9,7 @@ use super::draft::{Draft, Trust};
 use super::follow_up;
 use super::interviewer::{Agent, Heard, Work};
 use super::question;
+use crate::bank::Mode;
 use crate::model::{Message, ToolCall};
 use crate::prompts::phrases::{self, Phrases, fill, pick};
 use crate::prompts::stage::Stage;
@@ -228,7 +229,13 @@ impl Agent {
                 Ok(asked) => return asked,
                 Err(why) => tracing::debug!(why, "follow-up replaced"),
             },
-            Some(SayKind::NextQuestion) if follow_up::next_allowed(&w.state) => {
+            // A deep dive goes deeper while the answers hold up: the model may not move on
+            // while the policy still has a follow-up for this question.
+            Some(SayKind::NextQuestion)
+                if follow_up::next_allowed(&w.state)
+                    && !(w.state.mode == Mode::DeepDive
+                        && self.policy_probe(&w.state).is_some()) =>
+            {
                 let question = self.next_question_line(w, true).await;
                 return self.asked_next(w, question);
             }
