@@ -329,7 +329,14 @@ async fn bad_tool_arguments_come_back_as_errors_and_the_model_recovers() {
     .await;
     let mut agent = kv_agent(&server, &bank, Wiring::default());
     let out = ok_turn(&mut agent, CandidateInput::Begin).await;
-    assert_eq!(out.reply, opening.replace("Let's begin. ", ""));
+    // Free text's preamble is not said; the policy greets, then the question.
+    let (greeting, question) = out.reply.split_once('\n').expect("two lines");
+    assert_eq!(question, opening.replace("Let's begin. ", ""));
+    assert!(
+        greeting.contains("/help"),
+        "the policy's greeting: {greeting}"
+    );
+    assert!(!out.reply.contains("Let's begin"), "{}", out.reply);
     assert!(out.notes.is_empty(), "{:?}", out.notes);
     assert_eq!(agent.state.questions.len(), 1);
 
