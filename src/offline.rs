@@ -9,7 +9,7 @@ use crate::model::{
     AssistantTurn, ChatModel, ChatRequest, Message, ModelError, Role, TextSink, ToolCall,
     split_state,
 };
-use crate::prompts::phrases::{Phrases, acknowledgement, closing, fill, pick};
+use crate::prompts::phrases::{Phrases, acknowledgement, closing, fill, greeting, pick};
 use crate::prompts::stage::Stage;
 use crate::state::probing::NextStep;
 use crate::tools::{
@@ -113,11 +113,7 @@ impl Policy<'_> {
         match Stage::parse(text) {
             Some(Stage::Ready) => {
                 let (mode, count) = self.mode_and_count();
-                let greeting = fill(
-                    pick(&p.greeting, self.key(1)),
-                    &[("mode_name", &mode), ("questions", &count)],
-                );
-                pick_next(Some(greeting))
+                pick_next(Some(greeting(&mode, &count, self.key(1))))
             }
             Some(Stage::Back) => pick_next(Some(p.welcome_back.clone())),
             // What was on the table when the interview stopped is put again, not skipped.

@@ -76,6 +76,13 @@ impl Run {
 
 /// `interviewer ARGS` with no terminal, the record command and a speech command that appends
 /// what it is given to a file; `TMPDIR` is private so left-over recordings can be seen.
+/// The arguments of a one-question offline interview with seed 1, then `extra`.
+fn one_offline_question<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["--offline", "--questions", "1", "--seed", "1"];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn run(home: &Home, args: &[&str], envs: &[(&str, String)], input: &str) -> Run {
     let tmp = tempfile::tempdir().expect("tmp");
     let spoken = tmp.path().join("spoken.txt");
@@ -225,18 +232,13 @@ async fn keep_audio_keeps_every_recording() {
     let url = format!("{}/v1", server.uri());
     let run = run(
         &home,
-        &[
-            "--offline",
-            "--questions",
-            "1",
-            "--seed",
-            "1",
+        &one_offline_question(&[
             "--listen",
             "--stt-url",
             &url,
             "--keep-audio",
             keep.to_str().unwrap(),
-        ],
+        ]),
         &[(
             "INTERVIEWER_RECORD_COMMAND",
             record_command(scratch.path(), 2),
@@ -257,16 +259,7 @@ fn an_unreachable_speech_server_is_one_line_and_the_candidate_types_instead() {
     // Nothing listens on port 9 of the loopback.
     let run = run(
         &home,
-        &[
-            "--offline",
-            "--questions",
-            "1",
-            "--seed",
-            "1",
-            "--listen",
-            "--stt-url",
-            "http://127.0.0.1:9/v1",
-        ],
+        &one_offline_question(&["--listen", "--stt-url", "http://127.0.0.1:9/v1"]),
         &[(
             "INTERVIEWER_RECORD_COMMAND",
             record_command(scratch.path(), 5),
@@ -310,16 +303,7 @@ async fn a_failing_speech_server_is_one_line_and_typing_goes_on() {
     let url = format!("{}/v1", server.uri());
     let run = run(
         &home,
-        &[
-            "--offline",
-            "--questions",
-            "1",
-            "--seed",
-            "1",
-            "--listen",
-            "--stt-url",
-            &url,
-        ],
+        &one_offline_question(&["--listen", "--stt-url", &url]),
         &[(
             "INTERVIEWER_RECORD_COMMAND",
             record_command(scratch.path(), 5),
@@ -382,7 +366,7 @@ fn a_missing_speech_command_is_one_line_and_the_interview_goes_on() {
     let home = Home::new();
     let run = run(
         &home,
-        &["--offline", "--questions", "1", "--seed", "1", "--speak"],
+        &one_offline_question(&["--speak"]),
         &[(
             "INTERVIEWER_TTS_COMMAND",
             "no-such-voice-interviewer".into(),
@@ -417,18 +401,7 @@ async fn a_speech_endpoint_voices_every_line_through_the_player() {
     let url = format!("{}/v1", server.uri());
     let run = run(
         &home,
-        &[
-            "--offline",
-            "--questions",
-            "1",
-            "--seed",
-            "1",
-            "--speak",
-            "--tts-url",
-            &url,
-            "--tts-voice",
-            "nova",
-        ],
+        &one_offline_question(&["--speak", "--tts-url", &url, "--tts-voice", "nova"]),
         &[(
             "INTERVIEWER_PLAY_COMMAND",
             format!("cat \"$INTERVIEWER_AUDIO_PATH\" >> '{}'", played.display()),
@@ -494,15 +467,7 @@ fn typed_answers_are_timed_and_the_time_limit_is_kept_for_resume() {
     let home = Home::new();
     let run = run(
         &home,
-        &[
-            "--offline",
-            "--questions",
-            "1",
-            "--seed",
-            "1",
-            "--time-limit",
-            "2m",
-        ],
+        &one_offline_question(&["--time-limit", "2m"]),
         &[],
         &format!("{TYPED}{TYPED}"),
     );

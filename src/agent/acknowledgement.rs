@@ -168,95 +168,47 @@ mod tests {
     fn the_models_words_stay_only_where_they_cannot_disagree_with_the_verdict() {
         let bank = crate::bank::load_builtin().expect("bank");
         let v = Vocabulary::new(&bank);
+        let typed = |text: &str, verdict: Option<&Verdict>, direction: Option<&str>| {
+            check(text, verdict, direction, Trust::Typed, &v)
+        };
         let good = verdict(8.5, "A long enough answer about the cache and its keys.");
         assert_eq!(
-            check("Good, that's clear.", Some(&good), None, Trust::Typed, &v).as_deref(),
+            typed("Good, that's clear.", Some(&good), None).as_deref(),
             Ok("Good, that's clear.")
         );
         // Praise after "not sure", a lecture, a technical claim, a fault on a strong answer.
         let unsure = verdict(0.0, "I'm honestly not sure.");
+        assert!(typed("That's a reasonable approach.", Some(&unsure), None).is_err());
         assert!(
-            check(
-                "That's a reasonable approach.",
-                Some(&unsure),
-                None,
-                Trust::Typed,
-                &v
-            )
-            .is_err()
-        );
-        assert!(
-            check(
+            typed(
                 "Great answer!",
                 Some(&verdict(3.0, "It caches stuff for speed.")),
-                None,
-                Trust::Typed,
-                &v
+                None
             )
             .is_err()
         );
         assert!(
-            check(
+            typed(
                 "You could also remove stop words and punctuation.",
                 Some(&good),
-                None,
-                Trust::Typed,
-                &v
+                None
             )
             .is_err()
         );
-        assert!(
-            check(
-                "Good, but it needs more depth.",
-                Some(&good),
-                None,
-                Trust::Typed,
-                &v
-            )
-            .is_err()
-        );
-        assert!(
-            check(
-                "Nice, the candidate did well.",
-                Some(&good),
-                None,
-                Trust::Typed,
-                &v
-            )
-            .is_err()
-        );
+        assert!(typed("Good, but it needs more depth.", Some(&good), None).is_err());
+        assert!(typed("Nice, the candidate did well.", Some(&good), None).is_err());
         // A greeting is the model's to say.
-        assert!(
-            check(
-                "Hi, welcome, good to meet you.",
-                None,
-                None,
-                Trust::Typed,
-                &v
-            )
-            .is_ok()
-        );
+        assert!(typed("Hi, welcome, good to meet you.", None, None).is_ok());
         // Seen on the 1.5B: the stage direction said back as the interviewer's greeting.
         let ready = crate::prompts::stage::Stage::Ready.render();
         assert!(
-            check(
+            typed(
                 "Hello, I'm ready to start the interview.",
                 None,
-                Some(&ready),
-                Trust::Typed,
-                &v
+                Some(&ready)
             )
             .is_err()
         );
-        assert!(
-            check(
-                "Hi, welcome, good to meet you.",
-                None,
-                Some(&ready),
-                Trust::Typed,
-                &v
-            )
-            .is_ok()
-        );
+        assert!(typed("Hi, welcome, good to meet you.", None, Some(&ready)).is_ok());
     }
 }

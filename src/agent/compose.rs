@@ -482,9 +482,5 @@ fn greeting(state: &InterviewState, key: u64) -> String {
         return p.welcome_back.clone();
     }
     let mode = state.mode.as_str().replace('-', " ");
-    let count = phrases::questions(state.plan.len());
-    fill(
-        pick(&p.greeting, key),
-        &[("mode_name", &mode), ("questions", &count)],
-    )
+    phrases::greeting(&mode, &phrases::questions(state.plan.len()), key)
 }

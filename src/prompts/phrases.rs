@@ -126,6 +126,14 @@ pub fn closing(candidate_ended: bool, key: u64) -> String {
     pick(list, key).to_string()
 }
 
+/// The opening greeting of a `mode_name` interview ("first round") of `count` ("6 questions").
+pub fn greeting(mode_name: &str, count: &str, key: u64) -> String {
+    fill(
+        pick(&Phrases::get().greeting, key),
+        &[("mode_name", mode_name), ("questions", count)],
+    )
+}
+
 /// [`pick`], but not a variant `previous` already says when another one is left (the same praise
 /// twice in a row sounds canned).
 pub fn pick_fresh<'a>(list: &'a [String], key: u64, previous: &str) -> &'a str {
