@@ -119,61 +119,87 @@ fn a_correct_relation_is_not_read_as_its_misconception() {
             failures.push(format!("{} reference: states {:?}", q.id, s.misconceptions));
         }
     }
-    // Right statements that share a wrong claim's words, found while the catalogue was written.
-    for (id, answer) in [
-        (
-            "agent",
-            "Cap max_iterations so a confused agent can't loop forever.",
-        ),
-        (
-            "multimodal",
-            "LAION alt-text is noisy and rarely describes the image.",
-        ),
-        (
-            "ffn-glu",
-            "The FFN has 8d² weights versus 4d² in attention, so most parameters and stored knowledge are in the FFN.",
-        ),
-        (
-            "multi-head",
-            "Many heads can be pruned at test time without significant loss.",
-        ),
-        ("dpo", "DPO skips RM training entirely."),
-        (
-            "sft-data",
-            "Add red-team prompts with safe refusal responses, plus borderline-benign prompts answered helpfully to avoid over-refusal.",
-        ),
-        (
-            "agent",
-            "Strict mode guarantees arguments conform to the schema, and we still validate them.",
-        ),
-        (
-            "clm-vs-mlm",
-            "The cost of CLM is losing bidirectional context, which is why encoders remain the choice for classification.",
-        ),
-        (
-            "quantization",
-            "Within PTQ you can quantize only the weights (for example W4A16, four-bit weights with 16-bit activations) or both weights and activations (W8A8).",
-        ),
-    ] {
-        let q = bank.get(id).expect("question");
-        let s = rubric::score(q, answer, &[]);
-        if !s.misconceptions.is_empty() {
-            failures.push(format!("{id} {answer:?}: states {:?}", s.misconceptions));
+    // Statements that share a misconception's words, right ones and wrong ones, written while the
+    // catalogue was: a right one states no misconception, a wrong one at least one.
+    for (file, line, case) in statements() {
+        let q = bank.get(&case.question).expect("question");
+        let s = rubric::score(q, &case.answer, &[]);
+        if s.misconceptions.is_empty() == case.wrong {
+            failures.push(format!(
+                "{file}:{line} {} {:?} (wrong: {}): states {:?}",
+                case.question, case.answer, case.wrong, s.misconceptions
+            ));
         }
     }
-    let kv = bank.get("kv-cache").expect("kv-cache");
-    for answer in [
-        "At each step we compute the query, key and value only for the new token, append the new key and \
-         value to the cache, and attend with the new query over the cached keys and values.",
-        "The cache holds the keys and values of earlier tokens, not their queries: only the current \
-         token's query is ever needed.",
-    ] {
-        let s = rubric::score(kv, answer, &[]);
-        if !s.misconceptions.is_empty() {
-            failures.push(format!(
-                "kv-cache {answer:?}: states {:?}",
-                s.misconceptions
-            ));
+    report(failures);
+}
+
+/// One statement of `tests/fixtures/statements/*.jsonl`.
+#[derive(serde::Deserialize)]
+struct Statement {
+    question: String,
+    answer: String,
+    /// Whether it states a misconception.
+    wrong: bool,
+}
+
+/// Every statement, with its file name and line number.
+fn statements() -> Vec<(String, usize, Statement)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/statements");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("statements directory")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    let mut out = vec![];
+    for path in files {
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .to_string();
+        let text = std::fs::read_to_string(&path).expect("statements file");
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let case: Statement =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{name}:{}: {e}", i + 1));
+            out.push((name.clone(), i + 1, case));
+        }
+    }
+    assert!(!out.is_empty(), "no statements in {}", dir.display());
+    out
+}
+
+/// An attribute's `subject` and `wrong` entries say what they match: none of several words is
+/// left with one word or none once its stopwords are dropped ("each step" would match every
+/// "step", "more precise" every "less precise").
+#[test]
+fn no_attribute_entry_shrinks_to_one_word() {
+    use interviewer::scoring::text::Cue;
+    let bank = bank();
+    let mut failures = vec![];
+    for q in &bank.questions {
+        for m in q.points.iter().flat_map(|p| &p.misconceptions) {
+            let Some(a) = &m.attribute else { continue };
+            for entry in a.subject.iter().chain(&a.wrong) {
+                let words: Vec<&str> = entry
+                    .split(|c: char| c.is_whitespace() || c == '>')
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                let content: Vec<&&str> = words
+                    .iter()
+                    .filter(|w| !Cue::new(w).words.is_empty())
+                    .collect();
+                // A synonym phrase ("chain of thought") is one word of its own, not a shrunk one.
+                let whole = Cue::new(entry).words;
+                let shrunk = content.iter().all(|w| Cue::new(w).words == whole);
+                if words.len() > 1 && content.len() <= 1 && shrunk {
+                    failures.push(format!("{} {:?}: {entry:?}", q.id, m.claim));
+                }
+            }
         }
     }
     report(failures);

@@ -145,8 +145,31 @@ impl fmt::Display for Difficulty {
 pub struct Misconception {
     /// The wrong claim, in plain words (shown in reviews).
     pub claim: String,
-    /// Phrasings of the wrong claim that candidates use.
+    /// Phrasings of the wrong claim that candidates use (may be empty when `attribute` is set).
+    #[serde(default)]
     pub cues: Vec<String>,
+    /// The claim as a wrong attribute said of a subject ("the connector is kept frozen"), found
+    /// however it is phrased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<Attribute>,
+}
+
+/// A wrong attribute said of a subject: a `wrong` cue stated within a few words of a `subject`
+/// cue in one clause, with no other subject of the question nearer to it. Every entry is a cue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attribute {
+    /// What the claim is about ("connector", "projector").
+    pub subject: Vec<String>,
+    /// What is wrongly said of it ("frozen", "fixed").
+    pub wrong: Vec<String>,
+    /// What is rightly said of it ("trained"): an answer that says both of it is not caught.
+    #[serde(default)]
+    pub right: Vec<String>,
+    /// Other subjects the same words are said of ("encoder", "LLM"): an attribute nearer to one
+    /// of them is said of that one.
+    #[serde(default)]
+    pub rivals: Vec<String>,
 }
 
 /// One thing a good answer must say.

@@ -167,12 +167,32 @@ fn check_point(p: &RubricPoint) -> Vec<String> {
         if m.claim.trim().is_empty() {
             push(format!("misconception {n}: claim must not be empty"));
         }
-        if m.cues.is_empty() {
+        if m.cues.is_empty() && m.attribute.is_none() {
             push(format!(
-                "misconception {n}: cues must list at least one phrasing"
+                "misconception {n}: cues must list at least one phrasing (or give an attribute)"
             ));
         } else if m.cues.iter().any(|c| c.trim().is_empty()) {
             push(format!("misconception {n}: cues contains an empty string"));
+        }
+        if let Some(a) = &m.attribute {
+            for (field, list) in [("subject", &a.subject), ("wrong", &a.wrong)] {
+                if list.is_empty() {
+                    push(format!(
+                        "misconception {n}: attribute.{field} must list a cue"
+                    ));
+                }
+            }
+            let all = a
+                .subject
+                .iter()
+                .chain(&a.wrong)
+                .chain(&a.right)
+                .chain(&a.rivals);
+            if all.into_iter().any(|c| c.trim().is_empty()) {
+                push(format!(
+                    "misconception {n}: attribute contains an empty string"
+                ));
+            }
         }
     }
     out
@@ -240,6 +260,7 @@ mod tests {
         q.points[2].misconceptions.push(Misconception {
             claim: "Wrong.".into(),
             cues: vec![],
+            attribute: None,
         });
         q.modes.clear();
         q.ask = " ".into();
@@ -248,7 +269,7 @@ mod tests {
             "inference.toml: question \"kv-cache\": point \"a\": weight must be > 0",
             "inference.toml: question \"kv-cache\": point \"b\": has no probes (at least one why-probe is needed)",
             "inference.toml: question \"kv-cache\": point \"c\": cues contains an empty string",
-            "inference.toml: question \"kv-cache\": point \"c\": misconception 1: cues must list at least one phrasing",
+            "inference.toml: question \"kv-cache\": point \"c\": misconception 1: cues must list at least one phrasing (or give an attribute)",
             "inference.toml: question \"kv-cache\": modes must name at least one mode (first-round, deep-dive)",
             "inference.toml: question \"kv-cache\": ask must not be empty",
         ] {

@@ -72,10 +72,13 @@ pub fn acknowledgement(
         return pick(&p.ack_unsure, key).to_string();
     }
     if let Some(claim) = claim {
-        return fill(
+        let (wrong, right) = claim_parts(claim);
+        let fix = right.map(sentence).unwrap_or_default();
+        let line = fill(
             pick_fresh(&p.ack_wrong, key, previous),
-            &[("claim", &inline_claim(claim))],
+            &[("claim", &inline_claim(wrong)), ("fix", &fix)],
         );
+        return line.trim_end().to_string();
     }
     let list = if words < 3 && score < 1.0 {
         &p.ack_empty
@@ -176,6 +179,25 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     out
 }
 
+/// A catalogue claim's two halves: the wrong statement and, after its first `;`, what is right
+/// ("Queries are cached; only keys and values are").
+pub fn claim_parts(claim: &str) -> (&str, Option<&str>) {
+    match claim.split_once(';') {
+        Some((wrong, right)) if !right.trim().is_empty() => (wrong.trim(), Some(right.trim())),
+        _ => (claim.trim(), None),
+    }
+}
+
+/// A clause as a sentence of its own: first letter capitalised, one final period.
+fn sentence(text: &str) -> String {
+    let t = text.trim().trim_end_matches(['.', '!']);
+    let mut chars = t.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
 /// A claim as it reads inside a sentence: first letter lowercased (unless an acronym), no final period.
 pub fn inline_claim(claim: &str) -> String {
     let c = claim.trim().trim_end_matches(['.', '!']);
@@ -244,6 +266,35 @@ mod tests {
         let distinct: std::collections::HashSet<&str> = (0..40).map(|k| pick(&list, k)).collect();
         assert!(distinct.len() > 1);
         assert_eq!(pick(&[], 1), "");
+    }
+
+    #[test]
+    fn a_wrong_claim_is_said_apart_from_what_is_right() {
+        assert_eq!(
+            claim_parts("The cache stores queries; it stores keys and values."),
+            (
+                "The cache stores queries",
+                Some("it stores keys and values.")
+            )
+        );
+        assert_eq!(
+            claim_parts("RoPE adds a learned vector."),
+            ("RoPE adds a learned vector.", None)
+        );
+        for key in 0..6 {
+            let line = acknowledgement(
+                1.0,
+                Some("The cache stores queries; it stores keys and values."),
+                "The cache stores the queries of earlier tokens so they are reused.",
+                key,
+                "",
+            );
+            assert!(line.contains("the cache stores queries"), "{line}");
+            assert!(line.ends_with("It stores keys and values."), "{line}");
+            assert!(!line.contains(';'), "{line}");
+        }
+        let plain = acknowledgement(1.0, Some("RoPE adds a learned vector."), "x y z w", 0, "");
+        assert!(plain.ends_with('.') && !plain.ends_with(" ."), "{plain}");
     }
 
     #[test]

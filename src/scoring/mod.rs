@@ -183,6 +183,7 @@ pub fn test_question() -> crate::bank::Question {
                 vec![Misconception {
                     claim: "Alpha is slow.".into(),
                     cues: vec!["alpha slow".into()],
+                    attribute: None,
                 }],
             ),
             point("beta", 1.0, vec![]),

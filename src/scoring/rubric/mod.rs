@@ -9,6 +9,7 @@
 //! list of terms, and when it names many points but explains almost none (padding does not pay).
 //! Sentences addressed to the grader are ignored, so they never raise a score.
 
+mod attribute;
 mod points;
 mod relevance;
 

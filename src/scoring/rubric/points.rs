@@ -2,6 +2,7 @@
 //! relation, outside any enumeration), named (a keyword, a one-word cue, or terms in a list), or
 //! contradicted by a stated misconception. One clause earns at most [`POINTS_PER_CLAUSE`] points.
 
+use super::attribute::{self, Subjects};
 use crate::bank::{Question, RubricPoint};
 use crate::scoring::Verdict;
 use crate::scoring::text::{Cue, Doc};
@@ -99,16 +100,26 @@ fn relation_window(cue: &Cue) -> usize {
 
 /// How every point of `question` fares in `docs` (the answer first, then earlier answers).
 pub fn match_points(question: &Question, docs: &[&Doc<'_>], cues: &mut Cues) -> Vec<PointMatch> {
+    let subjects = docs.first().map(|d| Subjects::find(question, d, cues));
     question
         .points
         .iter()
-        .map(|p| match_point(p, docs, cues))
+        .map(|p| match_point(p, docs, subjects.as_ref(), cues))
         .collect()
 }
 
-fn match_point(point: &RubricPoint, docs: &[&Doc<'_>], cues: &mut Cues) -> PointMatch {
+fn match_point(
+    point: &RubricPoint,
+    docs: &[&Doc<'_>],
+    subjects: Option<&Subjects>,
+    cues: &mut Cues,
+) -> PointMatch {
+    let misconception = docs
+        .first()
+        .zip(subjects)
+        .and_then(|(d, s)| misconception_in(point, d, s, cues));
     let mut m = PointMatch {
-        misconception: docs.first().and_then(|d| misconception_in(point, d, cues)),
+        misconception,
         ..PointMatch::default()
     };
     for (di, doc) in docs.iter().enumerate() {
@@ -199,10 +210,17 @@ fn budget_key(doc: &Doc<'_>, window: &Range<usize>) -> (usize, usize) {
     }
 }
 
-/// The claim of the first misconception of `point` stated (not negated) in `doc`.
-fn misconception_in(point: &RubricPoint, doc: &Doc<'_>, cues: &mut Cues) -> Option<String> {
-    point.misconceptions.iter().find_map(|m| {
-        let stated = m.cues.iter().any(|c| {
+/// The claim of the misconception of `point` stated (not negated) in `doc`: the first whose cues
+/// match (its own wording is the surer sign), else the first whose wrong attribute is said of
+/// its subject.
+fn misconception_in(
+    point: &RubricPoint,
+    doc: &Doc<'_>,
+    subjects: &Subjects,
+    cues: &mut Cues,
+) -> Option<String> {
+    let worded = point.misconceptions.iter().find(|m| {
+        m.cues.iter().any(|c| {
             let cue = cues.get(c);
             // A wrong claim is stated compactly, in one clause.
             let window = cue.words.len() + MISCONCEPTION_SLACK;
@@ -210,9 +228,17 @@ fn misconception_in(point: &RubricPoint, doc: &Doc<'_>, cues: &mut Cues) -> Opti
                 // A claim made only of listed terms is a list, not a claim.
                 !doc.rejected(w, cue) && !doc.matched(w, cue).all(|t| t.listed)
             })
-        });
-        stated.then(|| m.claim.clone())
-    })
+        })
+    });
+    worded
+        .or_else(|| {
+            point.misconceptions.iter().find(|m| {
+                m.attribute
+                    .as_ref()
+                    .is_some_and(|a| attribute::stated(a, subjects, doc, cues))
+            })
+        })
+        .map(|m| m.claim.clone())
 }
 
 /// The verdict per point after the clause budget: points are served heaviest first, each taking

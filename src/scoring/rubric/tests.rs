@@ -18,6 +18,7 @@ fn point(
             .map(|(claim, cues)| Misconception {
                 claim: claim.into(),
                 cues: cues.iter().map(|s| s.to_string()).collect(),
+                attribute: None,
             })
             .into_iter()
             .collect(),
@@ -291,4 +292,67 @@ fn a_list_labelled_for_the_grader_or_a_score_block_earns_nothing() {
             plain.score
         );
     }
+}
+
+/// The KV-cache question with one wrong attribute on its memory point: the cache said to grow
+/// quadratically (attention's compute, a rival, rightly does).
+fn kv_with_growth() -> Question {
+    let mut q = kv();
+    q.points[1].misconceptions.push(Misconception {
+        claim: "The KV cache grows quadratically; it grows linearly with length.".into(),
+        cues: vec![],
+        attribute: Some(crate::bank::Attribute {
+            subject: vec!["kv cache".into(), "cache".into()],
+            wrong: vec!["quadratic".into()],
+            right: vec!["linear".into()],
+            rivals: vec!["attention".into(), "compute".into()],
+        }),
+    });
+    q
+}
+
+fn wrong_growth(answer: &str) -> bool {
+    !score(&kv_with_growth(), answer, &[])
+        .misconceptions
+        .is_empty()
+}
+
+#[test]
+fn a_wrong_attribute_is_found_in_any_wording() {
+    for answer in [
+        "The KV cache grows quadratically with the sequence length.",
+        "Its downside is that the cache is quadratic in context length.",
+        "Memory is the problem: quadratic growth of the KV cache as the sequence gets longer.",
+    ] {
+        assert!(wrong_growth(answer), "{answer}");
+    }
+}
+
+#[test]
+fn an_attribute_said_of_a_rival_negated_or_compared_is_not_wrong() {
+    for answer in [
+        // the rival is nearer
+        "The KV cache grows linearly, while attention compute is quadratic in length.",
+        "The cache grows with length and the attention compute grows quadratically.",
+        // negated
+        "The KV cache does not grow quadratically; it grows linearly.",
+        "The KV cache never grows quadratically.",
+        // the far side of a comparison
+        "Attention costs grow faster than the cache, quadratically.",
+        // rejected as a misconception
+        "A common misconception is that the KV cache grows quadratically.",
+        // the right attribute said of the same subject in that clause
+        "The KV cache grows linearly per token, not quadratically.",
+    ] {
+        assert!(!wrong_growth(answer), "{answer}");
+    }
+}
+
+#[test]
+fn a_wrong_attribute_costs_its_point_and_caps_the_score() {
+    let answer = format!("{STRONG} The KV cache grows quadratically with the sequence length.");
+    let r = score(&kv_with_growth(), &answer, &[]);
+    assert_eq!(r.misconceptions.len(), 1, "{r:#?}");
+    assert!(r.score <= MISCONCEPTION_CAP, "{}", r.score);
+    assert_eq!(r.points[1].verdict, Verdict::Missed);
 }

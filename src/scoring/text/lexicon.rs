@@ -33,6 +33,9 @@ struct LexiconFile {
     /// Hedges ("I think", "if I remember"): an answer that hedges is worth a little less.
     #[serde(default)]
     hedges: Vec<String>,
+    /// Words that put what follows on the far side of a comparison ("than", "unlike").
+    #[serde(default)]
+    comparisons: Vec<String>,
     #[serde(default)]
     synonyms: Vec<SynonymGroup>,
 }
@@ -63,6 +66,7 @@ pub struct Lexicon {
     corrections: Vec<Vec<String>>,
     /// Hedges, as word sequences.
     hedges: Vec<Vec<String>>,
+    comparisons: HashSet<String>,
     /// Synonym phrases by their first form: (the phrase's forms, the concept).
     phrases: HashMap<String, Vec<(Vec<String>, String)>>,
 }
@@ -94,6 +98,7 @@ pub fn lexicon() -> &'static Lexicon {
                 fillers: vec![],
                 self_corrections: vec![],
                 hedges: vec![],
+                comparisons: vec![],
                 synonyms: vec![],
             })
         }
@@ -127,6 +132,7 @@ impl Lexicon {
             fillers: phrases(&file.fillers),
             corrections: phrases(&file.self_corrections),
             hedges: phrases(&file.hedges),
+            comparisons: set(file.comparisons),
             phrases: HashMap::new(),
         };
         for group in &file.synonyms {
@@ -207,6 +213,9 @@ impl Lexicon {
     }
     pub fn is_pronoun(&self, w: &str) -> bool {
         self.pronouns.contains(w)
+    }
+    pub fn is_comparison(&self, w: &str) -> bool {
+        self.comparisons.contains(w)
     }
     pub fn is_contrast(&self, w: &str) -> bool {
         self.contrasts.contains(w)

@@ -7,7 +7,7 @@ use super::doc::Token;
 use super::lexicon::Lexicon;
 
 /// A self-correction retracts at most this many words before it (a false start, not a sentence).
-const MAX_RETRACTED_WORDS: usize = 12;
+const MAX_RETRACTED_WORDS: usize = 24;
 
 /// Mark the fillers and self-corrections of one sentence's tokens.
 pub(super) fn mark_spoken(lex: &Lexicon, tokens: &mut [Token]) {
@@ -32,9 +32,21 @@ pub(super) fn mark_spoken(lex: &Lexicon, tokens: &mut [Token]) {
     }
 }
 
-/// The first token a self-correction at `at` retracts: the item just before it (from the last
-/// separator before it), when that item is short enough to be a false start.
+/// The first token a self-correction at `at` retracts: its clause up to it ("the small model
+/// checks the big one's tokens, no wait, other way round"), or, when that is longer than a false
+/// start, only the item just before it (from the last separator).
 fn retracted_from(tokens: &[Token], at: usize) -> usize {
+    let Some(before) = at.checked_sub(1) else {
+        return at;
+    };
+    let clause = tokens[before].clause;
+    let mut from = at;
+    while from > 0 && tokens[from - 1].clause == clause {
+        from -= 1;
+    }
+    if at - from <= MAX_RETRACTED_WORDS {
+        return from;
+    }
     let mut from = at;
     while from > 0 {
         from -= 1;
@@ -77,6 +89,19 @@ mod tests {
             !doc.negated(&m[0], &cue),
             "the 'no' of 'no wait' negates nothing"
         );
+    }
+
+    #[test]
+    fn a_self_correction_retracts_its_clause() {
+        let text = "During generation the cache stores the queries of previous tokens so the new \
+                    token can - wait, no, past queries are never needed again.";
+        assert!(!matches(text, "cache stores queries"));
+        let swapped = "So the big model proposes a few tokens and the small model checks them, \
+                       no wait, other way round: the small draft model proposes them.";
+        assert!(!matches(swapped, "big model proposes"));
+        assert!(matches(swapped, "draft model proposes"));
+        let spoken = "We divide by d_k - sorry, by the square root of d_k.";
+        assert!(matches(spoken, "square root"));
     }
 
     #[test]

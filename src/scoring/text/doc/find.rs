@@ -3,6 +3,7 @@
 
 use super::{CUE_WINDOW, Doc, Token};
 use crate::scoring::text::Cue;
+use crate::scoring::text::lexicon::lexicon;
 use std::ops::Range;
 
 /// A negation this many words before a match (or inside it) negates it.
@@ -115,6 +116,34 @@ impl Doc<'_> {
     /// misconception, a myth or wrong.
     pub fn rejected(&self, window: &Range<usize>, cue: &Cue) -> bool {
         self.sentence_of(window.start).rejection || self.negated(window, cue)
+    }
+
+    /// How many content words apart two matches are, when they sit in one clause (0 when they
+    /// overlap).
+    pub fn gap(&self, a: &Range<usize>, b: &Range<usize>) -> Option<usize> {
+        let (ta, tb) = (&self.tokens[a.start], &self.tokens[b.start]);
+        if ta.sentence != tb.sentence || ta.clause != tb.clause {
+            return None;
+        }
+        let pos = |t: usize| self.content_pos[t];
+        Some(if a.end <= b.start {
+            pos(b.start).saturating_sub(pos(a.end - 1))
+        } else if b.end <= a.start {
+            pos(a.start).saturating_sub(pos(b.end - 1))
+        } else {
+            0
+        })
+    }
+
+    /// Whether the match at `window` is the far side of a comparison ("faster than X", "X
+    /// versus Y"): one of the lexicon's comparison words is among the two words before it.
+    pub fn compared(&self, window: &Range<usize>) -> bool {
+        let lex = lexicon();
+        let sentence = self.sentence_of(window.start).tokens.start;
+        let from = window.start.saturating_sub(2).max(sentence);
+        self.tokens[from..window.start]
+            .iter()
+            .any(|t| lex.is_comparison(&t.word))
     }
 
     /// Whether the match at `window` is negated: a negation just before it or inside it (other

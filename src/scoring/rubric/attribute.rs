@@ -1,0 +1,111 @@
+//! A wrong attribute said of a subject ("the connector is kept frozen", "the KV cache grows
+//! quadratically"), found however the sentence is phrased: a `wrong` cue within [`REACH`] content
+//! words of a `subject` cue in one clause, with no other subject the question knows nearer to it.
+//! The nearest subject is the one an attribute is said of, so "the connector is trained while the
+//! encoder stays frozen" says nothing wrong of the connector.
+
+use super::points::Cues;
+use crate::bank::{Attribute, Question};
+use crate::scoring::text::Doc;
+use std::collections::HashSet;
+use std::ops::Range;
+
+/// An attribute is said of a subject at most this many content words away.
+const REACH: usize = 3;
+
+/// Where the question's subjects sit in one answer: each match with the subject cues it holds.
+pub struct Subjects {
+    found: Vec<(Range<usize>, HashSet<String>)>,
+}
+
+impl Subjects {
+    /// Every subject of every attribute of `question`, found in `doc` (not on the far side of a
+    /// comparison: in "faster than X", X is not what "faster" is said of).
+    pub fn find(question: &Question, doc: &Doc<'_>, cues: &mut Cues) -> Subjects {
+        let mut found: Vec<(Range<usize>, HashSet<String>)> = vec![];
+        let subjects = question
+            .points
+            .iter()
+            .flat_map(|p| &p.misconceptions)
+            .filter_map(|m| m.attribute.as_ref())
+            .flat_map(|a| a.subject.iter().chain(&a.rivals));
+        for text in subjects {
+            let cue = cues.get(text);
+            for w in doc.find_within(cue, cue.words.len() + 1, true) {
+                if doc.compared(&w) {
+                    continue;
+                }
+                match found.iter_mut().find(|(r, _)| *r == w) {
+                    Some((_, set)) => {
+                        set.insert(text.clone());
+                    }
+                    None => found.push((w, HashSet::from([text.clone()]))),
+                }
+            }
+        }
+        Subjects { found }
+    }
+
+    /// The subjects nearest to `at` in its clause, within [`REACH`]: those of its own item when
+    /// there are any ("TensorRT-LLM, and for local use llama.cpp": "local" is llama.cpp's).
+    fn nearest(&self, doc: &Doc<'_>, at: &Range<usize>) -> Vec<(&Range<usize>, &HashSet<String>)> {
+        let mut near: Vec<(usize, &Range<usize>, &HashSet<String>)> = self
+            .found
+            .iter()
+            .filter_map(|(r, s)| doc.gap(r, at).map(|g| (g, r, s)))
+            .filter(|(g, _, _)| *g <= REACH)
+            .collect();
+        let item = |r: &Range<usize>| doc.tokens[r.start].item;
+        if near.iter().any(|(_, r, _)| item(r) == item(at)) {
+            near.retain(|(_, r, _)| item(r) == item(at));
+        }
+        let Some(best) = near.iter().map(|(g, _, _)| *g).min() else {
+            return vec![];
+        };
+        near.into_iter()
+            .filter(|(g, _, _)| *g == best)
+            .map(|(_, r, s)| (r, s))
+            .collect()
+    }
+}
+
+/// Whether `doc` says the wrong attribute of the subject: a `wrong` cue, not negated or rejected,
+/// whose nearest subjects are all this attribute's, and no `right` cue said of the same subject in
+/// that clause (an answer that says both is left to the judge).
+pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &mut Cues) -> bool {
+    let own = |set: &HashSet<String>| attribute.subject.iter().any(|s| set.contains(s));
+    for text in &attribute.wrong {
+        let cue = cues.get(text).clone();
+        for w in doc.find_within(&cue, cue.words.len() + 1, true) {
+            if doc.rejected(&w, &cue) {
+                continue;
+            }
+            let nearest = subjects.nearest(doc, &w);
+            if nearest.is_empty() || !nearest.iter().all(|(_, s)| own(s)) {
+                continue;
+            }
+            if !says_right(attribute, subjects, nearest[0].0, doc, cues) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Whether a `right` cue is said of the subject at `subject` (it is among the cue's nearest).
+fn says_right(
+    attribute: &Attribute,
+    subjects: &Subjects,
+    subject: &Range<usize>,
+    doc: &Doc<'_>,
+    cues: &mut Cues,
+) -> bool {
+    attribute.right.iter().any(|text| {
+        let cue = cues.get(text).clone();
+        doc.find_within(&cue, cue.words.len() + 1, true)
+            .iter()
+            // A right word inside the subject's own name ("masked" of "masked LM") says nothing.
+            .filter(|r| !doc.negated(r, &cue) && (r.end <= subject.start || subject.end <= r.start))
+            .any(|r| subjects.nearest(doc, r).iter().any(|(s, _)| *s == subject))
+    })
+}
