@@ -9,7 +9,7 @@ use crate::model::{
     AssistantTurn, ChatModel, ChatRequest, Message, ModelError, Role, TextSink, ToolCall,
     split_state,
 };
-use crate::prompts::phrases::{Phrases, acknowledgement, closing, fill, greeting, pick};
+use crate::prompts::phrases::{Claim, Phrases, acknowledgement, closing, fill, greeting, pick};
 use crate::prompts::stage::Stage;
 use crate::state::probing::NextStep;
 use crate::tools::{
@@ -248,7 +248,10 @@ impl Policy<'_> {
     fn acknowledge(&self, report: &ScoreReport) -> String {
         acknowledgement(
             acknowledged_score(report),
-            report.misconceptions.first().map(String::as_str),
+            report
+                .misconceptions
+                .first()
+                .map(|c| Claim::Wrong(c.as_str())),
             self.last_candidate_text(),
             self.key(12),
             self.previous_reply(),

@@ -191,6 +191,7 @@ fn write_session(
                 })
                 .collect(),
             misconceptions: vec![],
+            doubts: vec![],
             feedback: "Say more about gamma.".into(),
             scorer: ScorerKind::Rubric,
         });

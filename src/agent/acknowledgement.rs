@@ -9,7 +9,7 @@
 use super::contract::{content_words, not_speech, overlap, sentences, tokens, unquote};
 use super::draft::Trust;
 use crate::bank::Bank;
-use crate::prompts::phrases::{PRAISE_FROM, Phrases, acknowledgement, is_unsure};
+use crate::prompts::phrases::{Claim, PRAISE_FROM, Phrases, acknowledgement, is_unsure};
 use crate::scoring::text::lexicon::lexicon;
 use std::collections::HashSet;
 
@@ -24,8 +24,10 @@ const ECHOED: f32 = 0.5;
 pub struct Verdict {
     /// The answer's score (a probe answer's own).
     pub score: f32,
-    /// A wrong claim the grader recorded, if any.
+    /// A wrong claim the graders agreed on, if any.
     pub claim: Option<String>,
+    /// A wrong claim one grader found and the other did not confirm, if any.
+    pub doubt: Option<String>,
     /// The candidate's words.
     pub answer: String,
 }
@@ -36,7 +38,10 @@ impl Verdict {
     pub fn policy_words(&self, key: u64, previous: &str) -> String {
         acknowledgement(
             self.score,
-            self.claim.as_deref(),
+            self.claim
+                .as_deref()
+                .map(Claim::Wrong)
+                .or(self.doubt.as_deref().map(Claim::Doubted)),
             &self.answer,
             key,
             previous,
@@ -47,6 +52,7 @@ impl Verdict {
     fn policy_only(&self) -> bool {
         self.score < PRAISE_FROM
             || self.claim.is_some()
+            || self.doubt.is_some()
             || is_unsure(&self.answer)
             || self.answer.split_whitespace().count() < 3
     }
@@ -160,6 +166,7 @@ mod tests {
         Verdict {
             score,
             claim: None,
+            doubt: None,
             answer: answer.into(),
         }
     }

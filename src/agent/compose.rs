@@ -418,6 +418,7 @@ impl Agent {
         Some(Verdict {
             score,
             claim: cur.score().and_then(|s| s.misconceptions.first().cloned()),
+            doubt: cur.score().and_then(|s| s.doubts.first().cloned()),
             answer: latest.to_string(),
         })
     }

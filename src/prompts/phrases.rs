@@ -15,6 +15,7 @@ pub struct Phrases {
     pub ack_partial: Vec<String>,
     pub ack_weak: Vec<String>,
     pub ack_wrong: Vec<String>,
+    pub ack_doubt: Vec<String>,
     pub ack_empty: Vec<String>,
     pub ack_unsure: Vec<String>,
     pub probe_lead: Vec<String>,
@@ -58,9 +59,17 @@ impl Phrases {
 /// the interviewer's `previous` line already said: a stated wrong `claim` is called not right; an
 /// empty or "don't know" answer is acknowledged as such; otherwise by score band. Never praise
 /// below 6.
+/// A wrong claim as the graders hold it: verified (the candidate is told it is wrong) or found
+/// by one grader only (the candidate hears a doubt).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Claim<'a> {
+    Wrong(&'a str),
+    Doubted(&'a str),
+}
+
 pub fn acknowledgement(
     score: f32,
-    claim: Option<&str>,
+    claim: Option<Claim<'_>>,
     answer: &str,
     key: u64,
     previous: &str,
@@ -72,10 +81,18 @@ pub fn acknowledgement(
         return pick(&p.ack_unsure, key).to_string();
     }
     if let Some(claim) = claim {
-        let (wrong, right) = claim_parts(claim);
-        let fix = right.map(sentence).unwrap_or_default();
+        let (list, text) = match claim {
+            Claim::Wrong(c) => (&p.ack_wrong, c),
+            Claim::Doubted(c) => (&p.ack_doubt, c),
+        };
+        let (wrong, right) = claim_parts(text);
+        let fix = match (claim, right) {
+            (Claim::Wrong(_), Some(r)) => sentence(r),
+            (Claim::Doubted(_), Some(r)) => format!("As I understand it, {}.", inline_claim(r)),
+            (_, None) => String::new(),
+        };
         let line = fill(
-            pick_fresh(&p.ack_wrong, key, previous),
+            pick_fresh(list, key, previous),
             &[("claim", &inline_claim(wrong)), ("fix", &fix)],
         );
         return line.trim_end().to_string();
@@ -284,7 +301,9 @@ mod tests {
         for key in 0..6 {
             let line = acknowledgement(
                 1.0,
-                Some("The cache stores queries; it stores keys and values."),
+                Some(Claim::Wrong(
+                    "The cache stores queries; it stores keys and values.",
+                )),
                 "The cache stores the queries of earlier tokens so they are reused.",
                 key,
                 "",
@@ -293,7 +312,33 @@ mod tests {
             assert!(line.ends_with("It stores keys and values."), "{line}");
             assert!(!line.contains(';'), "{line}");
         }
-        let plain = acknowledgement(1.0, Some("RoPE adds a learned vector."), "x y z w", 0, "");
+        let plain = acknowledgement(
+            1.0,
+            Some(Claim::Wrong("RoPE adds a learned vector.")),
+            "x y z w",
+            0,
+            "",
+        );
+        assert!(plain.ends_with('.') && !plain.ends_with(" ."), "{plain}");
+        for key in 0..6 {
+            let line = acknowledgement(
+                2.0,
+                Some(Claim::Doubted(
+                    "The cache stores queries; it stores keys and values.",
+                )),
+                "The cache stores the queries of earlier tokens so they are reused.",
+                key,
+                "",
+            );
+            assert!(line.contains("the cache stores queries"), "{line}");
+            assert!(
+                line.ends_with("As I understand it, it stores keys and values."),
+                "{line}"
+            );
+            for certain in ["isn't", "not right", "wrong", "misconception"] {
+                assert!(!line.contains(certain), "a doubt is no verdict: {line}");
+            }
+        }
         assert!(plain.ends_with('.') && !plain.ends_with(" ."), "{plain}");
     }
 

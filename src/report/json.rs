@@ -292,6 +292,7 @@ mod tests {
             .expect("the first answer took the score");
         q.exchanges[0].score = Some(Score {
             misconceptions: vec!["The cache stores queries.".into()],
+            doubts: vec![],
             score: 3.0,
             ..first
         });

@@ -492,6 +492,7 @@ pub(crate) mod tests {
                 },
             ],
             misconceptions: vec![],
+            doubts: vec![],
             feedback: "Say what it costs in memory.".into(),
             scorer: ScorerKind::Rubric,
         });

@@ -52,6 +52,7 @@ pub async fn run(
                     score: 0.0,
                     points: vec![],
                     misconceptions: vec![],
+                    doubts: vec![],
                     feedback: "unknown question".into(),
                     scorer: ScorerKind::Rubric,
                 },

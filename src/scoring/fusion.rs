@@ -108,6 +108,12 @@ pub fn combine(q: &Question, rubric: &Score, judged: &Judgement, w: Weights) -> 
         score: round_score(value),
         feedback: feedback_line(q, &points, &told),
         points,
+        doubts: rubric
+            .misconceptions
+            .iter()
+            .filter(|c| !told.contains(c))
+            .cloned()
+            .collect(),
         misconceptions: told,
         scorer: w.kind(),
     }

@@ -93,6 +93,10 @@ pub struct Score {
     pub points: Vec<PointVerdict>,
     /// The wrong claims found (their `claim` text).
     pub misconceptions: Vec<String>,
+    /// Wrong claims one grader found and the other did not confirm: the candidate hears them as a
+    /// doubt, never as a verdict, and they are not counted as wrong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doubts: Vec<String>,
     /// One line naming the most important missed point (or praising a complete answer).
     pub feedback: String,
     pub scorer: ScorerKind,

@@ -187,6 +187,7 @@ mod tests {
                 })
                 .collect(),
             misconceptions: vec![],
+            doubts: vec![],
             feedback: String::new(),
             scorer: ScorerKind::Rubric,
         }

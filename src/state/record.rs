@@ -372,6 +372,7 @@ pub(crate) fn answered(id: &str, domain: Domain, value: f32) -> QuestionRecord {
         score: value,
         points: vec![],
         misconceptions: vec![],
+        doubts: vec![],
         feedback: String::new(),
         scorer: crate::scoring::ScorerKind::Rubric,
     });
@@ -389,6 +390,7 @@ mod tests {
             score: v,
             points: vec![],
             misconceptions: vec![],
+            doubts: vec![],
             feedback: String::new(),
             scorer: ScorerKind::Rubric,
         }
@@ -432,6 +434,7 @@ mod tests {
     fn a_wrong_claim_corrected_in_a_later_answer_is_kept_as_corrected() {
         let wrong = |v: f32, claims: &[&str]| Score {
             misconceptions: claims.iter().map(|c| c.to_string()).collect(),
+            doubts: vec![],
             ..score(v)
         };
         let mut r = QuestionRecord::new("kv-cache", Domain::Inference);

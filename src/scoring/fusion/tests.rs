@@ -151,3 +151,18 @@ fn chosen_weights_follow_the_grades_and_the_figure_is_cross_fitted() {
     let all: Vec<&Sample<'_>> = samples.iter().collect();
     assert!(choose(&all).judge <= 0.2, "{:?}", choose(&all));
 }
+
+#[test]
+fn a_rubric_claim_the_judge_does_not_find_is_a_doubt_not_a_verdict() {
+    let q = test_question();
+    let stated = rubric::score(&q, "Alpha is slow.", &[]);
+    let silent = judged([1.0; 3], vec![]);
+    let s = combine(&q, &stated, &silent, DEFAULT_WEIGHTS);
+    assert!(s.misconceptions.is_empty(), "{s:?}");
+    assert_eq!(s.doubts, ["Alpha is slow."]);
+    // Once the judge agrees it is a verdict, and no longer a doubt.
+    let agreeing = judged([1.0; 3], vec![claim(Some("Alpha is slow."), false)]);
+    let s = combine(&q, &stated, &agreeing, DEFAULT_WEIGHTS);
+    assert_eq!(s.misconceptions, ["Alpha is slow."]);
+    assert!(s.doubts.is_empty());
+}

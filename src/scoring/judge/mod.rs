@@ -190,6 +190,7 @@ impl Judgement {
             feedback: feedback_line(q, &points, &misconceptions),
             points,
             misconceptions,
+            doubts: vec![],
             scorer: ScorerKind::Llm,
         }
     }

@@ -96,6 +96,7 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
             score: 0.0,
             points: question.points.iter().map(|p| missed(&p.id)).collect(),
             misconceptions,
+            doubts: vec![],
             feedback: feedback.to_string(),
             scorer: ScorerKind::Rubric,
         };
@@ -169,6 +170,7 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
         score: round_score(value),
         points,
         misconceptions,
+        doubts: vec![],
         feedback,
         scorer: ScorerKind::Rubric,
     }
