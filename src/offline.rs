@@ -251,7 +251,8 @@ impl Policy<'_> {
             report
                 .misconceptions
                 .first()
-                .map(|c| Claim::Wrong(c.as_str())),
+                .map(|c| Claim::Wrong(c.as_str()))
+                .or(report.doubts.first().map(|c| Claim::Doubted(c.as_str()))),
             self.last_candidate_text(),
             self.key(12),
             self.previous_reply(),

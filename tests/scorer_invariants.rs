@@ -17,6 +17,11 @@ fn bank() -> Bank {
     load_builtin().expect("the built-in bank loads")
 }
 
+/// Every wrong claim a score holds, told as a verdict or as a doubt.
+fn claims(s: &interviewer::scoring::Score) -> Vec<String> {
+    s.misconceptions.iter().chain(&s.doubts).cloned().collect()
+}
+
 fn report(failures: Vec<String>) {
     assert!(
         failures.is_empty(),
@@ -43,7 +48,9 @@ fn every_reference_answer_scores_at_least_nine() {
                     .collect();
                 format!(
                     "{}: {} (not covered: {open:?}; misconceptions {:?})",
-                    q.id, s.score, s.misconceptions
+                    q.id,
+                    s.score,
+                    claims(&s)
                 )
             })
         })
@@ -61,8 +68,8 @@ fn each_expect_sentence_alone_covers_its_point() {
             if s.verdict(&p.id) != Some(Verdict::Covered) {
                 failures.push(format!("{}/{}: {:?}", q.id, p.id, s.verdict(&p.id)));
             }
-            if !s.misconceptions.is_empty() {
-                failures.push(format!("{}/{}: states {:?}", q.id, p.id, s.misconceptions));
+            if !claims(&s).is_empty() {
+                failures.push(format!("{}/{}: states {:?}", q.id, p.id, claims(&s)));
             }
         }
     }
@@ -77,7 +84,7 @@ fn each_misconception_claim_alone_is_detected() {
         for p in &q.points {
             for m in &p.misconceptions {
                 let s = rubric::score(q, &m.claim, &[]);
-                if !s.misconceptions.contains(&m.claim) {
+                if !claims(&s).contains(&m.claim) {
                     failures.push(format!("{}/{}: {:?} not detected", q.id, p.id, m.claim));
                 }
             }
@@ -98,7 +105,7 @@ fn not_knowing_scores_at_most_one() {
     ] {
         for q in &bank.questions {
             let s = rubric::score(q, answer, &[]);
-            if s.score > 1.0 || !s.misconceptions.is_empty() {
+            if s.score > 1.0 || !claims(&s).is_empty() {
                 failures.push(format!("{} {answer:?}: {}", q.id, s.score));
             }
         }
@@ -115,8 +122,8 @@ fn a_correct_relation_is_not_read_as_its_misconception() {
     let mut failures = vec![];
     for q in &bank.questions {
         let s = rubric::score(q, &q.reference, &[]);
-        if !s.misconceptions.is_empty() {
-            failures.push(format!("{} reference: states {:?}", q.id, s.misconceptions));
+        if !claims(&s).is_empty() {
+            failures.push(format!("{} reference: states {:?}", q.id, claims(&s)));
         }
     }
     // Statements that share a misconception's words, right ones and wrong ones, written while the
@@ -124,10 +131,13 @@ fn a_correct_relation_is_not_read_as_its_misconception() {
     for (file, line, case) in statements() {
         let q = bank.get(&case.question).expect("question");
         let s = rubric::score(q, &case.answer, &[]);
-        if s.misconceptions.is_empty() == case.wrong {
+        if claims(&s).is_empty() == case.wrong {
             failures.push(format!(
                 "{file}:{line} {} {:?} (wrong: {}): states {:?}",
-                case.question, case.answer, case.wrong, s.misconceptions
+                case.question,
+                case.answer,
+                case.wrong,
+                claims(&s)
             ));
         }
     }

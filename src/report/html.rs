@@ -206,6 +206,13 @@ fn question(out: &mut String, n: usize, q: &QuestionReview) {
     for m in &q.misconceptions {
         let _ = writeln!(out, "<div class=\"note\">Wrong claim: {}</div>", esc(m));
     }
+    for m in &q.doubts {
+        let _ = writeln!(
+            out,
+            "<div class=\"note\">Possibly wrong, worth checking: {}</div>",
+            esc(m)
+        );
+    }
     for m in &q.corrected {
         let _ = writeln!(
             out,

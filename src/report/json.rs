@@ -87,6 +87,9 @@ struct JsonQuestion<'a> {
     misconceptions: Vec<&'a str>,
     /// The wrong claims a later answer corrected (also in `misconceptions`).
     corrected_misconceptions: &'a [String],
+    /// Wrong claims found on weaker evidence: worth checking, not counted as wrong.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    doubts: &'a [String],
     scorer: Option<&'static str>,
     judge_note: Option<&'a str>,
     /// Seconds over the question's timed answers (`null` when none was timed).
@@ -173,6 +176,7 @@ pub fn render(review: &Review) -> String {
                     .map(String::as_str)
                     .collect(),
                 corrected_misconceptions: &q.corrected,
+                doubts: &q.doubts,
                 scorer: q.scorer.map(|s| s.as_str()),
                 judge_note: q.judge_note.as_deref(),
                 seconds: q.timing.total().map(|t| (t * 10.0).round() / 10.0),

@@ -100,6 +100,9 @@ pub fn render(review: &Review) -> String {
         for m in &q.misconceptions {
             let _ = writeln!(out, "**Wrong claim.** {}\n", inline(m));
         }
+        for m in &q.doubts {
+            let _ = writeln!(out, "**Possibly wrong, worth checking.** {}\n", inline(m));
+        }
         for m in &q.corrected {
             let _ = writeln!(
                 out,

@@ -91,6 +91,9 @@ pub struct QuestionReview {
     /// Wrong claims of earlier answers that a later answer corrected (the score no longer holds
     /// them).
     pub corrected: Vec<String>,
+    /// Wrong claims found on weaker evidence (one grader, or a wrong attribute without the
+    /// claim's wording): worth checking, not counted as wrong.
+    pub doubts: Vec<String>,
     pub feedback: String,
     /// Which grader produced the shown score.
     pub scorer: Option<ScorerKind>,
@@ -282,6 +285,7 @@ fn question_review(q: &QuestionRecord, bank: &Bank, turns: &[Turn]) -> QuestionR
         points,
         misconceptions: score.map(|s| s.misconceptions.clone()).unwrap_or_default(),
         corrected: q.corrected_misconceptions(),
+        doubts: score.map(|s| s.doubts.clone()).unwrap_or_default(),
         feedback: score.map(|s| s.feedback.clone()).unwrap_or_default(),
         scorer: score.map(|s| s.scorer),
         judge_note: judge_note(q),

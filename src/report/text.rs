@@ -133,6 +133,9 @@ pub fn render(review: &Review, color: bool) -> String {
         for m in &q.misconceptions {
             paragraph(&mut out, "Wrong", m);
         }
+        for m in &q.doubts {
+            paragraph(&mut out, "Check", &format!("{} (possibly wrong)", m.trim()));
+        }
         for m in &q.corrected {
             paragraph(
                 &mut out,

@@ -184,6 +184,7 @@ pub fn verdict_lines(rows: &[GradedAnswer], graded: &[Graded]) -> String {
                 "scorer": g.used.scorer,
                 "rubric": g.rubric().score,
                 "rubric_misconceptions": g.rubric().misconceptions,
+                "rubric_doubts": g.rubric().doubts,
                 "judge": g.judge.as_ref().and_then(|j| j.score.as_ref()).map(|s| s.score),
                 "note": g.judge.as_ref().and_then(|j| j.note.as_deref()),
                 "judgement": g.judgement,

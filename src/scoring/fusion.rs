@@ -53,7 +53,11 @@ pub fn agreed_claims(rubric: &Score, judged: &Judgement, w: Weights) -> Vec<Stri
     let mut out: Vec<String> = vec![];
     for c in &judged.claims {
         let agreed = match &c.listed {
-            Some(claim) => c.confirmed || rubric.misconceptions.contains(claim),
+            Some(claim) => {
+                c.confirmed
+                    || rubric.misconceptions.contains(claim)
+                    || rubric.doubts.contains(claim)
+            }
             None => c.confirmed && w.unlisted_errors,
         };
         if agreed && !out.iter().any(|t| t == c.text()) {
@@ -111,6 +115,7 @@ pub fn combine(q: &Question, rubric: &Score, judged: &Judgement, w: Weights) -> 
         doubts: rubric
             .misconceptions
             .iter()
+            .chain(&rubric.doubts)
             .filter(|c| !told.contains(c))
             .cloned()
             .collect(),

@@ -36,6 +36,9 @@ pub struct ScoreReport {
     pub latest_answer_score: f32,
     pub points: Vec<PointVerdict>,
     pub misconceptions: Vec<String>,
+    /// Wrong claims found on weaker evidence: said to the candidate as a doubt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doubts: Vec<String>,
     pub feedback: String,
     pub scorer: ScorerKind,
     pub probes_used: usize,
@@ -99,6 +102,7 @@ impl Tool for ScoreAnswer {
             latest_answer_score,
             points: score.points.clone(),
             misconceptions: score.misconceptions.clone(),
+            doubts: score.doubts.clone(),
             feedback: score.feedback.clone(),
             scorer: score.scorer,
             probes_used: record.probe_count(),

@@ -21,6 +21,11 @@ use relevance::relevance;
 
 /// Highest score an answer stating a misconception can get.
 pub const MISCONCEPTION_CAP: f32 = 3.0;
+/// Highest score an answer can get when a wrong claim is found only as its wrong attribute said
+/// of its subject (not in its own words): less sure, so it weighs less.
+pub const DOUBT_CAP: f32 = 4.0;
+/// Each such claim scales what is left of the score by this factor (before the cap).
+const DOUBT_FACTOR: f32 = 0.6;
 /// Highest score an answer that only lists terms can get.
 pub const STUFFED_CAP: f32 = 2.5;
 /// Highest score an answer that names many points and explains at most one can get.
@@ -61,10 +66,15 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
         )
     });
     let verdicts = assign(question, &matches);
-    let misconceptions: Vec<String> = matches
-        .iter()
-        .filter_map(|m| m.misconception.clone())
-        .collect();
+    let claims = |worded: bool| -> Vec<String> {
+        matches
+            .iter()
+            .filter_map(|m| m.misconception.as_ref())
+            .filter(|m| m.worded == worded)
+            .map(|m| m.claim.clone())
+            .collect()
+    };
+    let (misconceptions, doubts) = (claims(true), claims(false));
     let evidence = |f: &Option<Found>| {
         f.as_ref()
             .map(|f| docs[f.doc].evidence(&f.window))
@@ -96,7 +106,7 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
             score: 0.0,
             points: question.points.iter().map(|p| missed(&p.id)).collect(),
             misconceptions,
-            doubts: vec![],
+            doubts,
             feedback: feedback.to_string(),
             scorer: ScorerKind::Rubric,
         };
@@ -153,6 +163,10 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     if padded {
         value = value.min(PADDING_CAP + (LIST_CAP - PADDING_CAP) * on_topic);
     }
+    if !doubts.is_empty() {
+        value *= DOUBT_FACTOR.powi(doubts.len() as i32);
+        value = value.min(DOUBT_CAP);
+    }
     if !misconceptions.is_empty() {
         value *= MISCONCEPTION_FACTOR.powi(misconceptions.len() as i32);
         value = value.min(MISCONCEPTION_CAP);
@@ -161,7 +175,7 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     let feedback = feedback(
         question,
         &points,
-        &misconceptions,
+        (&misconceptions, &doubts),
         stuffed || padded,
         current.has_injection(),
     );
@@ -170,7 +184,7 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
         score: round_score(value),
         points,
         misconceptions,
-        doubts: vec![],
+        doubts,
         feedback,
         scorer: ScorerKind::Rubric,
     }
@@ -204,17 +218,22 @@ fn readable(doc: &Doc<'_>) -> bool {
     ascii_words >= 2 && doc.stopword_count() >= 1
 }
 
-/// One line: the wrong claim, that naming is not explaining, the most important gap (by weight)
-/// or praise, and a word when text addressed to the grader was ignored.
+/// One line: the wrong claim (or the one in doubt), that naming is not explaining, the most
+/// important gap (by weight) or praise, and a word when text addressed to the grader was ignored.
 fn feedback(
     question: &Question,
     points: &[PointVerdict],
-    misconceptions: &[String],
+    (misconceptions, doubts): (&[String], &[String]),
     stuffed: bool,
     injection: bool,
 ) -> String {
     let naming = stuffed.then_some("Naming terms is not an explanation: say how it works and why.");
     let mut line = super::feedback_line_with(question, points, misconceptions, naming);
+    if misconceptions.is_empty()
+        && let Some(doubt) = doubts.first()
+    {
+        line = format!("Possibly not right: {doubt} {line}");
+    }
     if injection {
         line.push_str(" (Text addressed to the grader was ignored.)");
     }

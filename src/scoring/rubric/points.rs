@@ -41,7 +41,16 @@ pub struct PointMatch {
     /// A match that only names the point (keyword, one-word cue, or listed terms).
     pub named: Option<Found>,
     /// The claim of a misconception stated in the answer.
-    pub misconception: Option<String>,
+    pub misconception: Option<Stated>,
+}
+
+/// A misconception found in an answer, and how surely.
+#[derive(Debug, Clone)]
+pub struct Stated {
+    pub claim: String,
+    /// In the claim's own words (one of its cues), rather than only as its wrong attribute said
+    /// of its subject: the surer sign, told as a verdict; an attribute alone is told as a doubt.
+    pub worded: bool,
 }
 
 /// Prepared cues, cached by text: a rubric is matched many times (every answer, every probe), and
@@ -218,7 +227,7 @@ fn misconception_in(
     doc: &Doc<'_>,
     subjects: &Subjects,
     cues: &mut Cues,
-) -> Option<String> {
+) -> Option<Stated> {
     let worded = point.misconceptions.iter().find(|m| {
         m.cues.iter().any(|c| {
             let cue = cues.get(c);
@@ -230,15 +239,24 @@ fn misconception_in(
             })
         })
     });
-    worded
-        .or_else(|| {
-            point.misconceptions.iter().find(|m| {
-                m.attribute
-                    .as_ref()
-                    .is_some_and(|a| attribute::stated(a, subjects, doc, cues))
-            })
+    if let Some(m) = worded {
+        return Some(Stated {
+            claim: m.claim.clone(),
+            worded: true,
+        });
+    }
+    point
+        .misconceptions
+        .iter()
+        .find(|m| {
+            m.attribute
+                .as_ref()
+                .is_some_and(|a| attribute::stated(a, subjects, doc, cues))
         })
-        .map(|m| m.claim.clone())
+        .map(|m| Stated {
+            claim: m.claim.clone(),
+            worded: false,
+        })
 }
 
 /// The verdict per point after the clause budget: points are served heaviest first, each taking

@@ -312,9 +312,12 @@ fn kv_with_growth() -> Question {
 }
 
 fn wrong_growth(answer: &str) -> bool {
-    !score(&kv_with_growth(), answer, &[])
-        .misconceptions
-        .is_empty()
+    let s = score(&kv_with_growth(), answer, &[]);
+    assert!(
+        s.misconceptions.is_empty(),
+        "an attribute alone is a doubt: {s:?}"
+    );
+    !s.doubts.is_empty()
 }
 
 #[test]
@@ -349,10 +352,18 @@ fn an_attribute_said_of_a_rival_negated_or_compared_is_not_wrong() {
 }
 
 #[test]
-fn a_wrong_attribute_costs_its_point_and_caps_the_score() {
+fn a_wrong_attribute_costs_its_point_and_caps_the_score_less_than_a_worded_claim() {
     let answer = format!("{STRONG} The KV cache grows quadratically with the sequence length.");
     let r = score(&kv_with_growth(), &answer, &[]);
-    assert_eq!(r.misconceptions.len(), 1, "{r:#?}");
-    assert!(r.score <= MISCONCEPTION_CAP, "{}", r.score);
+    assert_eq!(r.doubts.len(), 1, "{r:#?}");
+    assert!(
+        r.score <= DOUBT_CAP && r.score > MISCONCEPTION_CAP,
+        "{}",
+        r.score
+    );
     assert_eq!(r.points[1].verdict, Verdict::Missed);
+    assert!(
+        r.feedback
+            .starts_with("Possibly not right: The KV cache grows quadratically")
+    );
 }
