@@ -75,11 +75,13 @@ impl Subjects {
 pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &mut Cues) -> bool {
     let own = |set: &HashSet<String>| attribute.subject.iter().any(|s| set.contains(s));
     for text in &attribute.wrong {
-        let cue = cues.get(text).clone();
-        for w in doc.find_within(&cue, cue.words.len() + 1, true) {
-            if doc.rejected(&w, &cue) {
-                continue;
-            }
+        let cue = cues.get(text);
+        let said: Vec<Range<usize>> = doc
+            .find_within(cue, cue.words.len() + 1, true)
+            .into_iter()
+            .filter(|w| !doc.rejected(w, cue))
+            .collect();
+        for w in said {
             let nearest = subjects.nearest(doc, &w);
             if nearest.is_empty() || !nearest.iter().all(|(_, s)| own(s)) {
                 continue;
@@ -101,11 +103,11 @@ fn says_right(
     cues: &mut Cues,
 ) -> bool {
     attribute.right.iter().any(|text| {
-        let cue = cues.get(text).clone();
-        doc.find_within(&cue, cue.words.len() + 1, true)
+        let cue = cues.get(text);
+        doc.find_within(cue, cue.words.len() + 1, true)
             .iter()
             // A right word inside the subject's own name ("masked" of "masked LM") says nothing.
-            .filter(|r| !doc.negated(r, &cue) && (r.end <= subject.start || subject.end <= r.start))
+            .filter(|r| !doc.negated(r, cue) && (r.end <= subject.start || subject.end <= r.start))
             .any(|r| subjects.nearest(doc, r).iter().any(|(s, _)| *s == subject))
     })
 }
