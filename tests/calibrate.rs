@@ -60,6 +60,10 @@ fn calibrate_json_agrees_with_scoring_the_rows_one_by_one() {
     let rows = spread_rows(16, 7);
     let set = write_set(&home, "set.jsonl", &rows);
     let report = json_out(&run(&home, &["calibrate", path_str(&set), "--json"]));
+    assert!(
+        report.get("held_out").is_none(),
+        "a given set is measured alone"
+    );
 
     let mut pairs = vec![];
     for r in &rows {
@@ -110,9 +114,23 @@ fn calibrate_runs_the_built_in_test_split_by_default_and_samples_with_limit() {
         assert!(kinds.contains_key(k), "{k}: {report}");
     }
     assert_eq!(report["worst"].as_array().map(Vec::len), Some(5));
+    // Beside it, every split written outside the project, each measured.
+    let held_out = report["held_out"].as_array().expect("held_out");
+    assert_eq!(held_out.len(), 4, "{report}");
+    for h in held_out {
+        assert!(h["n"].as_u64().is_some_and(|n| n >= 60), "{h}");
+        assert!(
+            h["spearman"].as_f64().is_some_and(|r| r > 0.0 && r <= 1.0),
+            "{h}"
+        );
+    }
 
     let sample = json_out(&run(&home, &["calibrate", "--json", "--limit", "10"]));
     assert_eq!(sample["n"], 10);
+    assert!(
+        sample.get("held_out").is_none(),
+        "a sample is only the sample"
+    );
     assert!(
         sample["set"]
             .as_str()
@@ -125,6 +143,7 @@ fn calibrate_runs_the_built_in_test_split_by_default_and_samples_with_limit() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("Spearman"), "{text}");
     assert!(text.contains("Largest disagreements"), "{text}");
+    assert!(text.contains("fifth external set, test half"), "{text}");
 }
 
 #[test]

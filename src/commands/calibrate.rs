@@ -76,7 +76,12 @@ pub fn run(bank_args: &BankArgs, args: CalibrateArgs) -> anyhow::Result<ExitCode
         std::fs::write(path, calibrate::verdict_lines(&rows, &graded))
             .with_context(|| format!("cannot write the verdicts to {}", path.display()))?;
     }
-    let report = calibrate::report(&bank, &set, &rows, &graded);
+    let mut report = calibrate::report(&bank, &set, &rows, &graded);
+    // The default run of the rubric scorer also reports the splits written by outside writers:
+    // the built-in test split shares its writer with the dev split it was tuned on.
+    if args.file.is_none() && judge.is_none() && args.limit.is_none() {
+        report.held_out = calibrate::held_out(&bank);
+    }
     if let (Some(j), Some(rubric), Some(alone), Some(fitted)) =
         (&judge, &report.rubric, &report.judge_alone, &report.fitted)
     {
@@ -206,6 +211,19 @@ pub fn render(report: &Calibration, elapsed: std::time::Duration) -> String {
                 out,
                 "    {:<40} grade {:>4.1}  score {:>4.1}",
                 d.id, d.grade, d.score
+            );
+        }
+    }
+    if !report.held_out.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n  Held out, written outside the project (the split above shares its writer with the\n  dev split the scorer was tuned on, so these say more):"
+        );
+        for h in &report.held_out {
+            let _ = writeln!(
+                out,
+                "  {:<34} n = {:>3}  Spearman = {:.3}  MAE = {:.2}",
+                h.set, h.n, h.spearman, h.mae
             );
         }
     }

@@ -3,7 +3,7 @@
 
 use super::agreement::{self, Agreement, Pair};
 use super::fusion::{self, Fitted, Sample};
-use super::graded::GradedAnswer;
+use super::graded::{self, GradedAnswer, HELD_OUT_SPLITS};
 use super::judge::JudgeError;
 use super::reconcile::{Graded, Grader, grade};
 use super::{Score, ScorerKind, rubric};
@@ -93,6 +93,18 @@ pub struct Calibration {
     /// Rubric only: grader-injection rows that scored above the same answer without the injection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub injection_above_base: Option<usize>,
+    /// The built-in held-out splits by outside writers, measured beside the default set.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held_out: Vec<SplitFigure>,
+}
+
+/// One held-out split's agreement, for the summary beside the main report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SplitFigure {
+    pub set: String,
+    pub n: usize,
+    pub spearman: f64,
+    pub mae: f64,
 }
 
 fn pairs(rows: &[GradedAnswer], scores: impl Iterator<Item = f32>) -> Vec<Pair> {
@@ -146,6 +158,7 @@ pub fn report(bank: &Bank, set: &str, rows: &[GradedAnswer], graded: &[Graded]) 
             judge_alone: Some(agreement::measure(&pairs(rows, alone), "llm")),
             fitted: Some(fit(bank, rows, graded)),
             injection_above_base: None,
+            held_out: vec![],
         };
     }
     let raised = rows
@@ -166,7 +179,30 @@ pub fn report(bank: &Bank, set: &str, rows: &[GradedAnswer], graded: &[Graded]) 
         judge_alone: None,
         fitted: None,
         injection_above_base: Some(raised),
+        held_out: vec![],
     }
+}
+
+/// The rubric scorer on each built-in held-out split whose questions `bank` holds (a bank that
+/// replaces the built-in one skips them).
+pub fn held_out(bank: &Bank) -> Vec<SplitFigure> {
+    HELD_OUT_SPLITS
+        .iter()
+        .filter_map(|(name, text)| {
+            let rows = graded::parse(text, name, |q| bank.get(q).is_some()).ok()?;
+            let scores = rows.iter().map(|r| {
+                bank.get(&r.question)
+                    .map_or(0.0, |q| rubric::score(q, &r.answer, &[]).score)
+            });
+            let a = agreement::measure(&pairs(&rows, scores), "rubric");
+            Some(SplitFigure {
+                set: name.to_string(),
+                n: a.n,
+                spearman: a.spearman,
+                mae: a.mae,
+            })
+        })
+        .collect()
 }
 
 /// One line of JSON per row: its grade, the score used, the rubric's and (with a judge) the

@@ -9,6 +9,26 @@ use std::fmt;
 pub const TEST_SPLIT: &str = include_str!("../../tools/graded/test.jsonl");
 /// How the embedded test split is named in reports.
 pub const TEST_SPLIT_NAME: &str = "built-in test split";
+/// The held-out splits written by people outside the project (who saw only the source article
+/// and the questions), by name: `interviewer calibrate` reports them beside the test split.
+pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
+    (
+        "external test split",
+        include_str!("../../tools/graded/external-test.jsonl"),
+    ),
+    (
+        "second external set",
+        include_str!("../../tools/graded/external2-test.jsonl"),
+    ),
+    (
+        "fourth external set, test half",
+        include_str!("../../tools/graded/external4-test.jsonl"),
+    ),
+    (
+        "fifth external set, test half",
+        include_str!("../../tools/graded/external5-test.jsonl"),
+    ),
+];
 
 /// One graded answer.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
