@@ -441,6 +441,23 @@ fn score_text_output_is_readable() {
 }
 
 #[test]
+fn score_text_output_lists_a_doubt_apart_from_a_misconception() {
+    // "quantizes the adapters" is the wrong attribute of the adapters, not the claim's own words:
+    // weaker evidence, shown as something to check.
+    let answer =
+        "QLoRA quantizes the trainable adapters to 4-bit NF4, and LoRA freezes W and learns BA.";
+    let out = stdout(bin().args(["score", "-q", "lora-qlora", "--answer", answer]));
+    assert!(!out.contains("Misconceptions:"), "{out}");
+    let (_, doubts) = out
+        .split_once("Possibly wrong, worth checking:\n  - ")
+        .unwrap_or_else(|| panic!("no doubt listed: {out}"));
+    assert!(
+        doubts.starts_with("QLoRA trains the model in 4-bit"),
+        "{out}"
+    );
+}
+
+#[test]
 fn score_unknown_question_exits_2_with_suggestions() {
     bin()
         .args(["score", "--question", "kv-cach", "--answer", "x"])

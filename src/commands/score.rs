@@ -198,6 +198,12 @@ pub fn render(score: &Score) -> String {
             out.push_str(&format!("  - {m}\n"));
         }
     }
+    if !score.doubts.is_empty() {
+        out.push_str("Possibly wrong, worth checking:\n");
+        for m in &score.doubts {
+            out.push_str(&format!("  - {m}\n"));
+        }
+    }
     out.push_str(&format!("Feedback: {}\n", score.feedback));
     out
 }

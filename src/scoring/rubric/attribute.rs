@@ -79,7 +79,9 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
         let said: Vec<Range<usize>> = doc
             .find_within(cue, cue.words.len() + 1, true)
             .into_iter()
-            .filter(|w| !doc.rejected(w, cue))
+            // "one q-vs-cache attention": a word on the far side of a comparison is compared
+            // with the subject, not said of it.
+            .filter(|w| !doc.rejected(w, cue) && !doc.compared(w))
             .collect();
         for w in said {
             let nearest = subjects.nearest(doc, &w);

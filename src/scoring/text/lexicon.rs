@@ -36,6 +36,9 @@ struct LexiconFile {
     /// Words that put what follows on the far side of a comparison ("than", "unlike").
     #[serde(default)]
     comparisons: Vec<String>,
+    /// Phrases that, just after something, say it is avoided ("... is too expensive").
+    #[serde(default)]
+    prohibitions: Vec<String>,
     #[serde(default)]
     synonyms: Vec<SynonymGroup>,
 }
@@ -66,6 +69,7 @@ pub struct Lexicon {
     corrections: Vec<Vec<String>>,
     /// Hedges, as word sequences.
     hedges: Vec<Vec<String>>,
+    prohibitions: Vec<Vec<String>>,
     comparisons: HashSet<String>,
     /// Synonym phrases by their first form: (the phrase's forms, the concept).
     phrases: HashMap<String, Vec<(Vec<String>, String)>>,
@@ -98,6 +102,7 @@ pub fn lexicon() -> &'static Lexicon {
                 fillers: vec![],
                 self_corrections: vec![],
                 hedges: vec![],
+                prohibitions: vec![],
                 comparisons: vec![],
                 synonyms: vec![],
             })
@@ -132,6 +137,7 @@ impl Lexicon {
             fillers: phrases(&file.fillers),
             corrections: phrases(&file.self_corrections),
             hedges: phrases(&file.hedges),
+            prohibitions: phrases(&file.prohibitions),
             comparisons: set(file.comparisons),
             phrases: HashMap::new(),
         };
@@ -237,6 +243,11 @@ impl Lexicon {
     /// Whether a hedge ("I think") starts at `words[0]`; returns its length.
     pub fn hedge_at(&self, words: &[&str]) -> Option<usize> {
         phrase_at(&self.hedges, words)
+    }
+
+    /// Whether a prohibition ("too expensive") starts at `words[0]`; returns its length.
+    pub fn prohibition_at(&self, words: &[&str]) -> Option<usize> {
+        phrase_at(&self.prohibitions, words)
     }
 
     /// Whether a self-correction ("no wait") starts at `words[0]`; returns its length.

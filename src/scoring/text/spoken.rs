@@ -9,14 +9,22 @@ use super::lexicon::Lexicon;
 /// A self-correction retracts at most this many words before it (a false start, not a sentence).
 const MAX_RETRACTED_WORDS: usize = 24;
 
-/// Mark the fillers and self-corrections of one sentence's tokens.
-pub(super) fn mark_spoken(lex: &Lexicon, tokens: &mut [Token]) {
+/// Mark the fillers and self-corrections of the sentence starting at token `first` (the last
+/// sentence of `all`). A self-correction that opens its sentence ("... sorry, no, that's not
+/// right.") retracts the end of the sentence before.
+pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
+    let (before, tokens) = all.split_at_mut(first);
     let words: Vec<String> = tokens.iter().map(|t| t.word.clone()).collect();
     let refs: Vec<&str> = words.iter().map(String::as_str).collect();
     let mut i = 0;
     while i < tokens.len() {
         if let Some(len) = lex.correction_at(&refs[i..]) {
             let from = retracted_from(tokens, i);
+            // A bare "sorry" opening a sentence is an apology more often than a correction.
+            let opens = tokens[..i].iter().all(|t| t.stem.is_empty() && t.stop);
+            if opens && (len > 1 || refs[i] != "sorry") {
+                retract_sentence_end(before);
+            }
             for t in &mut tokens[from..i + len] {
                 silence(t);
             }
@@ -61,6 +69,22 @@ fn retracted_from(tokens: &[Token], at: usize) -> usize {
     }
 }
 
+/// Retract the end of the last sentence in `tokens` as a self-correction would from its end.
+fn retract_sentence_end(tokens: &mut [Token]) {
+    let Some(last) = tokens.last().map(|t| t.sentence) else {
+        return;
+    };
+    let start = tokens
+        .iter()
+        .rposition(|t| t.sentence != last)
+        .map_or(0, |i| i + 1);
+    let sentence = &mut tokens[start..];
+    let from = retracted_from(sentence, sentence.len());
+    for t in &mut sentence[from..] {
+        silence(t);
+    }
+}
+
 /// A word that no longer counts: a stopword that negates nothing.
 fn silence(t: &mut Token) {
     t.stop = true;
@@ -102,6 +126,17 @@ mod tests {
         assert!(matches(swapped, "draft model proposes"));
         let spoken = "We divide by d_k - sorry, by the square root of d_k.";
         assert!(matches(spoken, "square root"));
+    }
+
+    #[test]
+    fn a_self_correction_opening_a_sentence_retracts_the_one_before() {
+        let text = "The runtime hands over the call, so the model runs the tool inside its forward \
+                    pass... sorry, no, that's not right. The runtime executes the tool call.";
+        assert!(!matches(text, "model runs tool"));
+        assert!(matches(text, "runtime executes tool"));
+        // An apology is not a correction.
+        let apology = "The cache stores keys and values. Sorry, I'm not sure about the rest.";
+        assert!(matches(apology, "cache stores keys values"));
     }
 
     #[test]

@@ -167,3 +167,53 @@ fn a_synonym_phrase_counts_as_one_word_when_words_are_measured_apart() {
     );
     assert!(far.find_within(&cue, 5, true).is_empty());
 }
+
+/// Whether `cue` is found in `text` only as a rejected claim (and found at all).
+fn rejected(text: &str, cue: &str) -> bool {
+    let doc = Doc::new(text);
+    let cue = Cue::new(cue);
+    let found = doc.find(&cue);
+    !found.is_empty() && found.iter().all(|w| doc.rejected(w, &cue))
+}
+
+#[test]
+fn what_is_put_out_of_reach_just_after_it_is_not_claimed() {
+    assert!(rejected(
+        "For LLMs it is almost all PTQ because retraining is too expensive.",
+        "ptq retrains"
+    ));
+    assert!(rejected(
+        "Retraining the whole model is impractical here, so we calibrate.",
+        "retrain whole model"
+    ));
+    assert!(!rejected(
+        "PTQ retrains the model on the full corpus.",
+        "ptq retrains"
+    ));
+    // Too far after, or past a comma, it says something else.
+    assert!(!rejected(
+        "PTQ retrains the model, and a full sweep is too expensive.",
+        "ptq retrains"
+    ));
+}
+
+#[test]
+fn a_claim_offered_as_one_of_two_alternatives_is_not_claimed() {
+    assert!(rejected(
+        "Start with a single agent or even a fixed workflow.",
+        "agent fixed workflow"
+    ));
+    assert!(rejected(
+        "Do I even need an agent, or is a fixed workflow enough?",
+        "agent fixed workflow"
+    ));
+    assert!(!rejected(
+        "An agent is a fixed workflow.",
+        "agent fixed workflow"
+    ));
+    // An "or" inside what the claim says is part of it.
+    assert!(!rejected(
+        "The standard FFN keeps the width or only doubles it.",
+        "doubles width"
+    ));
+}

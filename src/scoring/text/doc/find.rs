@@ -6,6 +6,8 @@ use crate::scoring::text::Cue;
 use crate::scoring::text::lexicon::lexicon;
 use std::ops::Range;
 
+/// A prohibition ("too expensive") this many words after a match puts it out of reach.
+const PROHIBITION_REACH: usize = 3;
 /// A negation this many words before a match (or inside it) negates it.
 const NEGATION_REACH: usize = 4;
 
@@ -105,17 +107,47 @@ impl Doc<'_> {
         window: &Range<usize>,
         cue: &'c Cue,
     ) -> impl Iterator<Item = &'c Token> + 'c {
-        self.tokens[window.clone()].iter().filter(move |t| {
-            !t.stop
-                && (cue.words.contains(&t.stem)
-                    || t.concept.as_ref().is_some_and(|c| cue.words.contains(c)))
-        })
+        self.tokens[window.clone()]
+            .iter()
+            .filter(move |t| carries(t, cue))
     }
 
     /// Whether a claim at `window` is rejected: negated, or in a sentence that calls something a
     /// misconception, a myth or wrong.
     pub fn rejected(&self, window: &Range<usize>, cue: &Cue) -> bool {
-        self.sentence_of(window.start).rejection || self.negated(window, cue)
+        self.sentence_of(window.start).rejection
+            || self.negated(window, cue)
+            || self.prohibited(window)
+            || self.alternatives(window, cue)
+    }
+
+    /// Whether the cue's words at `window` are offered as alternatives ("a single agent or even a
+    /// fixed workflow", "do I need an agent, or is a workflow enough"): the word right after the
+    /// cue's first word, which opens the match, is an "or" that the rest follow.
+    pub fn alternatives(&self, window: &Range<usize>, cue: &Cue) -> bool {
+        let tokens = &self.tokens[window.clone()];
+        let Some(first) = tokens.iter().position(|t| carries(t, cue)) else {
+            return false;
+        };
+        let opens = cue
+            .words
+            .first()
+            .is_some_and(|w| tokens[first].stem == *w || tokens[first].concept.as_ref() == Some(w));
+        opens && tokens.get(first + 1).is_some_and(|t| t.word == "or")
+    }
+
+    /// Whether what the match says is put out of reach just after it ("PTQ, because retraining
+    /// is too expensive"): a prohibition within [`PROHIBITION_REACH`] words after the match, with
+    /// no comma between.
+    pub fn prohibited(&self, window: &Range<usize>) -> bool {
+        let lex = lexicon();
+        let sentence = self.sentence_of(window.start).tokens.clone();
+        let start = window.end.min(sentence.end);
+        let after = &self.tokens[start..sentence.end.min(start + PROHIBITION_REACH + 4)];
+        let words: Vec<&str> = after.iter().map(|t| t.word.as_str()).collect();
+        (0..words.len().min(PROHIBITION_REACH + 1))
+            .take_while(|&i| !after[i].sep_before)
+            .any(|i| lex.prohibition_at(&words[i..]).is_some())
     }
 
     /// How many content words apart two matches are, when they sit in one clause (0 when they
@@ -165,4 +197,11 @@ impl Doc<'_> {
             .iter()
             .any(|t| t.negation && !cue_has_not && t.clause == clause)
     }
+}
+
+/// Whether a content token carries one of the cue's words (its stem or its concept).
+fn carries(t: &Token, cue: &Cue) -> bool {
+    !t.stop
+        && (cue.words.contains(&t.stem)
+            || t.concept.as_ref().is_some_and(|c| cue.words.contains(c)))
 }

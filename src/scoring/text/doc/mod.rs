@@ -174,7 +174,7 @@ impl Builder<'_> {
             });
         }
         if self.tokens.len() > first {
-            mark_spoken(self.lex, &mut self.tokens[first..]);
+            mark_spoken(self.lex, &mut self.tokens, first);
             mark_negations(&mut self.tokens[first..]);
             mark_concepts(self.lex, &mut self.tokens[first..]);
             let raw = &self.body[self.sent_start..end];
