@@ -975,6 +975,38 @@ async fn a_model_that_never_calls_tools_still_gets_every_answer_scored_and_moves
     assert!(agent.state.questions.iter().all(|q| q.score().is_some()));
 }
 
+#[tokio::test]
+async fn after_a_pointer_the_next_question_gets_its_own_lead() {
+    let bank = bank();
+    let st = state(&bank, Mode::DeepDive, &["kv-cache", "rope"], 2);
+    let server = ScriptedServer::always(json_text("Interesting, tell me more.")).await;
+    let mut agent = agent(&server, bank.clone(), st, Wiring::default());
+    ok_turn(&mut agent, CandidateInput::Begin).await;
+
+    // Lost on the first question: a pointer for later, then the next question, each introduced,
+    // so the pointer's own question does not run into the next one.
+    let out = ok_turn(&mut agent, answer("I'm not sure, I don't know this one.")).await;
+    let rope = bank.get("rope").expect("rope").ask.clone();
+    assert_eq!(agent.state.questions.len(), 2, "{}", out.reply);
+    let before = out
+        .reply
+        .strip_suffix(rope.as_str())
+        .unwrap_or_else(|| panic!("the next question ends the reply: {}", out.reply))
+        .trim_end();
+    let p = interviewer::prompts::phrases::Phrases::get();
+    let lead = |t: &str| t.split('{').next().unwrap_or(t).trim().to_string();
+    assert!(
+        p.hint_lead.iter().any(|h| out.reply.contains(&lead(h))),
+        "a pointer was given: {}",
+        out.reply
+    );
+    assert!(
+        p.move_on.iter().any(|m| before.ends_with(m.as_str())),
+        "the next question is introduced: {}",
+        out.reply
+    );
+}
+
 /// Give the same answer until the interview ends (at most `turns` times): every turn but the last
 /// asks something, and the plan runs out.
 async fn answer_until_over(agent: &mut Agent, text: &str, turns: usize) {

@@ -361,7 +361,8 @@ impl Agent {
             _ => None,
         };
         let hint = hint.map(|h| fill(pick(&p.hint_lead, key), &[("hint", &h)]));
-        let question = self.next_question_line(w, hint.is_none()).await;
+        // The next question gets its own lead even after a pointer, so the two do not run together.
+        let question = self.next_question_line(w, true).await;
         let mut asked = self.asked_next(w, question);
         asked.lead = hint;
         asked
