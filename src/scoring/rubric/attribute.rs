@@ -32,7 +32,9 @@ impl Subjects {
         for text in subjects {
             let cue = cues.get(text);
             for w in doc.find_within(cue, cue.words.len() + 1, true) {
-                if doc.compared(&w) {
+                // A subject is a name, said in its order: "heads with grouped-query" is not
+                // "query heads".
+                if doc.compared(&w) || !doc.in_order(&w, cue) {
                     continue;
                 }
                 match found.iter_mut().find(|(r, _)| *r == w) {

@@ -32,6 +32,7 @@ pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
         } else if let Some(len) = lex.filler_at(&refs[i..]) {
             for t in &mut tokens[i..i + len] {
                 silence(t);
+                t.filler = true;
             }
             i += len;
         } else {

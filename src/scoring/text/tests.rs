@@ -190,6 +190,11 @@ fn what_is_put_out_of_reach_just_after_it_is_not_claimed() {
         "PTQ retrains the model on the full corpus.",
         "ptq retrains"
     ));
+    // Read across a spoken filler and the commas around it.
+    assert!(rejected(
+        "For LLMs it's mostly PTQ, 'cause retraining a 70B is, you know, not happening.",
+        "ptq retrains"
+    ));
     // Too far after, or past a comma, it says something else.
     assert!(!rejected(
         "PTQ retrains the model, and a full sweep is too expensive.",

@@ -3,7 +3,7 @@
 
 use super::{CUE_WINDOW, Doc, Token};
 use crate::scoring::text::Cue;
-use crate::scoring::text::lexicon::lexicon;
+use crate::scoring::text::lexicon::{MAX_PHRASE_WORDS, lexicon};
 use std::ops::Range;
 
 /// A prohibition ("too expensive") this many words after a match puts it out of reach.
@@ -88,7 +88,7 @@ impl Doc<'_> {
     }
 
     /// Whether the cue's words occur in the cue's order inside `window`.
-    fn in_order(&self, window: &Range<usize>, cue: &Cue) -> bool {
+    pub fn in_order(&self, window: &Range<usize>, cue: &Cue) -> bool {
         let mut next = 0;
         for t in &self.tokens[window.clone()] {
             let Some(want) = cue.words.get(next) else {
@@ -142,12 +142,25 @@ impl Doc<'_> {
     pub fn prohibited(&self, window: &Range<usize>) -> bool {
         let lex = lexicon();
         let sentence = self.sentence_of(window.start).tokens.clone();
-        let start = window.end.min(sentence.end);
-        let after = &self.tokens[start..sentence.end.min(start + PROHIBITION_REACH + 4)];
-        let words: Vec<&str> = after.iter().map(|t| t.word.as_str()).collect();
-        (0..words.len().min(PROHIBITION_REACH + 1))
-            .take_while(|&i| !after[i].sep_before)
-            .any(|i| lex.prohibition_at(&words[i..]).is_some())
+        // The words after the match, read across fillers ("retraining a 70B is, you know, not
+        // happening"): a comma that only sets off a filler separates nothing.
+        let mut words: Vec<(&str, bool)> = vec![];
+        let mut after_filler = false;
+        for t in &self.tokens[window.end.min(sentence.end)..sentence.end] {
+            if t.filler {
+                after_filler = true;
+                continue;
+            }
+            words.push((t.word.as_str(), t.sep_before && !after_filler));
+            after_filler = false;
+            if words.len() > PROHIBITION_REACH + MAX_PHRASE_WORDS {
+                break;
+            }
+        }
+        let plain: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
+        (0..plain.len().min(PROHIBITION_REACH + 1))
+            .take_while(|&i| !words[i].1)
+            .any(|i| lex.prohibition_at(&plain[i..]).is_some())
     }
 
     /// How many content words apart two matches are, when they sit in one clause (0 when they

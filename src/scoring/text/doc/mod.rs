@@ -42,6 +42,9 @@ pub struct Token {
     /// For the first word of a synonym phrase, the phrase's length in words: the phrase counts
     /// as one content word when cue words are measured apart ("feed-forward block" is one).
     pub phrase_len: usize,
+    /// A spoken filler ("you know", "um"): it neither earns nor costs, and what it interrupts
+    /// reads on across it.
+    pub filler: bool,
 }
 
 /// One sentence (ended by `.`, `!`, `?` or a line break) with the features the scorer uses.
@@ -171,6 +174,7 @@ impl Builder<'_> {
                 listed: false,
                 item: 0,
                 phrase_len: 0,
+                filler: false,
             });
         }
         if self.tokens.len() > first {
