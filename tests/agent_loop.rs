@@ -910,12 +910,19 @@ async fn a_judge_citing_sentences_about_something_else_falls_back_to_the_rubric_
 // Progress guarantees with a model that never uses its tools
 // ---------------------------------------------------------------------------------------------
 
+/// A kv-cache then rope interview with a model that only ever chats and never calls a tool (the
+/// server must outlive the agent).
+async fn toolless_kv_then_rope(mode: Mode) -> (Arc<Bank>, ScriptedServer, Agent) {
+    let bank = bank();
+    let st = state(&bank, mode, &["kv-cache", "rope"], 2);
+    let server = ScriptedServer::always(json_text("Interesting, tell me more.")).await;
+    let agent = agent(&server, bank.clone(), st, Wiring::default());
+    (bank, server, agent)
+}
+
 #[tokio::test]
 async fn a_model_that_never_calls_tools_still_gets_every_answer_scored_and_moves_on() {
-    let bank = bank();
-    let st = state(&bank, Mode::FirstRound, &["kv-cache", "rope"], 2);
-    let server = ScriptedServer::always(json_text("Interesting, tell me more.")).await;
-    let mut agent = agent(&server, bank.clone(), st, Wiring::default());
+    let (bank, _server, mut agent) = toolless_kv_then_rope(Mode::FirstRound).await;
 
     // The model greets but asks nothing: the loop puts the first planned question on the table.
     let out = ok_turn(&mut agent, CandidateInput::Begin).await;
@@ -977,10 +984,7 @@ async fn a_model_that_never_calls_tools_still_gets_every_answer_scored_and_moves
 
 #[tokio::test]
 async fn after_a_pointer_the_next_question_gets_its_own_lead() {
-    let bank = bank();
-    let st = state(&bank, Mode::DeepDive, &["kv-cache", "rope"], 2);
-    let server = ScriptedServer::always(json_text("Interesting, tell me more.")).await;
-    let mut agent = agent(&server, bank.clone(), st, Wiring::default());
+    let (bank, _server, mut agent) = toolless_kv_then_rope(Mode::DeepDive).await;
     ok_turn(&mut agent, CandidateInput::Begin).await;
 
     // Lost on the first question: a pointer for later, then the next question, each introduced,

@@ -94,7 +94,7 @@ impl Doc<'_> {
             let Some(want) = cue.words.get(next) else {
                 break;
             };
-            if !t.stop && (&t.stem == want || t.concept.as_ref() == Some(want)) {
+            if !t.stop && says(t, want) {
                 next += 1;
             }
         }
@@ -129,10 +129,7 @@ impl Doc<'_> {
         let Some(first) = tokens.iter().position(|t| carries(t, cue)) else {
             return false;
         };
-        let opens = cue
-            .words
-            .first()
-            .is_some_and(|w| tokens[first].stem == *w || tokens[first].concept.as_ref() == Some(w));
+        let opens = cue.words.first().is_some_and(|w| says(&tokens[first], w));
         opens && tokens.get(first + 1).is_some_and(|t| t.word == "or")
     }
 
@@ -144,23 +141,23 @@ impl Doc<'_> {
         let sentence = self.sentence_of(window.start).tokens.clone();
         // The words after the match, read across fillers ("retraining a 70B is, you know, not
         // happening"): a comma that only sets off a filler separates nothing.
-        let mut words: Vec<(&str, bool)> = vec![];
+        let (mut words, mut separated) = (vec![], vec![]);
         let mut after_filler = false;
         for t in &self.tokens[window.end.min(sentence.end)..sentence.end] {
             if t.filler {
                 after_filler = true;
                 continue;
             }
-            words.push((t.word.as_str(), t.sep_before && !after_filler));
+            words.push(t.word.as_str());
+            separated.push(t.sep_before && !after_filler);
             after_filler = false;
             if words.len() > PROHIBITION_REACH + MAX_PHRASE_WORDS {
                 break;
             }
         }
-        let plain: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
-        (0..plain.len().min(PROHIBITION_REACH + 1))
-            .take_while(|&i| !words[i].1)
-            .any(|i| lex.prohibition_at(&plain[i..]).is_some())
+        (0..words.len().min(PROHIBITION_REACH + 1))
+            .take_while(|&i| !separated[i])
+            .any(|i| lex.prohibition_at(&words[i..]).is_some())
     }
 
     /// How many content words apart two matches are, when they sit in one clause (0 when they
@@ -212,9 +209,12 @@ impl Doc<'_> {
     }
 }
 
-/// Whether a content token carries one of the cue's words (its stem or its concept).
+/// Whether a content token carries one of the cue's words.
 fn carries(t: &Token, cue: &Cue) -> bool {
-    !t.stop
-        && (cue.words.contains(&t.stem)
-            || t.concept.as_ref().is_some_and(|c| cue.words.contains(c)))
+    !t.stop && cue.words.iter().any(|w| says(t, w))
+}
+
+/// Whether a token says the cue word `w`, by its stem or by its synonym concept.
+fn says(t: &Token, w: &str) -> bool {
+    t.stem == w || t.concept.as_deref() == Some(w)
 }
