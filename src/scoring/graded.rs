@@ -28,6 +28,10 @@ pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
         "fifth external set, test half",
         include_str!("../../tools/graded/external5-test.jsonl"),
     ),
+    (
+        "sixth external set, test half",
+        include_str!("../../tools/graded/external6-test.jsonl"),
+    ),
 ];
 
 /// One graded answer.
