@@ -1011,6 +1011,44 @@ async fn after_a_pointer_the_next_question_gets_its_own_lead() {
     );
 }
 
+#[tokio::test]
+async fn a_probe_answered_well_is_not_told_it_missed() {
+    // A deep dive probes a partial answer; the reply to the probe states exactly the point it was
+    // after. Alone it is a small part of the whole question, but it answers what was asked.
+    let bank = bank();
+    let st = state(&bank, Mode::DeepDive, &["kv-cache", "rope"], 2);
+    let server = ScriptedServer::always(json_text("Interesting, tell me more.")).await;
+    let mut agent = agent(&server, bank.clone(), st, Wiring::default());
+    ok_turn(&mut agent, CandidateInput::Begin).await;
+    ok_turn(
+        &mut agent,
+        answer("It caches something about earlier tokens so generation is faster."),
+    )
+    .await;
+    let kv = &agent.state.questions[0];
+    let point = kv
+        .latest_probed_point()
+        .unwrap_or_else(|| panic!("a deep dive probes a partial answer: {kv:?}"))
+        .to_string();
+    let q = bank.get("kv-cache").expect("kv-cache");
+    let expect = &q
+        .points
+        .iter()
+        .find(|p| p.id == point)
+        .expect("point")
+        .expect;
+    assert!(
+        interviewer::scoring::rubric::score(q, expect, &[]).score
+            < interviewer::prompts::phrases::PARTIAL_FROM,
+        "alone, the point is a small part of the question"
+    );
+    let out = ok_turn(&mut agent, answer(expect)).await;
+    let p = interviewer::prompts::phrases::Phrases::get();
+    for missed in p.ack_weak.iter().chain(&p.ack_partial) {
+        assert!(!out.reply.contains(missed.as_str()), "{}", out.reply);
+    }
+}
+
 /// Give the same answer until the interview ends (at most `turns` times): every turn but the last
 /// asks something, and the plan runs out.
 async fn answer_until_over(agent: &mut Agent, text: &str, turns: usize) {

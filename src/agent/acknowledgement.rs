@@ -8,9 +8,14 @@
 
 use super::contract::{content_words, not_speech, overlap, sentences, tokens, unquote};
 use super::draft::Trust;
-use crate::bank::Bank;
-use crate::prompts::phrases::{Claim, PRAISE_FROM, Phrases, acknowledgement, is_unsure};
+use crate::bank::{Bank, Question};
+use crate::prompts::phrases::{
+    Claim, PARTIAL_FROM, PRAISE_FROM, Phrases, acknowledgement, is_unsure,
+};
+use crate::scoring::Verdict as PointVerdict;
+use crate::scoring::rubric;
 use crate::scoring::text::lexicon::lexicon;
+use crate::state::QuestionRecord;
 use std::collections::HashSet;
 
 /// Words an acknowledgement has at most.
@@ -55,6 +60,18 @@ impl Verdict {
             || self.doubt.is_some()
             || is_unsure(&self.answer)
             || self.answer.split_whitespace().count() < 3
+    }
+}
+
+/// How an answer to a probe went: judged by the point the probe was after, since it answers that
+/// point and not the whole question ("Why is duplicated data harmful?" answered well is not "most of
+/// what I was after" missed). Its words alone, scored on the whole question, decide otherwise.
+pub fn probe_answer_score(q: &Question, cur: &QuestionRecord, answer: &str) -> f32 {
+    let alone = rubric::score(q, answer, &[]);
+    match cur.latest_probed_point().and_then(|p| alone.verdict(p)) {
+        Some(PointVerdict::Covered) => alone.score.max(PRAISE_FROM),
+        Some(PointVerdict::Partial) => alone.score.max(PARTIAL_FROM),
+        _ => alone.score,
     }
 }
 

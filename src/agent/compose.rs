@@ -412,7 +412,7 @@ impl Agent {
         let q = self.bank.get(&cur.id)?;
         let latest = cur.latest_answer()?;
         let score = if cur.answer_count() > 1 {
-            rubric::score(q, latest, &[]).score
+            acknowledgement::probe_answer_score(q, cur, latest)
         } else {
             cur.score()?.score
         };

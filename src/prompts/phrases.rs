@@ -103,7 +103,7 @@ pub fn acknowledgement(
         &p.ack_strong
     } else if score >= PRAISE_FROM {
         &p.ack_good
-    } else if score >= 3.5 {
+    } else if score >= PARTIAL_FROM {
         &p.ack_partial
     } else {
         &p.ack_weak
@@ -113,6 +113,9 @@ pub fn acknowledgement(
 
 /// Below this score an acknowledgement never praises.
 pub const PRAISE_FROM: f32 = 6.0;
+
+/// From this score an answer is partly right: its acknowledgement says so, never that it missed.
+pub const PARTIAL_FROM: f32 = 3.5;
 
 /// From this score an answer is strong: its acknowledgement never faults it.
 pub const STRONG_FROM: f32 = 8.0;
