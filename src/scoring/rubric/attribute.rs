@@ -45,6 +45,8 @@ impl Subjects {
                 }
             }
         }
+        let carried = carried_subjects(question, doc, &found, cues);
+        found.extend(carried);
         Subjects { found }
     }
 
@@ -69,6 +71,80 @@ impl Subjects {
             .map(|(_, r, s)| (r, s))
             .collect()
     }
+}
+
+/// Pronouns that carry the previous sentence's subject into a sentence that opens with one.
+const CARRIERS: &[&str] = &["it", "its", "it's"];
+
+/// The subject a sentence opening with "it"/"its" is about: the previous sentence's own subject,
+/// the first thing it names ("The KV cache stores keys and values. Its main benefit is that it
+/// reduces memory": both pronouns are the KV cache). Only such a sentence, and only its pronouns
+/// before any subject of its own, so "Quantizing it helps because it …" is not read this way; and
+/// only a subject the question asks about.
+fn carried_subjects(
+    question: &Question,
+    doc: &Doc<'_>,
+    found: &[(Range<usize>, HashSet<String>)],
+    cues: &mut Cues,
+) -> Vec<(Range<usize>, HashSet<String>)> {
+    let mut carried = vec![];
+    for pair in doc.sentences.windows(2) {
+        let (before, this) = (&pair[0], &pair[1]);
+        let opening = doc.tokens[this.tokens.clone()]
+            .iter()
+            .position(|t| !t.filler && !doc_connective(&t.word))
+            .map(|i| this.tokens.start + i);
+        let Some(opening) = opening.filter(|&i| CARRIERS.contains(&doc.tokens[i].word.as_str()))
+        else {
+            continue;
+        };
+        // The previous sentence's subject: a subject match before any other content word.
+        let first_content = doc.tokens[before.tokens.clone()]
+            .iter()
+            .position(|t| !t.stop && !t.filler)
+            .map(|i| before.tokens.start + i);
+        let Some(subject) = found
+            .iter()
+            .filter(|(r, _)| Some(r.start) == first_content)
+            .max_by_key(|(r, _)| r.len())
+        else {
+            continue;
+        };
+        // Only the question's own subject: "Attention gathers, and the FFN transforms. It also
+        // holds …" asked about the FFN is not about attention.
+        if !subject.1.iter().any(|text| asked(question, text, cues)) {
+            continue;
+        }
+        let own_subject = found
+            .iter()
+            .filter(|(r, _)| this.tokens.contains(&r.start))
+            .map(|(r, _)| r.start)
+            .min()
+            .unwrap_or(this.tokens.end);
+        for i in opening..own_subject {
+            if CARRIERS.contains(&doc.tokens[i].word.as_str()) {
+                carried.push((i..i + 1, subject.1.clone()));
+            }
+        }
+    }
+    carried
+}
+
+/// Whether the question asks about the subject named `text`.
+fn asked(question: &Question, text: &str, cues: &mut Cues) -> bool {
+    let ask = Doc::new(&question.ask);
+    let cue = cues.get(text);
+    ask.find_within(cue, cue.words.len() + 1, true)
+        .iter()
+        .any(|w| ask.in_order(w, cue))
+}
+
+/// Words a sentence may open with before its subject ("So it …", "And its …").
+fn doc_connective(word: &str) -> bool {
+    matches!(
+        word,
+        "so" | "and" | "but" | "also" | "then" | "now" | "well"
+    )
 }
 
 /// Whether `doc` says the wrong attribute of the subject: a `wrong` cue, not negated or rejected,
@@ -110,8 +186,10 @@ fn says_right(
         let cue = cues.get(text);
         doc.find_within(cue, cue.words.len() + 1, true)
             .iter()
-            // A right word inside the subject's own name ("masked" of "masked LM") says nothing.
+            // A right word inside the subject's own name ("masked" of "masked LM") says nothing,
+            // and a right phrase is said in its order ("memory use" is not "uses memory").
             .filter(|r| !doc.negated(r, cue) && (r.end <= subject.start || subject.end <= r.start))
+            .filter(|r| doc.in_order(r, cue))
             .any(|r| subjects.nearest(doc, r).iter().any(|(s, _)| *s == subject))
     })
 }

@@ -3,7 +3,7 @@
 //! contradicted by a stated misconception. One clause earns at most [`POINTS_PER_CLAUSE`] points.
 
 use super::attribute::{self, Subjects};
-use crate::bank::{Question, RubricPoint};
+use crate::bank::{Misconception, Question, RubricPoint};
 use crate::scoring::Verdict;
 use crate::scoring::text::{Cue, Doc};
 use std::collections::{HashMap, HashSet};
@@ -233,10 +233,13 @@ fn misconception_in(
             let cue = cues.get(c);
             // A wrong claim is stated compactly, in one clause.
             let window = cue.words.len() + MISCONCEPTION_SLACK;
-            doc.find_within(cue, window, true).iter().any(|w| {
+            let said: Vec<Range<usize>> = doc
+                .find_within(cue, window, true)
+                .into_iter()
                 // A claim made only of listed terms is a list, not a claim.
-                !doc.rejected(w, cue) && !doc.matched(w, cue).all(|t| t.listed)
-            })
+                .filter(|w| !doc.rejected(w, cue) && !doc.matched(w, cue).all(|t| t.listed))
+                .collect();
+            said.iter().any(|w| !interrupted(m, w, doc, cues))
         })
     });
     if let Some(m) = worded {
@@ -257,6 +260,26 @@ fn misconception_in(
             claim: m.claim.clone(),
             worded: false,
         })
+}
+
+/// Whether a match runs across a comma with a rival of the claim's subject between its words: "the
+/// weights mix the value vectors, and the keys only score" is not "a weighted sum of the keys".
+fn interrupted(m: &Misconception, window: &Range<usize>, doc: &Doc<'_>, cues: &mut Cues) -> bool {
+    let Some(attribute) = &m.attribute else {
+        return false;
+    };
+    if !doc.tokens[window.start + 1..window.end]
+        .iter()
+        .any(|t| t.sep_before)
+    {
+        return false;
+    }
+    attribute.rivals.iter().any(|text| {
+        let cue = cues.get(text);
+        doc.find_within(cue, cue.words.len() + 1, true)
+            .iter()
+            .any(|r| window.start < r.start && r.end < window.end)
+    })
 }
 
 /// The verdict per point after the clause budget: points are served heaviest first, each taking

@@ -367,3 +367,25 @@ fn a_wrong_attribute_costs_its_point_and_caps_the_score_less_than_a_worded_claim
             .starts_with("Possibly not right: The KV cache grows quadratically")
     );
 }
+
+#[test]
+fn a_sentence_opening_with_it_is_about_the_subject_before() {
+    // "It" opening a sentence carries the previous sentence's subject, when the question asks
+    // about that subject.
+    for answer in [
+        "The KV cache keeps keys and values of past tokens. It grows quadratically with length.",
+        "The KV cache keeps keys and values of past tokens. So its size, you know, is quadratic.",
+    ] {
+        assert!(wrong_growth(answer), "{answer}");
+    }
+    for answer in [
+        // the previous sentence's subject is not what the question asks about
+        "Attention compares every pair of tokens. It is quadratic in length.",
+        // "it" further into a sentence with a subject of its own
+        "The KV cache keeps keys and values. Attention over it is quadratic in length.",
+        // the sentence after does not open with the pronoun
+        "The KV cache keeps keys and values. Sadly attention is quadratic and it hurts.",
+    ] {
+        assert!(!wrong_growth(answer), "{answer}");
+    }
+}

@@ -30,6 +30,9 @@ struct LexiconFile {
     /// Self-corrections ("no wait"): they retract the words just before them.
     #[serde(default)]
     self_corrections: Vec<String>,
+    /// Self-corrections that say the whole statement just made was the wrong way round.
+    #[serde(default)]
+    reversals: Vec<String>,
     /// Hedges ("I think", "if I remember"): an answer that hedges is worth a little less.
     #[serde(default)]
     hedges: Vec<String>,
@@ -67,6 +70,7 @@ pub struct Lexicon {
     fillers: Vec<Vec<String>>,
     /// Self-correction phrases, as word sequences.
     corrections: Vec<Vec<String>>,
+    reversals: Vec<Vec<String>>,
     /// Hedges, as word sequences.
     hedges: Vec<Vec<String>>,
     prohibitions: Vec<Vec<String>>,
@@ -101,6 +105,7 @@ pub fn lexicon() -> &'static Lexicon {
                 list_trailers: vec![],
                 fillers: vec![],
                 self_corrections: vec![],
+                reversals: vec![],
                 hedges: vec![],
                 prohibitions: vec![],
                 comparisons: vec![],
@@ -136,6 +141,7 @@ impl Lexicon {
             trailers: phrases(&file.list_trailers),
             fillers: phrases(&file.fillers),
             corrections: phrases(&file.self_corrections),
+            reversals: phrases(&file.reversals),
             hedges: phrases(&file.hedges),
             prohibitions: phrases(&file.prohibitions),
             comparisons: set(file.comparisons),
@@ -253,6 +259,11 @@ impl Lexicon {
     /// Whether a self-correction ("no wait") starts at `words[0]`; returns its length.
     pub fn correction_at(&self, words: &[&str]) -> Option<usize> {
         phrase_at(&self.corrections, words)
+    }
+
+    /// Whether a reversal ("I've got that backwards") starts at `words[0]`; returns its length.
+    pub fn reversal_at(&self, words: &[&str]) -> Option<usize> {
+        phrase_at(&self.reversals, words)
     }
 
     /// The matching form (stem, or `not` for negations) of a lowercased content word.

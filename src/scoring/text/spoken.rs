@@ -18,12 +18,14 @@ pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
     let refs: Vec<&str> = words.iter().map(String::as_str).collect();
     let mut i = 0;
     while i < tokens.len() {
-        if let Some(len) = lex.correction_at(&refs[i..]) {
-            let from = retracted_from(tokens, i);
+        let reversal = lex.reversal_at(&refs[i..]);
+        if let Some(len) = reversal.or_else(|| lex.correction_at(&refs[i..])) {
+            let whole = reversal.is_some();
+            let from = retracted_from(tokens, i, whole);
             // A bare "sorry" opening a sentence is an apology more often than a correction.
             let opens = tokens[..i].iter().all(|t| t.stem.is_empty() && t.stop);
             if opens && (len > 1 || refs[i] != "sorry") {
-                retract_sentence_end(before);
+                retract_sentence_end(before, whole);
             }
             for t in &mut tokens[from..i + len] {
                 silence(t);
@@ -43,11 +45,28 @@ pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
 
 /// The first token a self-correction at `at` retracts: its clause up to it ("the small model
 /// checks the big one's tokens, no wait, other way round"), or, when that is longer than a false
-/// start, only the item just before it (from the last separator).
-fn retracted_from(tokens: &[Token], at: usize) -> usize {
+/// start, only the item just before it (from the last separator). A reversal (`whole`) retracts
+/// every clause before it back to the sentence's start or its last `;` or `:`, when they hold no
+/// more content words than a false start.
+fn retracted_from(tokens: &[Token], at: usize, whole: bool) -> usize {
     let Some(before) = at.checked_sub(1) else {
         return at;
     };
+    if whole {
+        // Back to the sentence's start or its last `;` or `:` (a separator that starts a clause):
+        // "X; it is the other way round" states the reversal of X, it does not retract it.
+        let mut from = at;
+        while from > 0 {
+            from -= 1;
+            let t = &tokens[from];
+            if t.sep_before && from > 0 && tokens[from - 1].clause != t.clause {
+                break;
+            }
+        }
+        if tokens[from..at].iter().filter(|t| !t.stop).count() <= MAX_RETRACTED_WORDS {
+            return from;
+        }
+    }
     let clause = tokens[before].clause;
     let mut from = at;
     while from > 0 && tokens[from - 1].clause == clause {
@@ -71,7 +90,7 @@ fn retracted_from(tokens: &[Token], at: usize) -> usize {
 }
 
 /// Retract the end of the last sentence in `tokens` as a self-correction would from its end.
-fn retract_sentence_end(tokens: &mut [Token]) {
+fn retract_sentence_end(tokens: &mut [Token], whole: bool) {
     let Some(last) = tokens.last().map(|t| t.sentence) else {
         return;
     };
@@ -80,7 +99,7 @@ fn retract_sentence_end(tokens: &mut [Token]) {
         .rposition(|t| t.sentence != last)
         .map_or(0, |i| i + 1);
     let sentence = &mut tokens[start..];
-    let from = retracted_from(sentence, sentence.len());
+    let from = retracted_from(sentence, sentence.len(), whole);
     for t in &mut sentence[from..] {
         silence(t);
     }
@@ -138,6 +157,20 @@ mod tests {
         // An apology is not a correction.
         let apology = "The cache stores keys and values. Sorry, I'm not sure about the rest.";
         assert!(matches(apology, "cache stores keys values"));
+    }
+
+    #[test]
+    fn a_reversal_retracts_its_whole_sentence() {
+        // "hang on, I've got that backwards" takes back both halves, not only the last clause.
+        let text = "The argument is that MLM gives a loss on every token while CLM only gets the \
+                    masked ones - hang on, I've got that backwards. CLM gets a loss at every \
+                    position.";
+        assert!(!matches(text, "mlm loss every token"));
+        assert!(matches(text, "clm loss every position"));
+        // A plain correction keeps the clauses before its own.
+        let plain = "MLM predicts masked tokens while CLM sees the future, no wait, the past.";
+        assert!(matches(plain, "mlm predicts masked tokens"));
+        assert!(!matches(plain, "clm sees future"));
     }
 
     #[test]
