@@ -38,6 +38,21 @@ fn openai(server: &ServerArgs) -> OpenAi {
     }
 }
 
+impl OpenAi {
+    /// The key for a speech endpoint at `url`: only a host the key is already sent to (the chat
+    /// server's) or OpenAI's own gets it, so `--stt-url` on another host never receives it.
+    fn key_for(&self, url: &str) -> Option<String> {
+        let host = |u: &str| {
+            reqwest::Url::parse(u)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        };
+        let to = host(url)?;
+        let trusted = host(&self.base_url).is_some_and(|h| h == to) || to == "api.openai.com";
+        self.key.clone().filter(|_| trusted)
+    }
+}
+
 fn non_empty(s: &str, default: &str) -> String {
     if s.trim().is_empty() {
         default.to_string()
@@ -92,7 +107,7 @@ fn speaker(
             url: url.to_string(),
             model: non_empty(&args.tts_model, "tts-1"),
             voice: non_empty(&args.tts_voice, "alloy"),
-            key: openai.key.clone(),
+            key: openai.key_for(url),
             player,
             timeout,
         })
@@ -161,7 +176,7 @@ fn listener(
     let transcriber = Transcriber::new(
         &url,
         &non_empty(&args.stt_model, DEFAULT_MODEL),
-        openai.key.clone(),
+        openai.key_for(&url),
         timeout,
     );
     if unattended {
@@ -191,5 +206,32 @@ pub fn finish_limit(interactive: bool) -> Duration {
         Duration::from_secs(15)
     } else {
         Duration::from_secs(60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OpenAi;
+
+    #[test]
+    fn the_key_goes_only_to_the_chat_host_or_openai() {
+        let chat = |base: &str| OpenAi {
+            key: Some("sk-test".into()),
+            base_url: base.into(),
+            serves: false,
+        };
+        let local = chat("http://127.0.0.1:8089/v1");
+        assert_eq!(
+            local.key_for("http://127.0.0.1:8000/v1").as_deref(),
+            Some("sk-test")
+        );
+        assert_eq!(local.key_for("https://stt.example.com/v1"), None);
+        assert_eq!(local.key_for("not a url"), None);
+        let openai = chat("https://api.openai.com/v1");
+        assert_eq!(
+            openai.key_for("https://API.openai.com/v1").as_deref(),
+            Some("sk-test")
+        );
+        assert_eq!(openai.key_for("http://localhost:9000/v1"), None);
     }
 }
