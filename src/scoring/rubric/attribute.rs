@@ -7,6 +7,7 @@
 use super::points::Cues;
 use crate::bank::{Attribute, Question};
 use crate::scoring::text::Doc;
+use crate::scoring::text::lexicon::lexicon;
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -73,9 +74,6 @@ impl Subjects {
     }
 }
 
-/// Pronouns that carry the previous sentence's subject into a sentence that opens with one.
-const CARRIERS: &[&str] = &["it", "its", "it's"];
-
 /// The subject a sentence opening with "it"/"its" is about: the previous sentence's own subject,
 /// the first thing it names ("The KV cache stores keys and values. Its main benefit is that it
 /// reduces memory": both pronouns are the KV cache). Only such a sentence, and only its pronouns
@@ -87,15 +85,15 @@ fn carried_subjects(
     found: &[(Range<usize>, HashSet<String>)],
     cues: &mut Cues,
 ) -> Vec<(Range<usize>, HashSet<String>)> {
+    let lex = lexicon();
     let mut carried = vec![];
     for pair in doc.sentences.windows(2) {
         let (before, this) = (&pair[0], &pair[1]);
         let opening = doc.tokens[this.tokens.clone()]
             .iter()
-            .position(|t| !t.filler && !doc_connective(&t.word))
+            .position(|t| !t.filler && !lex.is_carrier_opener(&t.word))
             .map(|i| this.tokens.start + i);
-        let Some(opening) = opening.filter(|&i| CARRIERS.contains(&doc.tokens[i].word.as_str()))
-        else {
+        let Some(opening) = opening.filter(|&i| lex.is_carrier(&doc.tokens[i].word)) else {
             continue;
         };
         // The previous sentence's subject: a subject match before any other content word.
@@ -112,7 +110,7 @@ fn carried_subjects(
         };
         // Only the question's own subject: "Attention gathers, and the FFN transforms. It also
         // holds …" asked about the FFN is not about attention.
-        if !subject.1.iter().any(|text| asked(question, text, cues)) {
+        if !subject.1.iter().any(|text| cues.asked(question, text)) {
             continue;
         }
         let own_subject = found
@@ -122,29 +120,12 @@ fn carried_subjects(
             .min()
             .unwrap_or(this.tokens.end);
         for i in opening..own_subject {
-            if CARRIERS.contains(&doc.tokens[i].word.as_str()) {
+            if lex.is_carrier(&doc.tokens[i].word) {
                 carried.push((i..i + 1, subject.1.clone()));
             }
         }
     }
     carried
-}
-
-/// Whether the question asks about the subject named `text`.
-fn asked(question: &Question, text: &str, cues: &mut Cues) -> bool {
-    let ask = Doc::new(&question.ask);
-    let cue = cues.get(text);
-    ask.find_within(cue, cue.words.len() + 1, true)
-        .iter()
-        .any(|w| ask.in_order(w, cue))
-}
-
-/// Words a sentence may open with before its subject ("So it …", "And its …").
-fn doc_connective(word: &str) -> bool {
-    matches!(
-        word,
-        "so" | "and" | "but" | "also" | "then" | "now" | "well"
-    )
 }
 
 /// Whether `doc` says the wrong attribute of the subject: a `wrong` cue, not negated or rejected,

@@ -60,6 +60,8 @@ pub struct Cues {
     cache: HashMap<String, Cue>,
     /// Each question's vocabulary, by question id and reference answer.
     vocabularies: HashMap<(String, String), std::rc::Rc<HashSet<String>>>,
+    /// Whether a question's ask names a subject, by ask and subject text.
+    asked: HashMap<(String, String), bool>,
 }
 
 /// Cues this thread prepared before; bounded, so a stream of user banks cannot grow it forever.
@@ -74,6 +76,26 @@ impl Cues {
             self.cache.insert(text.to_string(), Cue::new(text));
         }
         &self.cache[text]
+    }
+
+    /// Whether `question` asks about the subject named `text` (its cue, in order, in the ask),
+    /// worked out once per question and subject.
+    pub fn asked(&mut self, question: &Question, text: &str) -> bool {
+        let key = (question.ask.clone(), text.to_string());
+        if let Some(&known) = self.asked.get(&key) {
+            return known;
+        }
+        if self.asked.len() >= MAX_CACHED_CUES {
+            self.asked.clear();
+        }
+        let ask = Doc::new(&question.ask);
+        let cue = self.get(text);
+        let known = ask
+            .find_within(cue, cue.words.len() + 1, true)
+            .iter()
+            .any(|w| ask.in_order(w, cue));
+        self.asked.insert(key, known);
+        known
     }
 
     /// The stems and concepts of `question`'s own text, prepared once.

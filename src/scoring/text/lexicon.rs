@@ -33,6 +33,12 @@ struct LexiconFile {
     /// Self-corrections that say the whole statement just made was the wrong way round.
     #[serde(default)]
     reversals: Vec<String>,
+    /// Pronouns that carry the previous sentence's subject into a sentence they open.
+    #[serde(default)]
+    carriers: Vec<String>,
+    /// Words a sentence may open with before such a pronoun ("So it ...").
+    #[serde(default)]
+    carrier_openers: Vec<String>,
     /// Hedges ("I think", "if I remember"): an answer that hedges is worth a little less.
     #[serde(default)]
     hedges: Vec<String>,
@@ -70,7 +76,10 @@ pub struct Lexicon {
     fillers: Vec<Vec<String>>,
     /// Self-correction phrases, as word sequences.
     corrections: Vec<Vec<String>>,
+    /// Reversal phrases ("got that backwards"), as word sequences.
     reversals: Vec<Vec<String>>,
+    carriers: HashSet<String>,
+    carrier_openers: HashSet<String>,
     /// Hedges, as word sequences.
     hedges: Vec<Vec<String>>,
     prohibitions: Vec<Vec<String>>,
@@ -106,6 +115,8 @@ pub fn lexicon() -> &'static Lexicon {
                 fillers: vec![],
                 self_corrections: vec![],
                 reversals: vec![],
+                carriers: vec![],
+                carrier_openers: vec![],
                 hedges: vec![],
                 prohibitions: vec![],
                 comparisons: vec![],
@@ -142,6 +153,8 @@ impl Lexicon {
             fillers: phrases(&file.fillers),
             corrections: phrases(&file.self_corrections),
             reversals: phrases(&file.reversals),
+            carriers: set(file.carriers),
+            carrier_openers: set(file.carrier_openers),
             hedges: phrases(&file.hedges),
             prohibitions: phrases(&file.prohibitions),
             comparisons: set(file.comparisons),
@@ -231,6 +244,12 @@ impl Lexicon {
     }
     pub fn is_contrast(&self, w: &str) -> bool {
         self.contrasts.contains(w)
+    }
+    pub fn is_carrier(&self, w: &str) -> bool {
+        self.carriers.contains(w)
+    }
+    pub fn is_carrier_opener(&self, w: &str) -> bool {
+        self.carrier_openers.contains(w)
     }
     pub fn is_lead_in(&self, w: &str) -> bool {
         self.lead_ins.contains(w)
