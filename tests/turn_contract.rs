@@ -101,3 +101,75 @@ async fn a_model_that_only_says_great_still_asks_every_turn_and_end_ends_the_ses
     .expect("the driver thread");
     assert_eq!(checked, 4);
 }
+
+/// Fails the first request that carries `answer` with a 400 (not retried by the client), and
+/// answers every other request with "Great!".
+struct FailsOnceOn {
+    answer: String,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+impl wiremock::Respond for FailsOnceOn {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        use std::sync::atomic::Ordering;
+        let body = String::from_utf8_lossy(&request.body);
+        if body.contains(&self.answer) && !self.failed.swap(true, Ordering::SeqCst) {
+            return common::error_response(400, "scripted failure", None, None);
+        }
+        sse_text(&["Great!"])
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enter_after_a_failed_turn_sends_the_kept_answer_again_and_it_is_saved_once() {
+    let kept =
+        "The cache keeps every past key and value so each step attends without recomputing them.";
+    let server = ScriptedServer::start(FailsOnceOn {
+        answer: kept.to_string(),
+        failed: Default::default(),
+    })
+    .await;
+    let base = server.base_url();
+    let home = tokio::task::spawn_blocking(move || {
+        let home = Home::new();
+        let args = [
+            "start",
+            "--base-url",
+            &base,
+            "--model",
+            "m",
+            "--topics",
+            "kv-cache",
+            "--questions",
+            "1",
+            "--judge",
+            "rubric",
+        ];
+        // The answer, Enter to send it again after the failure, then /end.
+        let out = home.run(&args, &format!("{kept}\n\n/end\n"));
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{printed}");
+        assert!(printed.contains("Your answer is kept"), "{printed}");
+        home
+    })
+    .await
+    .expect("the interview ran");
+
+    let bodies = server.requests().await;
+    let carrying = bodies
+        .iter()
+        .filter(|b| b.to_string().contains(kept))
+        .count();
+    assert!(carrying >= 2, "the kept answer was sent again ({carrying})");
+    let session = std::fs::read_to_string(home.session_file()).expect("the session file");
+    let said = session
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r["type"] == "turn" && r["speaker"] == "candidate" && r["text"] == kept)
+        .count();
+    assert_eq!(said, 1, "the answer is in the transcript once:\n{session}");
+}

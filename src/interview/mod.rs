@@ -231,6 +231,8 @@ impl Interview {
                     None => continue,
                 }
             }
+            // Enter after a failed turn sends the kept answer again: it is in the transcript once.
+            let mut resent = false;
             let input = match read {
                 ReadResult::Eof => {
                     // End of input ends the interview; if the model cannot say goodbye, end it anyway.
@@ -249,7 +251,10 @@ impl Interview {
                 }
                 ReadResult::Line(line) => match parse(&line) {
                     Input::Empty => match pending.take() {
-                        Some(retry) => retry,
+                        Some(retry) => {
+                            resent = true;
+                            retry
+                        }
                         None => continue,
                     },
                     Input::Command(CandidateCommand::Help) => {
@@ -278,7 +283,7 @@ impl Interview {
                     String::new()
                 }
             };
-            if !logged.is_empty() {
+            if !logged.is_empty() && !resent {
                 let delivery = matches!(input, CandidateInput::Answer(_)).then(|| Delivery {
                     spoken: spoken.take(),
                     ..Delivery::typed(self.clock.elapsed().as_secs_f64())
