@@ -95,10 +95,15 @@ async fn the_opening_is_said_through_say_and_the_question_is_recorded() {
     )
     .await;
     let out = ok_turn(&mut agent, CandidateInput::Begin).await;
-    assert_eq!(
-        out.reply,
-        format!("Hi, welcome.\n{}", ask(&bank, "kv-cache"))
+    // The model's greeting, then what the interview will be like (the policy's: the model does not
+    // know the plan), then the question.
+    let (greeting, question) = out.reply.split_once('\n').expect("two lines");
+    assert!(greeting.starts_with("Hi, welcome. "), "{greeting}");
+    assert!(
+        greeting.contains("2 questions") && greeting.contains("/help"),
+        "{greeting}"
     );
+    assert_eq!(question, ask(&bank, "kv-cache"));
     assert_eq!(agent.state.questions.len(), 1);
     // The model's memory holds the line as a `say` call, as it was said.
     let last = agent

@@ -98,6 +98,7 @@ impl Vocabulary {
         let p = Phrases::get();
         for list in [
             &p.greeting,
+            &p.orientation,
             &p.ack_strong,
             &p.ack_good,
             &p.ack_partial,

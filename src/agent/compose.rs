@@ -136,6 +136,11 @@ impl Agent {
             Heard::Answered => None,
         };
         match acknowledgement::check(words, verdict, direction.as_deref(), trust, vocab) {
+            // The model's greeting opens a fresh interview; what the interview will be like is
+            // still the policy's to say (the model does not know the plan's length).
+            Ok(words) if w.heard == Heard::Began && trust != Trust::Own && fresh(&w.state) => {
+                Some(format!("{words} {}", orientation(&w.state, key)))
+            }
             Ok(words) => Some(words),
             Err(why) => {
                 if !words.trim().is_empty() {
@@ -479,10 +484,20 @@ fn said_call(id: Option<String>, said: &SayArgs, line: &str) -> (Message, Messag
 
 /// The policy's greeting: a fresh interview's opening, or a welcome back to a resumed one.
 fn greeting(state: &InterviewState, key: u64) -> String {
-    let p = Phrases::get();
-    if state.questions.iter().any(|q| q.answer_count() > 0) {
-        return p.welcome_back.clone();
+    if !fresh(state) {
+        return Phrases::get().welcome_back.clone();
     }
     let mode = state.mode.as_str().replace('-', " ");
     phrases::greeting(&mode, &phrases::questions(state.plan.len()), key)
+}
+
+/// What a fresh interview will be like (mode, length, where the commands are).
+fn orientation(state: &InterviewState, key: u64) -> String {
+    let mode = state.mode.as_str().replace('-', " ");
+    phrases::orientation(&mode, &phrases::questions(state.plan.len()), key)
+}
+
+/// No question has been answered yet: the interview starts rather than resumes.
+fn fresh(state: &InterviewState) -> bool {
+    !state.questions.iter().any(|q| q.answer_count() > 0)
 }

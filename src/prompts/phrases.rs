@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 #[derive(Debug, Deserialize)]
 pub struct Phrases {
     pub greeting: Vec<String>,
+    pub orientation: Vec<String>,
     pub first_question: Vec<String>,
     pub transition: Vec<String>,
     pub next_same_domain: Vec<String>,
@@ -149,10 +150,21 @@ pub fn closing(candidate_ended: bool, key: u64) -> String {
     pick(list, key).to_string()
 }
 
-/// The opening greeting of a `mode_name` interview ("first round") of `count` ("6 questions").
+/// The opening greeting of a `mode_name` interview ("first round") of `count` ("6 questions"):
+/// a salutation, then what the interview will be like ([`orientation`]).
 pub fn greeting(mode_name: &str, count: &str, key: u64) -> String {
-    fill(
+    format!(
+        "{} {}",
         pick(&Phrases::get().greeting, key),
+        orientation(mode_name, count, key)
+    )
+}
+
+/// What a `mode_name` interview of `count` questions will be like, and where the commands are:
+/// said after any greeting that opens an interview, the model's included.
+pub fn orientation(mode_name: &str, count: &str, key: u64) -> String {
+    fill(
+        pick(&Phrases::get().orientation, key),
         &[("mode_name", mode_name), ("questions", count)],
     )
 }
@@ -245,6 +257,7 @@ mod tests {
         let p = Phrases::get();
         for list in [
             &p.greeting,
+            &p.orientation,
             &p.ack_strong,
             &p.ack_wrong,
             &p.transition,

@@ -338,6 +338,20 @@ pub fn tool_names(request: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// An interview's opening: the model's `greeting`, what the interview will be like (the policy's
+/// words, naming /help), then `question` on a line of its own.
+pub fn assert_opening(reply: &str, greeting: &str, question: &str) {
+    let (first, asked) = reply
+        .split_once('\n')
+        .expect("a greeting line, then the question");
+    assert!(first.starts_with(&format!("{greeting} ")), "{first}");
+    assert!(
+        first.contains("/help"),
+        "what the interview is like: {first}"
+    );
+    assert_eq!(asked, question);
+}
+
 /// Panics unless, in every request, each `tool` message answers a `tool_calls` id of the
 /// preceding assistant message (once), and each assistant tool call is answered before the next
 /// assistant, user or system message (or the end of the request).
