@@ -32,6 +32,10 @@ pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
         "sixth external set, test half",
         include_str!("../../tools/graded/external6-test.jsonl"),
     ),
+    (
+        "seventh external set, test half",
+        include_str!("../../tools/graded/external7-test.jsonl"),
+    ),
 ];
 
 /// One graded answer.

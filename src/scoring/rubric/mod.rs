@@ -51,6 +51,9 @@ const RELEVANCE_FULL: f32 = 0.65;
 /// Each hedge ("I think", "if I remember") takes this share off the score, up to [`HEDGE_MAX`].
 const HEDGE_COST: f32 = 0.025;
 const HEDGE_MAX: f32 = 0.1;
+/// An answer that opens by disclaiming the subject and explains at most one point keeps this share
+/// of its score: what follows is a guess.
+const DISCLAIMED_FACTOR: f32 = 0.5;
 
 /// Score `answer` against `question`'s rubric. `earlier` answers to the same question (e.g. the
 /// answer before a probe) also count as evidence for points; misconceptions are looked for in
@@ -145,6 +148,9 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     };
     // A list of terms that states (almost) no relation; terse items that do are not capped.
     value *= 1.0 - (HEDGE_COST * current.hedge_count() as f32).min(HEDGE_MAX);
+    if covered <= 1 && current.opens_with_disclaimer() {
+        value *= DISCLAIMED_FACTOR;
+    }
     let stuffed = covered < 2
         && current.list_share() >= STUFFED_SHARE
         && before.iter().all(|d| d.word_count() == 0);

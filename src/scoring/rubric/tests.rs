@@ -127,6 +127,27 @@ fn a_vague_answer_scores_low() {
 }
 
 #[test]
+fn an_answer_that_opens_by_disclaiming_the_subject_is_a_guess() {
+    let guess = "Maybe it keeps the keys and values from previous tokens so we avoid recomputing them, \
+                 and I think memory is involved.";
+    let plain = s(guess).score;
+    let disclaimed = s(&format!("Honestly, I don't know this one well. {guess}")).score;
+    assert!(plain > 0.0, "{plain}");
+    assert!(
+        disclaimed <= plain * 0.5 + 0.05,
+        "{disclaimed} against {plain}"
+    );
+    // A disclaimer later in the answer is a hedge, not a guess.
+    let late = s(&format!(
+        "{STRONG} I'm not sure about the exact numbers, though."
+    ));
+    assert!(late.score >= 9.0, "{}", late.score);
+    // Two explained points are knowledge, however the answer opens.
+    let known = s(&format!("I'm not sure I remember it all. {STRONG}"));
+    assert!(known.score >= 9.0, "{}", known.score);
+}
+
+#[test]
 fn a_confident_wrong_answer_is_capped() {
     let r = s(WRONG);
     assert_eq!(r.misconceptions, ["The cache stores queries."]);

@@ -33,6 +33,10 @@ struct LexiconFile {
     /// Self-corrections that say the whole statement just made was the wrong way round.
     #[serde(default)]
     reversals: Vec<String>,
+    /// Words a self-correction may follow at the start of its sentence ("Well, no, that's
+    /// backwards") and still take back the sentence before.
+    #[serde(default)]
+    correction_openers: Vec<String>,
     /// Pronouns that carry the previous sentence's subject into a sentence they open.
     #[serde(default)]
     carriers: Vec<String>,
@@ -42,6 +46,9 @@ struct LexiconFile {
     /// Hedges ("I think", "if I remember"): an answer that hedges is worth a little less.
     #[serde(default)]
     hedges: Vec<String>,
+    /// Disclaimers ("I don't know this well"): an answer that opens with one is a guess.
+    #[serde(default)]
+    disclaimers: Vec<String>,
     /// Words that put what follows on the far side of a comparison ("than", "unlike").
     #[serde(default)]
     comparisons: Vec<String>,
@@ -80,8 +87,10 @@ pub struct Lexicon {
     reversals: Vec<Vec<String>>,
     carriers: HashSet<String>,
     carrier_openers: HashSet<String>,
+    correction_openers: HashSet<String>,
     /// Hedges, as word sequences.
     hedges: Vec<Vec<String>>,
+    disclaimers: Vec<Vec<String>>,
     prohibitions: Vec<Vec<String>>,
     comparisons: HashSet<String>,
     /// Synonym phrases by their first form: (the phrase's forms, the concept).
@@ -117,7 +126,9 @@ pub fn lexicon() -> &'static Lexicon {
                 reversals: vec![],
                 carriers: vec![],
                 carrier_openers: vec![],
+                correction_openers: vec![],
                 hedges: vec![],
+                disclaimers: vec![],
                 prohibitions: vec![],
                 comparisons: vec![],
                 synonyms: vec![],
@@ -155,7 +166,9 @@ impl Lexicon {
             reversals: phrases(&file.reversals),
             carriers: set(file.carriers),
             carrier_openers: set(file.carrier_openers),
+            correction_openers: set(file.correction_openers),
             hedges: phrases(&file.hedges),
+            disclaimers: phrases(&file.disclaimers),
             prohibitions: phrases(&file.prohibitions),
             comparisons: set(file.comparisons),
             phrases: HashMap::new(),
@@ -251,6 +264,9 @@ impl Lexicon {
     pub fn is_carrier_opener(&self, w: &str) -> bool {
         self.carrier_openers.contains(w)
     }
+    pub fn is_correction_opener(&self, w: &str) -> bool {
+        self.correction_openers.contains(w)
+    }
     pub fn is_lead_in(&self, w: &str) -> bool {
         self.lead_ins.contains(w)
     }
@@ -266,6 +282,9 @@ impl Lexicon {
     }
 
     /// Whether a hedge ("I think") starts at `words[0]`; returns its length.
+    pub fn disclaimer_at(&self, words: &[&str]) -> Option<usize> {
+        phrase_at(&self.disclaimers, words)
+    }
     pub fn hedge_at(&self, words: &[&str]) -> Option<usize> {
         phrase_at(&self.hedges, words)
     }

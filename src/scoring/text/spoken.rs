@@ -23,7 +23,9 @@ pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
             let whole = reversal.is_some();
             let from = retracted_from(tokens, i, whole);
             // A bare "sorry" opening a sentence is an apology more often than a correction.
-            let opens = tokens[..i].iter().all(|t| t.stem.is_empty() && t.stop);
+            let opens = tokens[..i]
+                .iter()
+                .all(|t| (t.stem.is_empty() && t.stop) || lex.is_correction_opener(&t.word));
             if opens && (len > 1 || refs[i] != "sorry") {
                 retract_sentence_end(before, whole);
             }
@@ -171,6 +173,23 @@ mod tests {
         let plain = "MLM predicts masked tokens while CLM sees the future, no wait, the past.";
         assert!(matches(plain, "mlm predicts masked tokens"));
         assert!(!matches(plain, "clm sees future"));
+    }
+
+    #[test]
+    fn a_correction_after_an_opening_word_takes_back_the_sentence_before() {
+        // "Well, no, ..." and "No, ..." open the sentence that corrects the one before.
+        let well = "Position interpolation extrapolates the rotation frequencies. Well, no, that's \
+                    backwards: it interpolates the positions into the trained range.";
+        assert!(!matches(well, "interpolation extrapolates frequencies"));
+        assert!(matches(well, "interpolates positions trained range"));
+        let no = "In QLoRA the adapters are quantised to 4-bit. No, other way round. The base is \
+                  4-bit and the adapters stay bf16.";
+        assert!(!matches(no, "adapters quantised 4-bit"));
+        assert!(matches(no, "adapters stay bf16"));
+        // An opening word with content before the correction is not such an opening.
+        let later =
+            "The adapters are quantised to 4-bit. Training them, no wait, tuning them is cheap.";
+        assert!(matches(later, "adapters quantised 4-bit"));
     }
 
     #[test]

@@ -399,25 +399,36 @@ impl<'a> Doc<'a> {
     pub fn hedge_count(&self) -> usize {
         let lex = lexicon();
         self.scored_sentences()
-            .map(|s| {
-                let words: Vec<&str> = self.tokens[s.tokens.clone()]
-                    .iter()
-                    .map(|t| t.word.as_str())
-                    .collect();
-                let mut i = 0;
-                let mut n = 0;
-                while i < words.len() {
-                    match lex.hedge_at(&words[i..]) {
-                        Some(len) => {
-                            n += 1;
-                            i += len;
-                        }
-                        None => i += 1,
-                    }
-                }
-                n
-            })
+            .map(|s| self.phrase_count(s, |w| lex.hedge_at(w)))
             .sum()
+    }
+
+    /// Whether the answer opens by disclaiming the subject ("Honestly, I haven't gone deep on
+    /// this", "Sorry, I don't know KV caching very well"): a disclaimer in its first sentence.
+    pub fn opens_with_disclaimer(&self) -> bool {
+        let lex = lexicon();
+        self.scored_sentences()
+            .next()
+            .is_some_and(|s| self.phrase_count(s, |w| lex.disclaimer_at(w)) > 0)
+    }
+
+    /// Non-overlapping phrases in `sentence`, each found by `at` (its length in words).
+    fn phrase_count(&self, sentence: &Sentence, at: impl Fn(&[&str]) -> Option<usize>) -> usize {
+        let words: Vec<&str> = self.tokens[sentence.tokens.clone()]
+            .iter()
+            .map(|t| t.word.as_str())
+            .collect();
+        let (mut i, mut n) = (0, 0);
+        while i < words.len() {
+            match at(&words[i..]) {
+                Some(len) => {
+                    n += 1;
+                    i += len;
+                }
+                None => i += 1,
+            }
+        }
+        n
     }
 
     /// Number of words (all tokens) in the scored sentences.
