@@ -487,14 +487,22 @@ fn greeting(state: &InterviewState, key: u64) -> String {
     if !fresh(state) {
         return Phrases::get().welcome_back.clone();
     }
-    let mode = state.mode.as_str().replace('-', " ");
-    phrases::greeting(&mode, &phrases::questions(state.plan.len()), key)
+    let (mode, count) = mode_and_count(state);
+    phrases::greeting(&mode, &count, key)
 }
 
 /// What a fresh interview will be like (mode, length, where the commands are).
 fn orientation(state: &InterviewState, key: u64) -> String {
-    let mode = state.mode.as_str().replace('-', " ");
-    phrases::orientation(&mode, &phrases::questions(state.plan.len()), key)
+    let (mode, count) = mode_and_count(state);
+    phrases::orientation(&mode, &count, key)
+}
+
+/// The interview's mode as said ("first round") and its length ("6 questions").
+fn mode_and_count(state: &InterviewState) -> (String, String) {
+    (
+        state.mode.as_str().replace('-', " "),
+        phrases::questions(state.plan.len()),
+    )
 }
 
 /// No question has been answered yet: the interview starts rather than resumes.

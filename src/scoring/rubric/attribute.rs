@@ -147,15 +147,9 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
             if nearest.is_empty() || !nearest.iter().all(|(_, s)| own(s)) {
                 continue;
             }
-            // "exact matching and then MinHash": a wrong word joined to a later subject by "and",
-            // "or" or "plus" is a sibling in a sequence, not said of the subject.
-            let joined = |r: &Range<usize>| {
-                r.start >= w.end
-                    && doc.tokens[w.end..r.start]
-                        .iter()
-                        .any(|t| matches!(t.word.as_str(), "and" | "or" | "plus"))
-            };
-            if nearest.iter().all(|(r, _)| joined(r)) {
+            // "exact matching and then MinHash": a wrong word joined to a later subject is a
+            // sibling in a sequence, not said of the subject.
+            if nearest.iter().all(|(r, _)| doc.conjoined(&w, r)) {
                 continue;
             }
             if !says_right(attribute, subjects, nearest[0].0, doc, cues) {

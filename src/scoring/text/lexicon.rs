@@ -281,10 +281,11 @@ impl Lexicon {
         phrase_at(&self.fillers, words)
     }
 
-    /// Whether a hedge ("I think") starts at `words[0]`; returns its length.
+    /// Whether a disclaimer ("I don't know") starts at `words[0]`; returns its length.
     pub fn disclaimer_at(&self, words: &[&str]) -> Option<usize> {
         phrase_at(&self.disclaimers, words)
     }
+    /// Whether a hedge ("I think") starts at `words[0]`; returns its length.
     pub fn hedge_at(&self, words: &[&str]) -> Option<usize> {
         phrase_at(&self.hedges, words)
     }

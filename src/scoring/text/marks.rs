@@ -153,12 +153,17 @@ fn mark_tail_after_lead_in(lex: &Lexicon, item: &mut [Token]) {
     }
 }
 
+/// A word that joins two items of a sequence ("X and Y", "X or Y", "X plus Y").
+pub(super) fn is_conjunction(word: &str) -> bool {
+    matches!(word, "and" | "or" | "plus")
+}
+
 /// Number the items: a new one starts at every separator, conjunction and sentence.
 pub(super) fn number_items(tokens: &mut [Token]) {
     let mut item = 0;
     let mut sentence = usize::MAX;
     for t in tokens.iter_mut() {
-        let conj = matches!(t.word.as_str(), "and" | "or" | "plus");
+        let conj = is_conjunction(&t.word);
         if t.sep_before || conj || t.sentence != sentence {
             item += 1;
         }

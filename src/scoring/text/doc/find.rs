@@ -4,6 +4,7 @@
 use super::{CUE_WINDOW, Doc, Token};
 use crate::scoring::text::Cue;
 use crate::scoring::text::lexicon::{MAX_PHRASE_WORDS, lexicon};
+use crate::scoring::text::marks::is_conjunction;
 use std::ops::Range;
 
 /// A prohibition ("too expensive") this many words after a match puts it out of reach.
@@ -175,6 +176,15 @@ impl Doc<'_> {
         } else {
             0
         })
+    }
+
+    /// Whether the match at `first` is joined to the later match at `then` as a sibling in a
+    /// sequence: a conjunction between them ("exact matching and then MinHash").
+    pub fn conjoined(&self, first: &Range<usize>, then: &Range<usize>) -> bool {
+        first.end <= then.start
+            && self.tokens[first.end..then.start]
+                .iter()
+                .any(|t| is_conjunction(&t.word))
     }
 
     /// Whether the match at `window` is the far side of a comparison ("faster than X", "X
