@@ -36,6 +36,10 @@ pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
         "seventh external set, test half",
         include_str!("../../tools/graded/external7-test.jsonl"),
     ),
+    (
+        "eighth external set, test half",
+        include_str!("../../tools/graded/external8-test.jsonl"),
+    ),
 ];
 
 /// One graded answer.
