@@ -4,6 +4,7 @@
 //! verdict counts, so "I'm honestly not sure." is evidence for nothing.
 
 use crate::bank::{Misconception, Question, RubricPoint};
+use crate::scoring::text::lexicon::lexicon;
 use crate::scoring::text::{Cue, Doc};
 use std::collections::BTreeSet;
 
@@ -89,12 +90,14 @@ fn split(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Content forms (stems and synonym concepts) of a text, negation dropped.
+/// Content forms (stems and synonym concepts) of a text, negation and pronouns ("that one")
+/// dropped.
 fn forms(text: &str) -> BTreeSet<String> {
+    let lex = lexicon();
     Cue::new(text)
         .words
         .into_iter()
-        .filter(|w| w != "not")
+        .filter(|w| w != "not" && !lex.is_pronoun(w))
         .collect()
 }
 

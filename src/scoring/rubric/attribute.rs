@@ -152,6 +152,11 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
             if nearest.iter().all(|(r, _)| doc.conjoined(&w, r)) {
                 continue;
             }
+            // "the draft's, and at a rejection you resample": a word in a later conjunct with a
+            // person as its subject is not said of the subject.
+            if nearest.iter().all(|(r, _)| doc.own_subject_between(r, &w)) {
+                continue;
+            }
             if !says_right(attribute, subjects, nearest[0].0, doc, cues) {
                 return true;
             }

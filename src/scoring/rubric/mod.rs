@@ -51,9 +51,11 @@ const RELEVANCE_FULL: f32 = 0.65;
 /// Each hedge ("I think", "if I remember") takes this share off the score, up to [`HEDGE_MAX`].
 const HEDGE_COST: f32 = 0.025;
 const HEDGE_MAX: f32 = 0.1;
-/// An answer that opens by disclaiming the subject and explains at most one point keeps this share
-/// of its score: what follows is a guess.
+/// An answer that opens by disclaiming the subject and explains at most
+/// [`DISCLAIMED_MAX_COVERED`] points keeps this share of its score: what follows is a guess.
 const DISCLAIMED_FACTOR: f32 = 0.5;
+/// The most points a disclaimed answer may explain and still count as a guess.
+const DISCLAIMED_MAX_COVERED: usize = 2;
 
 /// Score `answer` against `question`'s rubric. `earlier` answers to the same question (e.g. the
 /// answer before a probe) also count as evidence for points; misconceptions are looked for in
@@ -148,7 +150,7 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     };
     // A list of terms that states (almost) no relation; terse items that do are not capped.
     value *= 1.0 - (HEDGE_COST * current.hedge_count() as f32).min(HEDGE_MAX);
-    if covered <= 1 && current.opens_with_disclaimer() {
+    if covered <= DISCLAIMED_MAX_COVERED && current.opens_with_disclaimer() {
         value *= DISCLAIMED_FACTOR;
     }
     let stuffed = covered < 2

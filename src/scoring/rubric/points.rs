@@ -252,7 +252,8 @@ fn misconception_in(
 ) -> Option<Stated> {
     let worded = point.misconceptions.iter().find(|m| {
         m.cues.iter().any(|c| {
-            let cue = cues.get(c);
+            let cue = cues.get(c).clone();
+            let cue = &cue;
             // A wrong claim is stated compactly, in one clause.
             let window = cue.words.len() + MISCONCEPTION_SLACK;
             let said: Vec<Range<usize>> = doc
@@ -260,8 +261,11 @@ fn misconception_in(
                 .into_iter()
                 // A claim made only of listed terms is a list, not a claim.
                 .filter(|w| !doc.rejected(w, cue) && !doc.matched(w, cue).all(|t| t.listed))
+                // Nor is one whose words are items of an enumeration or separate conjuncts.
+                .filter(|w| !doc.spans_list(w, cue) && !doc.crosses_conjunct(w, cue))
                 .collect();
-            said.iter().any(|w| !interrupted(m, w, doc, cues))
+            said.iter()
+                .any(|w| !interrupted(m, w, doc, cues) && !alternative(m, w, doc, cues))
         })
     });
     if let Some(m) = worded {
@@ -282,6 +286,25 @@ fn misconception_in(
             claim: m.claim.clone(),
             worded: false,
         })
+}
+
+/// Whether a match offers its words as alternatives rather than stating a claim: "or" joins
+/// them and the claim's right word is one of them ("gradients vanish or explode").
+fn alternative(m: &Misconception, window: &Range<usize>, doc: &Doc<'_>, cues: &mut Cues) -> bool {
+    let joined = doc.tokens[window.start + 1..window.end]
+        .iter()
+        .any(|t| t.word == "or");
+    if !joined {
+        return false;
+    }
+    m.attribute.as_ref().is_some_and(|a| {
+        a.right.iter().any(|text| {
+            let right = cues.get(text);
+            doc.find_within(right, right.words.len() + 1, true)
+                .iter()
+                .any(|r| window.start <= r.start && r.end <= window.end)
+        })
+    })
 }
 
 /// Whether a match runs across a comma with a rival of the claim's subject between its words: "the

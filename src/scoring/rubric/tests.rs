@@ -137,12 +137,18 @@ fn an_answer_that_opens_by_disclaiming_the_subject_is_a_guess() {
         disclaimed <= plain * 0.5 + 0.05,
         "{disclaimed} against {plain}"
     );
+    // However the disclaimer is worded.
+    let unsure = s(&format!(
+        "Honestly, I'm not super sure about the theory here. {guess}"
+    ))
+    .score;
+    assert!(unsure <= plain * 0.5 + 0.05, "{unsure} against {plain}");
     // A disclaimer later in the answer is a hedge, not a guess.
     let late = s(&format!(
         "{STRONG} I'm not sure about the exact numbers, though."
     ));
     assert!(late.score >= 9.0, "{}", late.score);
-    // Two explained points are knowledge, however the answer opens.
+    // Three or more explained points are knowledge, however the answer opens.
     let known = s(&format!("I'm not sure I remember it all. {STRONG}"));
     assert!(known.score >= 9.0, "{}", known.score);
 }

@@ -52,6 +52,12 @@ struct LexiconFile {
     /// Words that put what follows on the far side of a comparison ("than", "unlike").
     #[serde(default)]
     comparisons: Vec<String>,
+    /// Determiners: after "and", one opens a conjunct of its own ("X stretch and the Y stay").
+    #[serde(default)]
+    determiners: Vec<String>,
+    /// Personal pronouns that are a verb's own subject ("the draft's, and you resample").
+    #[serde(default)]
+    persons: Vec<String>,
     /// Phrases that, just after something, say it is avoided ("... is too expensive").
     #[serde(default)]
     prohibitions: Vec<String>,
@@ -93,6 +99,8 @@ pub struct Lexicon {
     disclaimers: Vec<Vec<String>>,
     prohibitions: Vec<Vec<String>>,
     comparisons: HashSet<String>,
+    determiners: HashSet<String>,
+    persons: HashSet<String>,
     /// Synonym phrases by their first form: (the phrase's forms, the concept).
     phrases: HashMap<String, Vec<(Vec<String>, String)>>,
 }
@@ -131,6 +139,8 @@ pub fn lexicon() -> &'static Lexicon {
                 disclaimers: vec![],
                 prohibitions: vec![],
                 comparisons: vec![],
+                determiners: vec![],
+                persons: vec![],
                 synonyms: vec![],
             })
         }
@@ -171,6 +181,8 @@ impl Lexicon {
             disclaimers: phrases(&file.disclaimers),
             prohibitions: phrases(&file.prohibitions),
             comparisons: set(file.comparisons),
+            determiners: set(file.determiners),
+            persons: set(file.persons),
             phrases: HashMap::new(),
         };
         for group in &file.synonyms {
@@ -254,6 +266,12 @@ impl Lexicon {
     }
     pub fn is_comparison(&self, w: &str) -> bool {
         self.comparisons.contains(w)
+    }
+    pub fn is_determiner(&self, w: &str) -> bool {
+        self.determiners.contains(w)
+    }
+    pub fn is_person(&self, w: &str) -> bool {
+        self.persons.contains(w)
     }
     pub fn is_contrast(&self, w: &str) -> bool {
         self.contrasts.contains(w)

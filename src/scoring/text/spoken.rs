@@ -156,6 +156,11 @@ mod tests {
                     pass... sorry, no, that's not right. The runtime executes the tool call.";
         assert!(!matches(text, "model runs tool"));
         assert!(matches(text, "runtime executes tool"));
+        // A trailing "let me fix that" takes its sentence back too.
+        let fix = "And the model executes the tool directly... well, no, let me fix that. The \
+                   runtime executes it and feeds the result back.";
+        assert!(!matches(fix, "model executes tool"));
+        assert!(matches(fix, "runtime executes"));
         // An apology is not a correction.
         let apology = "The cache stores keys and values. Sorry, I'm not sure about the rest.";
         assert!(matches(apology, "cache stores keys values"));

@@ -187,6 +187,52 @@ impl Doc<'_> {
                 .any(|t| is_conjunction(&t.word))
     }
 
+    /// Whether the match at `then` has a subject of its own, in a later conjunct than the match
+    /// at `first`: a conjunction, then a personal pronoun (not a filler's, as in "you know"),
+    /// stand between them ("q is the draft's, and at a rejection you resample"; but "in bf16 we
+    /// scale the loss" is said of bf16).
+    pub fn own_subject_between(&self, first: &Range<usize>, then: &Range<usize>) -> bool {
+        let lex = lexicon();
+        if first.end > then.start {
+            return false;
+        }
+        let between = &self.tokens[first.end..then.start];
+        between
+            .iter()
+            .position(|t| is_conjunction(&t.word))
+            .is_some_and(|c| {
+                between[c..]
+                    .iter()
+                    .any(|t| !t.filler && lex.is_person(&t.word))
+            })
+    }
+
+    /// Whether the match at `window` leaps a whole listed term between its words ("query rewriting
+    /// or HyDE, multi-query, fine-tuning the embedding model"): its words are items of an
+    /// enumeration, not one claim.
+    pub fn spans_list(&self, window: &Range<usize>, cue: &Cue) -> bool {
+        let items: Vec<usize> = self.matched(window, cue).map(|t| t.item).collect();
+        let (Some(&lo), Some(&hi)) = (items.iter().min(), items.iter().max()) else {
+            return false;
+        };
+        self.tokens[window.clone()]
+            .iter()
+            .any(|t| t.listed && lo < t.item && t.item < hi && !items.contains(&t.item))
+    }
+
+    /// Whether the match at `window` runs across "and" that opens a conjunct of its own with a
+    /// determiner, with a single word of the cue before it ("the low frequencies stretch and the
+    /// high frequencies stay"): that word belongs to its own clause. A claim with words on both
+    /// sides ("the large model drafts and the small model verifies") is one claim.
+    pub fn crosses_conjunct(&self, window: &Range<usize>, cue: &Cue) -> bool {
+        let lex = lexicon();
+        (window.start + 1..window.end.saturating_sub(1)).any(|i| {
+            self.tokens[i].word == "and"
+                && lex.is_determiner(&self.tokens[i + 1].word)
+                && self.matched(&(window.start..i), cue).count() == 1
+        })
+    }
+
     /// Whether the match at `window` is the far side of a comparison ("faster than X", "X
     /// versus Y"): one of the lexicon's comparison words is among the two words before it.
     pub fn compared(&self, window: &Range<usize>) -> bool {
@@ -202,10 +248,19 @@ impl Doc<'_> {
     /// than the cue's own words), in its clause.
     pub fn negated(&self, window: &Range<usize>, cue: &Cue) -> bool {
         let sentence = &self.sentences[self.tokens[window.start].sentence];
-        let from = window
+        let mut from = window
             .start
             .saturating_sub(NEGATION_REACH)
             .max(sentence.tokens.start);
+        // A negation reaches through "or": "can't explore or correct on its own samples".
+        if self.tokens[from..window.start]
+            .iter()
+            .any(|t| t.word == "or")
+        {
+            from = from
+                .saturating_sub(NEGATION_REACH)
+                .max(sentence.tokens.start);
+        }
         // A negation does not reach across a comma into the match ("if you're not careful, it ...").
         let from = (from..=window.start)
             .rev()

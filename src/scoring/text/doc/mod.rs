@@ -263,9 +263,9 @@ impl<'a> Doc<'a> {
                     b.clause += 1;
                     b.sep = true;
                 }
-                // A bracket right after a word is notation (`O(n²)`, `softmax(QK^T)`): the clause
-                // goes on through it.
-                '(' if body[..i].ends_with(is_word_char) => notation += 1,
+                // A bracket right after a word or a closing bracket, or after an operator, is
+                // notation (`O(n²)`, `softmax(QK^T)`, `∝ (H/p)(W/p)`): the clause goes on through it.
+                '(' if opens_notation(&body[..i]) => notation += 1,
                 ')' if notation > 0 => notation -= 1,
                 '(' | ')' | '[' | ']' | '{' | '}' | '—' | '–' => b.clause += 1,
                 ',' | '/' | '|' | '·' | '•' => {
@@ -492,6 +492,17 @@ fn trim_quote(s: &str) -> &str {
         .trim_start_matches(['-', '*', '•', '>', ','])
         .trim_end_matches([',', ';'])
         .trim()
+}
+
+/// Whether a "(" after `before` opens notation rather than an aside: it follows a word or a
+/// closing bracket directly (`f(x)`, `(H/p)(W/p)`), or an operator (`∝ (H/p)`, `= (a + b)`).
+fn opens_notation(before: &str) -> bool {
+    if before.ends_with(is_word_char) || before.ends_with(')') {
+        return true;
+    }
+    before.trim_end().ends_with([
+        '=', '∝', '×', '*', '+', '−', '^', '≈', '~', '·', '≤', '≥', '<', '>',
+    ])
 }
 
 /// Skip an ANSI escape sequence (CSI `ESC [ ... final`, OSC `ESC ] ... BEL`, or a two-byte one).
