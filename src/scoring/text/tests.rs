@@ -85,6 +85,14 @@ fn lists_of_terms_are_list_like_and_explanations_are_not() {
     let doc = Doc::new("The cache stores keys and values because they never change.");
     assert!(!doc.sentences[0].list_like(&doc.tokens));
     assert!(Doc::new("attention softmax scaling heads parallel dependencies").list_share() > 0.9);
+    // Arrows, like formulas, state relations: a pipeline written with them is not a list.
+    for text in [
+        "ReAct: thought → action → observation, repeated until done, with a step budget.",
+        "query -> rewrite, HyDE -> hybrid retrieve, fuse -> rerank -> top-5 -> prompt.",
+    ] {
+        let doc = Doc::new(text);
+        assert!(!doc.sentences[0].list_like(&doc.tokens), "{text}");
+    }
 }
 
 #[test]

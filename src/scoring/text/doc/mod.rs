@@ -13,8 +13,9 @@ use std::ops::Range;
 
 /// All words of a cue must fall within this many content words of each other (keywords, tests).
 pub const CUE_WINDOW: usize = 12;
-/// Signs that make a sentence a formula, a stated relation rather than a list of terms.
-const FORMULA_SIGNS: &[char] = &['=', '^', '√', '⊙', '·', '×', '∝', '²', '≈', '‖', '∇'];
+/// Signs that make a sentence a formula or a chain of arrows ("query → retrieve → rerank"), a
+/// stated relation rather than a list of terms.
+const FORMULA_SIGNS: &[char] = &['=', '^', '√', '⊙', '·', '×', '∝', '²', '≈', '‖', '∇', '→', '⇒', '>', '<'];
 
 /// One word of a text.
 #[derive(Debug, Clone)]
