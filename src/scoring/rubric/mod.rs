@@ -14,6 +14,8 @@ mod points;
 mod relevance;
 
 use super::text::Doc;
+use super::text::injection::{MAX_ASIDE, asides};
+use super::text::lexicon::split_words;
 use super::{PointVerdict, Score, ScorerKind, Verdict, round_score};
 use crate::bank::Question;
 use points::{Found, assign, match_points, with_cues};
@@ -56,6 +58,12 @@ const HEDGE_MAX: f32 = 0.1;
 const DISCLAIMED_FACTOR: f32 = 0.5;
 /// The most points a disclaimed answer may explain and still count as a guess.
 const DISCLAIMED_MAX_COVERED: usize = 2;
+/// The score an answer can reach grows with its length against the question's reference answer:
+/// [`LENGTH_CAP_BASE`] plus this much times the ratio, so an answer as long as the reference can
+/// reach 10 and one a quarter as long about 6 (for the built-in bank: a 50-word answer).
+const LENGTH_CAP_PER_REFERENCE: f32 = 5.5;
+/// See [`LENGTH_CAP_PER_REFERENCE`].
+const LENGTH_CAP_BASE: f32 = 4.5;
 
 /// Score `answer` against `question`'s rubric. `earlier` answers to the same question (e.g. the
 /// answer before a probe) also count as evidence for points; misconceptions are looked for in
@@ -171,6 +179,18 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     if padded {
         value = value.min(PADDING_CAP + (LIST_CAP - PADDING_CAP) * on_topic);
     }
+    // A short answer can only be so complete: graders give a two-sentence answer to a broad
+    // question about half marks, however right it is.
+    let words = answering_words(&docs, &matches);
+    let reference_words = split_words(&question.reference).len();
+    let length_cap = if reference_words == 0 {
+        10.0
+    } else {
+        LENGTH_CAP_BASE + LENGTH_CAP_PER_REFERENCE * words as f32 / reference_words as f32
+    };
+    tracing::debug!(words, reference_words, length_cap, "rubric scorer: length");
+    let brief = value > length_cap;
+    value = value.min(length_cap);
     if !doubts.is_empty() {
         value *= DOUBT_FACTOR.powi(doubts.len() as i32);
         value = value.min(DOUBT_CAP);
@@ -185,6 +205,7 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
         &points,
         (&misconceptions, &doubts),
         stuffed || padded,
+        brief,
         current.has_injection(),
     );
     Score {
@@ -228,15 +249,53 @@ fn readable(doc: &Doc<'_>) -> bool {
 
 /// One line: the wrong claim (or the one in doubt), that naming is not explaining, the most
 /// important gap (by weight) or praise, and a word when text addressed to the grader was ignored.
+/// The words of the sentences that say something the rubric looks for (a point named or
+/// explained), asides that name the grader left out: a note to the grader, in a sentence of its
+/// own or in brackets, adds length but not completeness.
+fn answering_words(docs: &[&Doc<'_>], matches: &[points::PointMatch]) -> usize {
+    let sentences: std::collections::BTreeSet<(usize, usize)> = matches
+        .iter()
+        .flat_map(|m| m.explained.iter().chain(&m.named))
+        .map(|f| (f.doc, f.clause.0))
+        .collect();
+    let to_grader = |d: &Doc<'_>| -> Vec<std::ops::Range<usize>> {
+        if !d.mentions_grader() {
+            return vec![];
+        }
+        asides(d.text)
+            .into_iter()
+            .filter(|(_, inside)| {
+                inside.len() <= MAX_ASIDE && Doc::new(&d.text[inside.clone()]).mentions_grader()
+            })
+            .map(|(whole, _)| whole)
+            .collect()
+    };
+    let asides: Vec<_> = docs.iter().map(|d| to_grader(d)).collect();
+    sentences
+        .into_iter()
+        .map(|(d, s)| {
+            docs[d].tokens[docs[d].sentences[s].tokens.clone()]
+                .iter()
+                .filter(|t| !asides[d].iter().any(|a| a.contains(&t.span.start)))
+                .count()
+        })
+        .sum()
+}
+
 fn feedback(
     question: &Question,
     points: &[PointVerdict],
     (misconceptions, doubts): (&[String], &[String]),
     stuffed: bool,
+    brief: bool,
     injection: bool,
 ) -> String {
     let naming = stuffed.then_some("Naming terms is not an explanation: say how it works and why.");
     let mut line = super::feedback_line_with(question, points, misconceptions, naming);
+    if brief && points.iter().all(|p| p.verdict == Verdict::Covered) {
+        line = "Every point is there, but only in brief: give the how and the why behind each."
+            .to_string();
+    }
     if misconceptions.is_empty()
         && let Some(doubt) = doubts.first()
     {

@@ -357,22 +357,27 @@ pub fn addressed_to_grader(toks: &[Token], raw: &str) -> bool {
             ]))
 }
 
-/// The text with every aside addressed to the grader blanked out (replaced by spaces, so byte
-/// offsets stay valid): a parenthesis, bracket, brace, HTML comment or dash-delimited aside inside
-/// a sentence that, on its own, speaks to the grader. Without this, an aside dropped into a
-/// sentence would change how that sentence is cut into clauses, and could raise its score.
-pub fn blank_asides(text: &str) -> std::borrow::Cow<'_, str> {
-    let mut spans: Vec<std::ops::Range<usize>> = vec![];
-    for (open, close) in [
-        ("(", ")"),
-        ("[", "]"),
-        ("{", "}"),
-        ("<!--", "-->"),
-        ("—", "—"),
-        (" -- ", " -- "),
-        ("–", "–"),
-        ("```", "```"),
-    ] {
+/// The longest aside (in bytes) read as possibly addressed to the grader.
+pub const MAX_ASIDE: usize = 600;
+
+/// The delimiters of an aside inside a sentence: brackets, braces, an HTML comment, dashes, a
+/// code fence.
+const ASIDES: [(&str, &str); 8] = [
+    ("(", ")"),
+    ("[", "]"),
+    ("{", "}"),
+    ("<!--", "-->"),
+    ("—", "—"),
+    (" -- ", " -- "),
+    ("–", "–"),
+    ("```", "```"),
+];
+
+/// Every aside of `text` (see [`ASIDES`]), delimiters included, with the byte range of its
+/// inside.
+pub fn asides(text: &str) -> Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    let mut out = vec![];
+    for (open, close) in ASIDES {
         let mut from = 0;
         while let Some(i) = text[from..].find(open).map(|i| i + from) {
             let inner_start = i + open.len();
@@ -380,19 +385,32 @@ pub fn blank_asides(text: &str) -> std::borrow::Cow<'_, str> {
                 break;
             };
             let end = j + close.len();
-            let inner = &text[inner_start..j];
-            if inner.len() <= 600 && super::Doc::new(inner).has_injection() {
-                // "Covered below (for the checker): X, Y, Z": an aside that labels what follows
-                // addresses the whole line to the grader.
-                if text[end..].trim_start_matches([' ', '\t']).starts_with(':') {
-                    let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
-                    let line_end = text[end..].find('\n').map_or(text.len(), |n| n + end);
-                    spans.push(line_start..line_end);
-                } else {
-                    spans.push(i..end);
-                }
-            }
+            out.push((i..end, inner_start..j));
             from = end;
+        }
+    }
+    out
+}
+
+/// The text with every aside addressed to the grader blanked out (replaced by spaces, so byte
+/// offsets stay valid): an aside (see [`ASIDES`]) inside a sentence that, on its own, speaks to
+/// the grader. Without this, an aside dropped into a sentence would change how that sentence is
+/// cut into clauses, and could raise its score.
+pub fn blank_asides(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut spans: Vec<std::ops::Range<usize>> = vec![];
+    for (whole, inside) in asides(text) {
+        let inner = &text[inside];
+        if inner.len() <= MAX_ASIDE && super::Doc::new(inner).has_injection() {
+            // "Covered below (for the checker): X, Y, Z": an aside that labels what follows
+            // addresses the whole line to the grader.
+            let (i, end) = (whole.start, whole.end);
+            if text[end..].trim_start_matches([' ', '\t']).starts_with(':') {
+                let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+                let line_end = text[end..].find('\n').map_or(text.len(), |n| n + end);
+                spans.push(line_start..line_end);
+            } else {
+                spans.push(whole);
+            }
         }
     }
     if spans.is_empty() {

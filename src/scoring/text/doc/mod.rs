@@ -15,7 +15,9 @@ use std::ops::Range;
 pub const CUE_WINDOW: usize = 12;
 /// Signs that make a sentence a formula or a chain of arrows ("query → retrieve → rerank"), a
 /// stated relation rather than a list of terms.
-const FORMULA_SIGNS: &[char] = &['=', '^', '√', '⊙', '·', '×', '∝', '²', '≈', '‖', '∇', '→', '⇒', '>', '<'];
+const FORMULA_SIGNS: &[char] = &[
+    '=', '^', '√', '⊙', '·', '×', '∝', '²', '≈', '‖', '∇', '→', '⇒', '>', '<',
+];
 
 /// One word of a text.
 #[derive(Debug, Clone)]
