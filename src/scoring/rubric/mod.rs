@@ -15,7 +15,6 @@ mod relevance;
 
 use super::text::Doc;
 use super::text::injection::{MAX_ASIDE, asides};
-use super::text::lexicon::split_words;
 use super::{PointVerdict, Score, ScorerKind, Verdict, round_score};
 use crate::bank::Question;
 use points::{Found, assign, match_points, with_cues};
@@ -72,10 +71,11 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     let current = Doc::new(answer);
     let before: Vec<Doc<'_>> = earlier.iter().map(|e| Doc::new(e)).collect();
     let docs: Vec<&Doc<'_>> = std::iter::once(&current).chain(before.iter()).collect();
-    let (matches, relevant) = with_cues(|cues| {
+    let (matches, relevant, reference_words) = with_cues(|cues| {
         (
             match_points(question, &docs, cues),
             relevance(question, &current, cues),
+            cues.reference_words(question),
         )
     });
     let verdicts = assign(question, &matches);
@@ -182,7 +182,6 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     // A short answer can only be so complete: graders give a two-sentence answer to a broad
     // question about half marks, however right it is.
     let words = answering_words(&docs, &matches);
-    let reference_words = split_words(&question.reference).len();
     let length_cap = if reference_words == 0 {
         10.0
     } else {

@@ -5,6 +5,7 @@
 use super::attribute::{self, Subjects};
 use crate::bank::{Misconception, Question, RubricPoint};
 use crate::scoring::Verdict;
+use crate::scoring::text::lexicon::split_words;
 use crate::scoring::text::{Cue, Doc};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -62,6 +63,8 @@ pub struct Cues {
     vocabularies: HashMap<(String, String), std::rc::Rc<HashSet<String>>>,
     /// Whether a question's ask names a subject, by ask and subject text.
     asked: HashMap<(String, String), bool>,
+    /// The number of words of each reference answer, by its text.
+    reference_words: HashMap<String, usize>,
 }
 
 /// Cues this thread prepared before; bounded, so a stream of user banks cannot grow it forever.
@@ -110,6 +113,21 @@ impl Cues {
         let v = std::rc::Rc::new(super::relevance::vocabulary_of(question, self));
         self.vocabularies.insert(key, v.clone());
         v
+    }
+}
+
+impl Cues {
+    /// The number of words of `question`'s reference answer, counted once.
+    pub fn reference_words(&mut self, question: &Question) -> usize {
+        if let Some(&n) = self.reference_words.get(question.reference.as_str()) {
+            return n;
+        }
+        if self.reference_words.len() >= MAX_CACHED_VOCABULARIES {
+            self.reference_words.clear();
+        }
+        let n = split_words(&question.reference).len();
+        self.reference_words.insert(question.reference.clone(), n);
+        n
     }
 }
 
