@@ -246,8 +246,6 @@ fn readable(doc: &Doc<'_>) -> bool {
     ascii_words >= 2 && doc.stopword_count() >= 1
 }
 
-/// One line: the wrong claim (or the one in doubt), that naming is not explaining, the most
-/// important gap (by weight) or praise, and a word when text addressed to the grader was ignored.
 /// The words of the sentences that say something the rubric looks for (a point named or
 /// explained), asides that name the grader left out: a note to the grader, in a sentence of its
 /// own or in brackets, adds length but not completeness.
@@ -281,6 +279,9 @@ fn answering_words(docs: &[&Doc<'_>], matches: &[points::PointMatch]) -> usize {
         .sum()
 }
 
+/// One line: the wrong claim (or the one in doubt), that naming is not explaining, the most
+/// important gap (by weight) or praise (or that a complete answer is brief), and a word when text
+/// addressed to the grader was ignored.
 fn feedback(
     question: &Question,
     points: &[PointVerdict],

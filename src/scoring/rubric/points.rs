@@ -270,8 +270,7 @@ fn misconception_in(
 ) -> Option<Stated> {
     let worded = point.misconceptions.iter().find(|m| {
         m.cues.iter().any(|c| {
-            let cue = cues.get(c).clone();
-            let cue = &cue;
+            let cue = cues.get(c);
             // A wrong claim is stated compactly, in one clause.
             let window = cue.words.len() + MISCONCEPTION_SLACK;
             let said: Vec<Range<usize>> = doc
