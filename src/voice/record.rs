@@ -56,7 +56,8 @@ impl Recorder {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(VoiceError::io("replace", path, e)),
         }
-        let child = Command::new("sh")
+        let mut command = Command::new("sh");
+        command
             .arg("-c")
             .arg(&self.command)
             .env(AUDIO_PATH_ENV, path)
@@ -64,13 +65,23 @@ impl Recorder {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             // Its own process group, so stopping it reaches the recorder under `sh`.
-            .process_group(0)
-            .spawn()
-            .map_err(|e| VoiceError::Spawn {
-                what: "record",
-                command: self.command.clone(),
-                error: e.to_string(),
-            })?;
+            .process_group(0);
+        // SIGINT is how a recording is stopped. An interviewer started in the background (`&`,
+        // nohup, some CI runners) ignores SIGINT, and the recorder would inherit that and only be
+        // killed at the end of the grace, losing the audio: give it the default action back.
+        // SAFETY: between fork and exec the closure only calls `signal`, which is
+        // async-signal-safe, and allocates nothing.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let child = command.spawn().map_err(|e| VoiceError::Spawn {
+            what: "record",
+            command: self.command.clone(),
+            error: e.to_string(),
+        })?;
         Ok(Recording {
             child,
             path: path.to_path_buf(),
