@@ -114,9 +114,7 @@ impl Cues {
         self.vocabularies.insert(key, v.clone());
         v
     }
-}
 
-impl Cues {
     /// The number of words of `question`'s reference answer, counted once.
     pub fn reference_words(&mut self, question: &Question) -> usize {
         if let Some(&n) = self.reference_words.get(question.reference.as_str()) {

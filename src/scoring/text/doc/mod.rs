@@ -18,6 +18,10 @@ pub const CUE_WINDOW: usize = 12;
 const FORMULA_SIGNS: &[char] = &[
     '=', '^', '√', '⊙', '·', '×', '∝', '²', '≈', '‖', '∇', '→', '⇒', '>', '<',
 ];
+/// Operators after which a bracket opens notation (`∝ (H/p)`, `= (a + b)`), not an aside.
+const OPERATORS: &[char] = &[
+    '=', '∝', '×', '*', '+', '−', '^', '≈', '~', '·', '≤', '≥', '<', '>',
+];
 
 /// One word of a text.
 #[derive(Debug, Clone)]
@@ -503,9 +507,7 @@ fn opens_notation(before: &str) -> bool {
     if before.ends_with(is_word_char) || before.ends_with(')') {
         return true;
     }
-    before.trim_end().ends_with([
-        '=', '∝', '×', '*', '+', '−', '^', '≈', '~', '·', '≤', '≥', '<', '>',
-    ])
+    before.trim_end().ends_with(OPERATORS)
 }
 
 /// Skip an ANSI escape sequence (CSI `ESC [ ... final`, OSC `ESC ] ... BEL`, or a two-byte one).
