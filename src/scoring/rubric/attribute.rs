@@ -157,6 +157,11 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
             if nearest.iter().all(|(r, _)| doc.own_subject_between(r, &w)) {
                 continue;
             }
+            // "lines end in terminal punctuation, drop 'lorem ipsum'": a subject closing its
+            // item and a wrong word opening the next are steps of a sequence, not one claim.
+            if nearest.iter().all(|(r, _)| doc.ends_item(r) && doc.opens_item(&w)) {
+                continue;
+            }
             if !says_right(attribute, subjects, nearest[0].0, doc, cues) {
                 return true;
             }

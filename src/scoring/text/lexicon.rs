@@ -404,6 +404,14 @@ pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// Whether the `c` at byte `i` of `text` is a decimal point inside a number ("0.95", "1.5x"): it
+/// belongs to the word, so "temperature 0.7" is not "temperature 0".
+pub fn is_decimal_point(text: &str, i: usize, c: char) -> bool {
+    c == '.'
+        && text[..i].ends_with(|p: char| p.is_ascii_digit())
+        && text[i + 1..].starts_with(|n: char| n.is_ascii_digit())
+}
+
 /// Mathematical signs that practitioners write in place of a word (`√d_k`, `x ⊙ W`, `∇L`): each
 /// is a word of its own, so the lexicon's synonym groups can give it a meaning.
 pub const SYMBOL_WORDS: &[char] = &['√', '⊙', '∇', '‖', '∝'];
@@ -436,7 +444,10 @@ pub fn split_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut out = vec![];
     let mut start = None;
     for (i, c) in text.char_indices() {
-        if is_word_char(c) || ((c == '\'' || c == '’') && start.is_some()) {
+        if is_word_char(c)
+            || ((c == '\'' || c == '’') && start.is_some())
+            || (start.is_some() && is_decimal_point(text, i, c))
+        {
             start.get_or_insert(i);
             continue;
         }

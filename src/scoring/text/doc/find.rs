@@ -12,6 +12,9 @@ const PROHIBITION_REACH: usize = 3;
 /// A negation this many words before a match (or inside it) negates it.
 const NEGATION_REACH: usize = 4;
 
+/// A sentence of at least this many items between commas is an enumeration.
+const MIN_ENUMERATION_ITEMS: usize = 3;
+
 impl Doc<'_> {
     /// Every minimal window of content tokens (same sentence, within [`CUE_WINDOW`]) holding all
     /// the cue's words, as token-index ranges, in text order.
@@ -185,6 +188,38 @@ impl Doc<'_> {
             && self.tokens[first.end..then.start]
                 .iter()
                 .any(|t| is_conjunction(&t.word))
+    }
+
+    /// Whether the match at `window` is the last word of its item: a separator or the sentence's
+    /// end follows it.
+    pub fn ends_item(&self, window: &Range<usize>) -> bool {
+        let last = &self.tokens[window.end - 1];
+        self.tokens
+            .get(window.end)
+            .is_none_or(|n| n.sep_before || n.sentence != last.sentence)
+    }
+
+    /// Whether the match at `window` opens an item of an enumeration (a sentence of at least
+    /// [`MIN_ENUMERATION_ITEMS`] items): only stop words stand between it and the separator (or
+    /// sentence start) before it.
+    pub fn opens_item(&self, window: &Range<usize>) -> bool {
+        // Only in an enumeration: "for the first pass, precision matters" opens with a topic.
+        if self.sentence_of(window.start).commas + 1 < MIN_ENUMERATION_ITEMS {
+            return false;
+        }
+        let first = &self.tokens[window.start];
+        for t in self.tokens[..=window.start].iter().rev() {
+            if t.sentence != first.sentence {
+                return true;
+            }
+            if t.sep_before {
+                return true;
+            }
+            if !std::ptr::eq(t, first) && !t.stop {
+                return false;
+            }
+        }
+        true
     }
 
     /// Whether the match at `then` has a subject of its own, in a later conjunct than the match
