@@ -159,7 +159,10 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
             }
             // "lines end in terminal punctuation, drop 'lorem ipsum'": a subject closing its
             // item and a wrong word opening the next are steps of a sequence, not one claim.
-            if nearest.iter().all(|(r, _)| doc.ends_item(r) && doc.opens_item(&w)) {
+            if nearest
+                .iter()
+                .all(|(r, _)| doc.ends_item(r) && doc.opens_item(&w))
+            {
                 continue;
             }
             if !says_right(attribute, subjects, nearest[0].0, doc, cues) {

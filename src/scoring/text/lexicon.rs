@@ -469,6 +469,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_decimal_number_is_one_word() {
+        let words =
+            |t: &str| -> Vec<String> { split_words(t).into_iter().map(|(w, _)| w).collect() };
+        assert_eq!(words("temperature 0.7"), ["temperature", "0.7"]);
+        assert_eq!(
+            words("β2 = 0.95, not 0.999."),
+            ["β2", "0.95", "not", "0.999"]
+        );
+        // A full stop after a number still ends it.
+        assert_eq!(
+            words("at temperature 0. Then"),
+            ["at", "temperature", "0", "then"]
+        );
+    }
+
+    #[test]
     fn the_embedded_lexicon_parses() {
         assert_eq!(check_embedded(), Ok(()));
         assert!(lexicon().is_stopword("the"));

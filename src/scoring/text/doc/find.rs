@@ -259,12 +259,18 @@ impl Doc<'_> {
     /// determiner, with a single word of the cue before it ("the low frequencies stretch and the
     /// high frequencies stay"): that word belongs to its own clause. A claim with words on both
     /// sides ("the large model drafts and the small model verifies") is one claim.
+    /// So does one across a conjunction whose conjunct has a person of its own as subject
+    /// ("interpolate the positions, which is Position Interpolation, or you change the base").
     pub fn crosses_conjunct(&self, window: &Range<usize>, cue: &Cue) -> bool {
         let lex = lexicon();
         (window.start + 1..window.end.saturating_sub(1)).any(|i| {
-            self.tokens[i].word == "and"
-                && lex.is_determiner(&self.tokens[i + 1].word)
-                && self.matched(&(window.start..i), cue).count() == 1
+            let next = &self.tokens[i + 1];
+            (self.tokens[i].word == "and"
+                && lex.is_determiner(&next.word)
+                && self.matched(&(window.start..i), cue).count() == 1)
+                || (is_conjunction(&self.tokens[i].word)
+                    && !next.filler
+                    && lex.is_person(&next.word))
         })
     }
 
