@@ -61,6 +61,13 @@ struct LexiconFile {
     /// Phrases that, just after something, say it is avoided ("... is too expensive").
     #[serde(default)]
     prohibitions: Vec<String>,
+    /// Phrases that report a belief in order to reject it ("people often think ...").
+    #[serde(default)]
+    reported_beliefs: Vec<String>,
+    /// Sentence openings that go on listing what the sentence before rejected ("First, that
+    /// ...", "The other is that ...").
+    #[serde(default)]
+    rejection_continuations: Vec<String>,
     #[serde(default)]
     synonyms: Vec<SynonymGroup>,
 }
@@ -98,6 +105,8 @@ pub struct Lexicon {
     hedges: Vec<Vec<String>>,
     disclaimers: Vec<Vec<String>>,
     prohibitions: Vec<Vec<String>>,
+    reported_beliefs: Vec<Vec<String>>,
+    rejection_continuations: Vec<Vec<String>>,
     comparisons: HashSet<String>,
     determiners: HashSet<String>,
     persons: HashSet<String>,
@@ -138,6 +147,8 @@ pub fn lexicon() -> &'static Lexicon {
                 hedges: vec![],
                 disclaimers: vec![],
                 prohibitions: vec![],
+                reported_beliefs: vec![],
+                rejection_continuations: vec![],
                 comparisons: vec![],
                 determiners: vec![],
                 persons: vec![],
@@ -180,6 +191,8 @@ impl Lexicon {
             hedges: phrases(&file.hedges),
             disclaimers: phrases(&file.disclaimers),
             prohibitions: phrases(&file.prohibitions),
+            reported_beliefs: phrases(&file.reported_beliefs),
+            rejection_continuations: phrases(&file.rejection_continuations),
             comparisons: set(file.comparisons),
             determiners: set(file.determiners),
             persons: set(file.persons),
@@ -311,6 +324,18 @@ impl Lexicon {
     /// Whether a prohibition ("too expensive") starts at `words[0]`; returns its length.
     pub fn prohibition_at(&self, words: &[&str]) -> Option<usize> {
         phrase_at(&self.prohibitions, words)
+    }
+
+    /// Whether a reported belief ("people often think") starts at `words[0]`; returns its
+    /// length.
+    pub fn reported_belief_at(&self, words: &[&str]) -> Option<usize> {
+        phrase_at(&self.reported_beliefs, words)
+    }
+
+    /// Whether `words` opens by going on with what the sentence before rejected ("First, that
+    /// ...").
+    pub fn continues_rejection(&self, words: &[&str]) -> bool {
+        phrase_at(&self.rejection_continuations, words).is_some()
     }
 
     /// Whether a self-correction ("no wait") starts at `words[0]`; returns its length.

@@ -250,9 +250,14 @@ impl Doc<'_> {
         let (Some(&lo), Some(&hi)) = (items.iter().min(), items.iter().max()) else {
             return false;
         };
-        self.tokens[window.clone()]
-            .iter()
-            .any(|t| t.listed && lo < t.item && t.item < hi && !items.contains(&t.item))
+        // In a sentence of several comma-separated items, any item between counts as a term.
+        let enumeration = self.sentence_of(window.start).commas + 1 >= MIN_ENUMERATION_ITEMS;
+        self.tokens[window.clone()].iter().any(|t| {
+            (t.listed || (enumeration && !t.stop))
+                && lo < t.item
+                && t.item < hi
+                && !items.contains(&t.item)
+        })
     }
 
     /// Whether the match at `window` runs across "and" that opens a conjunct of its own with a

@@ -206,12 +206,18 @@ impl Builder<'_> {
                 .count();
             let auxiliary = toks.iter().any(|t| self.lex.is_auxiliary(&t.word));
             // "That's wrong" rejects a claim; "wrong answers" only describes something.
+            let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
             let rejection = toks.iter().enumerate().any(|(i, t)| {
                 self.lex.is_rejection(&t.word)
                     && toks
                         .get(i + 1)
                         .is_none_or(|n| n.stop || n.sep_before || n.clause != t.clause)
-            });
+            }) || (0..words.len()).any(|i| self.lex.reported_belief_at(&words[i..]).is_some())
+                // "Two misconceptions are common. First, that more data is always better."
+                // "... Second, that SFT teaches new knowledge": any sentence before may open
+                // the list.
+                || (self.sentences.iter().any(|s| s.rejection)
+                    && self.lex.continues_rejection(&words));
             let injection = addressed_to_grader(toks, &self.body[span.clone()]);
             self.sentences.push(Sentence {
                 span,
