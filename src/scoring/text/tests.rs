@@ -230,3 +230,25 @@ fn a_claim_offered_as_one_of_two_alternatives_is_not_claimed() {
         "doubles width"
     ));
 }
+
+#[test]
+fn a_belief_reported_to_be_rejected_is_a_rejection() {
+    let rejected = |text: &str| -> Vec<bool> {
+        let doc = Doc::new(text);
+        doc.sentences.iter().map(|s| s.rejection).collect()
+    };
+    assert_eq!(
+        rejected("People often think the KV cache saves memory, but it spends memory."),
+        [true]
+    );
+    assert_eq!(
+        rejected(
+            "Two misconceptions are common. First, that more data is always better. It is not. Second, that SFT teaches facts."
+        ),
+        [true, true, false, true]
+    );
+    // Without a rejection before, "First, that ..." is an ordinary sentence; and "I think" is a
+    // hedge on the candidate's own claim, not a reported belief.
+    assert_eq!(rejected("First, that is the cache."), [false]);
+    assert_eq!(rejected("I think the cache saves memory."), [false]);
+}
