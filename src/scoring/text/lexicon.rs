@@ -91,22 +91,22 @@ pub struct Lexicon {
     contrasts: HashSet<String>,
     lead_ins: HashSet<String>,
     /// Trailing phrases that close a list ("and so on", "all of that"), as word sequences.
-    trailers: Vec<Vec<String>>,
+    trailers: Phrases,
     /// Spoken fillers, as word sequences.
-    fillers: Vec<Vec<String>>,
+    fillers: Phrases,
     /// Self-correction phrases, as word sequences.
-    corrections: Vec<Vec<String>>,
+    corrections: Phrases,
     /// Reversal phrases ("got that backwards"), as word sequences.
-    reversals: Vec<Vec<String>>,
+    reversals: Phrases,
     carriers: HashSet<String>,
     carrier_openers: HashSet<String>,
     correction_openers: HashSet<String>,
     /// Hedges, as word sequences.
-    hedges: Vec<Vec<String>>,
-    disclaimers: Vec<Vec<String>>,
-    prohibitions: Vec<Vec<String>>,
-    reported_beliefs: Vec<Vec<String>>,
-    rejection_continuations: Vec<Vec<String>>,
+    hedges: Phrases,
+    disclaimers: Phrases,
+    prohibitions: Phrases,
+    reported_beliefs: Phrases,
+    rejection_continuations: Phrases,
     comparisons: HashSet<String>,
     determiners: HashSet<String>,
     persons: HashSet<String>,
@@ -372,17 +372,29 @@ impl Lexicon {
     }
 }
 
+/// Lowercased phrases as word sequences, grouped by their first word (in list order within a
+/// group), so looking one up at every word of a text costs one hash lookup.
+struct Phrases {
+    by_first: HashMap<String, Vec<Vec<String>>>,
+}
+
 /// Lowercased phrases as word sequences (empty ones dropped).
-fn phrases(list: &[String]) -> Vec<Vec<String>> {
-    list.iter()
-        .map(|t| split_words(t).into_iter().map(|(w, _)| w).collect())
-        .filter(|t: &Vec<String>| !t.is_empty())
-        .collect()
+fn phrases(list: &[String]) -> Phrases {
+    let mut by_first: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+    for t in list {
+        let words: Vec<String> = split_words(t).into_iter().map(|(w, _)| w).collect();
+        if let Some(first) = words.first() {
+            by_first.entry(first.clone()).or_default().push(words);
+        }
+    }
+    Phrases { by_first }
 }
 
 /// The length of the first of `list` that `words` starts with.
-fn phrase_at(list: &[Vec<String>], words: &[&str]) -> Option<usize> {
-    list.iter()
+fn phrase_at(list: &Phrases, words: &[&str]) -> Option<usize> {
+    list.by_first
+        .get(*words.first()?)?
+        .iter()
         .find(|t| t.len() <= words.len() && t.iter().zip(words).all(|(a, b)| a.as_str() == *b))
         .map(Vec::len)
 }

@@ -207,15 +207,14 @@ impl Doc<'_> {
         if self.sentence_of(window.start).commas + 1 < MIN_ENUMERATION_ITEMS {
             return false;
         }
-        let first = &self.tokens[window.start];
-        for t in self.tokens[..=window.start].iter().rev() {
-            if t.sentence != first.sentence {
+        let sentence = self.tokens[window.start].sentence;
+        // Back from the match to its item's start: only stop words on the way.
+        for i in (0..=window.start).rev() {
+            let t = &self.tokens[i];
+            if t.sentence != sentence || t.sep_before {
                 return true;
             }
-            if t.sep_before {
-                return true;
-            }
-            if !std::ptr::eq(t, first) && !t.stop {
+            if i < window.start && !t.stop {
                 return false;
             }
         }
