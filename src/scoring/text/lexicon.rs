@@ -68,6 +68,10 @@ struct LexiconFile {
     /// ...", "The other is that ...").
     #[serde(default)]
     rejection_continuations: Vec<String>,
+    /// Sentence openings that answer no to a question put just before ("Does DPO need a reward
+    /// model? No, ...").
+    #[serde(default)]
+    negative_answers: Vec<String>,
     #[serde(default)]
     synonyms: Vec<SynonymGroup>,
 }
@@ -107,6 +111,7 @@ pub struct Lexicon {
     prohibitions: Phrases,
     reported_beliefs: Phrases,
     rejection_continuations: Phrases,
+    negative_answers: Phrases,
     comparisons: HashSet<String>,
     determiners: HashSet<String>,
     persons: HashSet<String>,
@@ -149,6 +154,7 @@ pub fn lexicon() -> &'static Lexicon {
                 prohibitions: vec![],
                 reported_beliefs: vec![],
                 rejection_continuations: vec![],
+                negative_answers: vec![],
                 comparisons: vec![],
                 determiners: vec![],
                 persons: vec![],
@@ -193,6 +199,7 @@ impl Lexicon {
             prohibitions: phrases(&file.prohibitions),
             reported_beliefs: phrases(&file.reported_beliefs),
             rejection_continuations: phrases(&file.rejection_continuations),
+            negative_answers: phrases(&file.negative_answers),
             comparisons: set(file.comparisons),
             determiners: set(file.determiners),
             persons: set(file.persons),
@@ -336,6 +343,12 @@ impl Lexicon {
     /// ...").
     pub fn continues_rejection(&self, words: &[&str]) -> bool {
         phrase_at(&self.rejection_continuations, words).is_some()
+    }
+
+    /// Whether `words` opens by answering no to a question put just before ("No.", "Not at
+    /// all").
+    pub fn answers_no(&self, words: &[&str]) -> bool {
+        phrase_at(&self.negative_answers, words).is_some()
     }
 
     /// Whether a self-correction ("no wait") starts at `words[0]`; returns its length.

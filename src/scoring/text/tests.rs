@@ -252,3 +252,32 @@ fn a_belief_reported_to_be_rejected_is_a_rejection() {
     assert_eq!(rejected("First, that is the cache."), [false]);
     assert_eq!(rejected("I think the cache saves memory."), [false]);
 }
+
+#[test]
+fn a_question_answered_no_is_a_rejection() {
+    let rejected = |text: &str| -> Vec<bool> {
+        let doc = Doc::new(text);
+        doc.sentences.iter().map(|s| s.rejection).collect()
+    };
+    assert_eq!(
+        rejected("Does LoRA update the base weights? Nope, they stay frozen."),
+        [true, false]
+    );
+    assert_eq!(
+        rejected("So is each step constant time? Not at all. Attention reads the whole cache."),
+        [true, false, false]
+    );
+    assert_eq!(
+        rejected("A common trap is to say the cache makes a step constant time."),
+        [true]
+    );
+    // A question answered yes is the candidate's own claim; "No" after a statement answers nothing.
+    assert_eq!(
+        rejected("Does the cache make each step cheaper? Yes, much cheaper."),
+        [false, false]
+    );
+    assert_eq!(
+        rejected("The cache grows with every token. No retraining is needed."),
+        [false, false]
+    );
+}

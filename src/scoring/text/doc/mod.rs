@@ -218,6 +218,14 @@ impl Builder<'_> {
                 // the list.
                 || (self.sentences.iter().any(|s| s.rejection)
                     && self.lex.continues_rejection(&words));
+            // "Does DPO need a reward model? No, ...": the question put in order to say no.
+            if self.lex.answers_no(&words) {
+                if let Some(asked) = self.sentences.last_mut() {
+                    if self.body[asked.span.clone()].ends_with('?') {
+                        asked.rejection = true;
+                    }
+                }
+            }
             let injection = addressed_to_grader(toks, &self.body[span.clone()]);
             self.sentences.push(Sentence {
                 span,
