@@ -147,6 +147,11 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
             if nearest.is_empty() || !nearest.iter().all(|(_, s)| own(s)) {
                 continue;
             }
+            // "Against an RNN, the one-hop path ...": a subject on the far side of a comparison
+            // is compared, and nothing is said of it.
+            if nearest.iter().all(|(r, _)| doc.compared(r)) {
+                continue;
+            }
             // "exact matching and then MinHash": a wrong word joined to a later subject is a
             // sibling in a sequence, not said of the subject.
             if nearest.iter().all(|(r, _)| doc.conjoined(&w, r)) {

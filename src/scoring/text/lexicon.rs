@@ -17,6 +17,9 @@ struct LexiconFile {
     stopwords: Vec<String>,
     negations: Vec<String>,
     rejections: Vec<String>,
+    /// Nouns that name a rejected belief wherever they stand ("a misconception worth ...").
+    #[serde(default)]
+    rejection_nouns: Vec<String>,
     connectives: Vec<String>,
     explanation_markers: Vec<String>,
     auxiliaries: Vec<String>,
@@ -64,14 +67,28 @@ struct LexiconFile {
     /// Phrases that report a belief in order to reject it ("people often think ...").
     #[serde(default)]
     reported_beliefs: Vec<String>,
+    /// Who may hold a belief the candidate reports in order to reject it ("candidates", "many").
+    #[serde(default)]
+    believers: Vec<String>,
+    /// What they do with it ("assume", "tell you"): a believer and one of these, at most
+    /// [`BELIEVER_REACH`] words apart, report a belief.
+    #[serde(default)]
+    belief_verbs: Vec<String>,
     /// Sentence openings that go on listing what the sentence before rejected ("First, that
     /// ...", "The other is that ...").
     #[serde(default)]
     rejection_continuations: Vec<String>,
+    /// Words that open an item of a list when a comma or colon follows ("One: ...").
+    #[serde(default)]
+    list_markers: Vec<String>,
     /// Sentence openings that answer no to a question put just before ("Does DPO need a reward
     /// model? No, ...").
     #[serde(default)]
     negative_answers: Vec<String>,
+    /// Words that open a question inside a sentence ("I check whether ..."): what follows is
+    /// asked, not claimed.
+    #[serde(default)]
+    open_questions: Vec<String>,
     #[serde(default)]
     synonyms: Vec<SynonymGroup>,
 }
@@ -88,6 +105,7 @@ pub struct Lexicon {
     stopwords: HashSet<String>,
     negations: HashSet<String>,
     rejections: HashSet<String>,
+    rejection_nouns: HashSet<String>,
     connectives: HashSet<String>,
     markers: HashSet<String>,
     auxiliaries: HashSet<String>,
@@ -110,8 +128,12 @@ pub struct Lexicon {
     disclaimers: Phrases,
     prohibitions: Phrases,
     reported_beliefs: Phrases,
+    believers: HashSet<String>,
+    belief_verbs: HashSet<String>,
     rejection_continuations: Phrases,
+    list_markers: HashSet<String>,
     negative_answers: Phrases,
+    open_questions: Phrases,
     comparisons: HashSet<String>,
     determiners: HashSet<String>,
     persons: HashSet<String>,
@@ -136,6 +158,7 @@ pub fn lexicon() -> &'static Lexicon {
                 stopwords: vec![],
                 negations: vec![],
                 rejections: vec![],
+                rejection_nouns: vec![],
                 connectives: vec![],
                 explanation_markers: vec![],
                 auxiliaries: vec![],
@@ -153,8 +176,12 @@ pub fn lexicon() -> &'static Lexicon {
                 disclaimers: vec![],
                 prohibitions: vec![],
                 reported_beliefs: vec![],
+                believers: vec![],
+                belief_verbs: vec![],
                 rejection_continuations: vec![],
+                list_markers: vec![],
                 negative_answers: vec![],
+                open_questions: vec![],
                 comparisons: vec![],
                 determiners: vec![],
                 persons: vec![],
@@ -181,6 +208,7 @@ impl Lexicon {
             stopwords: set(file.stopwords),
             negations: set(file.negations),
             rejections: set(file.rejections),
+            rejection_nouns: set(file.rejection_nouns),
             connectives: set(file.connectives),
             markers: set(file.explanation_markers),
             auxiliaries: set(file.auxiliaries),
@@ -198,8 +226,12 @@ impl Lexicon {
             disclaimers: phrases(&file.disclaimers),
             prohibitions: phrases(&file.prohibitions),
             reported_beliefs: phrases(&file.reported_beliefs),
+            believers: set(file.believers),
+            belief_verbs: set(file.belief_verbs),
             rejection_continuations: phrases(&file.rejection_continuations),
+            list_markers: set(file.list_markers),
             negative_answers: phrases(&file.negative_answers),
+            open_questions: phrases(&file.open_questions),
             comparisons: set(file.comparisons),
             determiners: set(file.determiners),
             persons: set(file.persons),
@@ -269,8 +301,18 @@ impl Lexicon {
     pub fn is_negation(&self, w: &str) -> bool {
         self.negations.contains(w)
     }
+    /// A word that rejects what its sentence says when a stopword or a break follows ("that's
+    /// wrong", not "wrong answers").
     pub fn is_rejection(&self, w: &str) -> bool {
         self.rejections.contains(w)
+    }
+    /// A word that opens an item of a list when a comma or colon follows ("One: ...").
+    pub fn is_list_marker(&self, w: &str) -> bool {
+        self.list_markers.contains(w)
+    }
+    /// A noun that names a rejected belief wherever it stands ("a misconception worth ...").
+    pub fn is_rejection_noun(&self, w: &str) -> bool {
+        self.rejection_nouns.contains(w)
     }
     pub fn is_connective(&self, w: &str) -> bool {
         self.connectives.contains(w)
@@ -336,13 +378,27 @@ impl Lexicon {
     /// Whether a reported belief ("people often think") starts at `words[0]`; returns its
     /// length.
     pub fn reported_belief_at(&self, words: &[&str]) -> Option<usize> {
-        phrase_at(&self.reported_beliefs, words)
+        phrase_at(&self.reported_beliefs, words).or_else(|| {
+            // "plenty of candidates assume", "don't let anyone tell you"
+            let holder = words.first().is_some_and(|w| self.believers.contains(*w));
+            let verb = words
+                .iter()
+                .take(BELIEVER_REACH + 2)
+                .skip(1)
+                .position(|w| self.belief_verbs.contains(*w));
+            verb.filter(|_| holder).map(|i| i + 2)
+        })
     }
 
     /// Whether `words` opens by going on with what the sentence before rejected ("First, that
     /// ...").
     pub fn continues_rejection(&self, words: &[&str]) -> bool {
         phrase_at(&self.rejection_continuations, words).is_some()
+    }
+
+    /// Whether an open question ("whether", "check if") starts at `words[0]`; returns its length.
+    pub fn open_question_at(&self, words: &[&str]) -> Option<usize> {
+        phrase_at(&self.open_questions, words)
     }
 
     /// Whether `words` opens by answering no to a question put just before ("No.", "Not at
@@ -464,7 +520,11 @@ pub fn is_decimal_point(text: &str, i: usize, c: char) -> bool {
 
 /// Mathematical signs that practitioners write in place of a word (`√d_k`, `x ⊙ W`, `∇L`): each
 /// is a word of its own, so the lexicon's synonym groups can give it a meaning.
-pub const SYMBOL_WORDS: &[char] = &['√', '⊙', '∇', '‖', '∝'];
+/// Words at most between a believer and the verb that reports the belief ("people still often
+/// assume").
+const BELIEVER_REACH: usize = 2;
+
+pub const SYMBOL_WORDS: &[char] = &['√', '⊙', '∇', '‖', '∝', '≠'];
 
 /// Whether a character is a word on its own (see [`SYMBOL_WORDS`]).
 pub fn is_symbol_word(c: char) -> bool {

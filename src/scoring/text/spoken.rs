@@ -19,7 +19,17 @@ pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
     let mut i = 0;
     while i < tokens.len() {
         let reversal = lex.reversal_at(&refs[i..]);
-        if let Some(len) = reversal.or_else(|| lex.correction_at(&refs[i..])) {
+        // "faster than the, no, slower": a bare "no" set off inside a sentence takes back what
+        // it follows.
+        let bare_no = (refs[i] == "no"
+            && tokens[..i].iter().any(|t| !t.stop)
+            && tokens.get(i + 1).is_some_and(|t| t.sep_before)
+            && (tokens[i].sep_before || tokens[i - 1].clause != tokens[i].clause))
+            .then_some(1);
+        if let Some(len) = reversal
+            .or_else(|| lex.correction_at(&refs[i..]))
+            .or(bare_no)
+        {
             let whole = reversal.is_some();
             let from = retracted_from(tokens, i, whole);
             // A bare "sorry" opening a sentence is an apology more often than a correction.
@@ -135,6 +145,22 @@ mod tests {
             !doc.negated(&m[0], &cue),
             "the 'no' of 'no wait' negates nothing"
         );
+    }
+
+    #[test]
+    fn a_bare_no_set_off_inside_a_sentence_takes_back_what_it_follows() {
+        let text = "The cross-encoder is, uh, faster than the, no, slower, so it only reranks.";
+        assert!(!matches(text, "faster reranks"));
+        assert!(matches(text, "slower reranks"));
+        // Opening its sentence, "No," answers what came before; "no" before a word negates it.
+        assert!(matches(
+            "No, the cross-encoder is slower.",
+            "cross encoder slower"
+        ));
+        assert!(matches(
+            "There is no cache of queries, the cache is slower.",
+            "cache slower"
+        ));
     }
 
     #[test]

@@ -281,3 +281,59 @@ fn a_question_answered_no_is_a_rejection() {
         [false, false]
     );
 }
+
+#[test]
+fn quoted_and_asked_claims_are_not_claimed() {
+    let rejected = |text: &str, cue: &str| -> bool {
+        let doc = Doc::new(text);
+        let cue = Cue::new(cue);
+        let found = doc.find(&cue);
+        !found.is_empty() && found.iter().all(|w| doc.rejected(w, &cue))
+    };
+    assert!(rejected(
+        "A common reflex is to \"raise the clipping threshold\".",
+        "raise clipping threshold"
+    ));
+    assert!(rejected(
+        "I check whether the loss recovers by itself.",
+        "loss recovers itself"
+    ));
+    // Said outright, or asked about across a comma, it is claimed.
+    assert!(!rejected(
+        "Raise the clipping threshold.",
+        "raise clipping threshold"
+    ));
+    assert!(!rejected(
+        "Whether or not you log it, the loss recovers by itself.",
+        "loss recovers itself"
+    ));
+}
+
+#[test]
+fn beliefs_reported_by_others_and_listed_after_a_rejection_are_rejections() {
+    let rejected = |text: &str| -> Vec<bool> {
+        let doc = Doc::new(text);
+        doc.sentences.iter().map(|s| s.rejection).collect()
+    };
+    assert_eq!(
+        rejected("Plenty of candidates assume each head is a full copy. It is not."),
+        [true, false]
+    );
+    assert_eq!(
+        rejected("Don't let anyone tell you CLM needs labelled data."),
+        [true]
+    );
+    assert_eq!(
+        rejected("A misconception worth correcting: the cache makes a step O(1)."),
+        [true]
+    );
+    assert_eq!(
+        rejected("Two beliefs I have to unpick. One: RAG stops hallucination. It reduces it."),
+        [true, true, false]
+    );
+    // A list item after an ordinary sentence is the candidate's own.
+    assert_eq!(
+        rejected("There are two steps. One: dedup the corpus."),
+        [false, false]
+    );
+}

@@ -116,13 +116,32 @@ impl Doc<'_> {
             .filter(move |t| carries(t, cue))
     }
 
-    /// Whether a claim at `window` is rejected: negated, or in a sentence that calls something a
-    /// misconception, a myth or wrong.
+    /// Whether a claim at `window` is rejected: negated, in a sentence that calls something a
+    /// misconception, a myth or wrong, quoted, or asked about.
     pub fn rejected(&self, window: &Range<usize>, cue: &Cue) -> bool {
         self.sentence_of(window.start).rejection
             || self.negated(window, cue)
             || self.prohibited(window)
             || self.alternatives(window, cue)
+            || self.matched(window, cue).all(|t| t.quoted)
+            || self.asked(window)
+    }
+
+    /// Whether the match is what an open question asks about ("I check whether the loss recovers
+    /// by itself"): an opener earlier in its clause, with no comma between.
+    pub fn asked(&self, window: &Range<usize>) -> bool {
+        let lex = lexicon();
+        let clause = self.tokens[window.start].clause;
+        let mut start = window.start;
+        while start > 0 && self.tokens[start - 1].clause == clause && !self.tokens[start].sep_before
+        {
+            start -= 1;
+        }
+        let words: Vec<&str> = self.tokens[start..window.start]
+            .iter()
+            .map(|t| t.word.as_str())
+            .collect();
+        (0..words.len()).any(|i| lex.open_question_at(&words[i..]).is_some())
     }
 
     /// Whether the cue's words at `window` are offered as alternatives ("a single agent or even a

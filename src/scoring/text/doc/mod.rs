@@ -2,6 +2,7 @@
 //! in enumerations. Cue matching within a window of content words is in [`find`].
 
 mod find;
+mod quotes;
 
 use super::injection::addressed_to_grader;
 use super::lexicon::{
@@ -54,6 +55,8 @@ pub struct Token {
     /// A spoken filler ("you know", "um"): it neither earns nor costs, and what it interrupts
     /// reads on across it.
     pub filler: bool,
+    /// Inside quotation marks: mentioned, not claimed.
+    pub quoted: bool,
 }
 
 /// One sentence (ended by `.`, `!`, `?` or a line break) with the features the scorer uses.
@@ -184,6 +187,7 @@ impl Builder<'_> {
                 item: 0,
                 phrase_len: 0,
                 filler: false,
+                quoted: false,
             });
         }
         if self.tokens.len() > first {
@@ -208,23 +212,27 @@ impl Builder<'_> {
             // "That's wrong" rejects a claim; "wrong answers" only describes something.
             let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
             let rejection = toks.iter().enumerate().any(|(i, t)| {
-                self.lex.is_rejection(&t.word)
-                    && toks
-                        .get(i + 1)
-                        .is_none_or(|n| n.stop || n.sep_before || n.clause != t.clause)
+                self.lex.is_rejection_noun(&t.word)
+                    || (self.lex.is_rejection(&t.word)
+                        && toks
+                            .get(i + 1)
+                            .is_none_or(|n| n.stop || n.sep_before || n.clause != t.clause))
             }) || (0..words.len()).any(|i| self.lex.reported_belief_at(&words[i..]).is_some())
                 // "Two misconceptions are common. First, that more data is always better."
                 // "... Second, that SFT teaches new knowledge": any sentence before may open
                 // the list.
                 || (self.sentences.iter().any(|s| s.rejection)
-                    && self.lex.continues_rejection(&words));
+                    && self.lex.continues_rejection(&words))
+                // "Two beliefs I have to unpick. One: RAG stops hallucination."
+                || (self.sentences.last().is_some_and(|s| s.rejection)
+                    && self.lex.is_list_marker(&toks[0].word)
+                    && toks.get(1).is_some_and(|t| t.sep_before));
             // "Does DPO need a reward model? No, ...": the question put in order to say no.
-            if self.lex.answers_no(&words) {
-                if let Some(asked) = self.sentences.last_mut() {
-                    if self.body[asked.span.clone()].ends_with('?') {
-                        asked.rejection = true;
-                    }
-                }
+            if self.lex.answers_no(&words)
+                && let Some(asked) = self.sentences.last_mut()
+                && self.body[asked.span.clone()].ends_with('?')
+            {
+                asked.rejection = true;
             }
             let injection = addressed_to_grader(toks, &self.body[span.clone()]);
             self.sentences.push(Sentence {
@@ -329,6 +337,10 @@ impl<'a> Doc<'a> {
             ..
         } = b;
         number_items(&mut tokens);
+        let quotes = quotes::quoted_spans(body);
+        for t in &mut tokens {
+            t.quoted = quotes.iter().any(|q| q.contains(&t.span.start));
+        }
 
         let mut index: HashMap<String, Vec<usize>> = HashMap::new();
         let mut content_pos = vec![usize::MAX; tokens.len()];
