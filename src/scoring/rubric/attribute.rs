@@ -147,9 +147,22 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
             if nearest.is_empty() || !nearest.iter().all(|(_, s)| own(s)) {
                 continue;
             }
-            // "Against an RNN, the one-hop path ...": a subject on the far side of a comparison
-            // is compared, and nothing is said of it.
-            if nearest.iter().all(|(r, _)| doc.compared(r)) {
+            // "advantage whitening, reward scaling, clip range": neighbouring items of a list
+            // are named side by side, not said of each other.
+            let listed = |r: &Range<usize>| doc.tokens[r.start].listed;
+            if listed(&w)
+                && nearest
+                    .iter()
+                    .all(|(r, _)| listed(r) && doc.tokens[r.start].item != doc.tokens[w.start].item)
+            {
+                continue;
+            }
+            // "fp16 overflows where bf16 would not": a subject after the word, itself negated,
+            // is the contrast to it.
+            if nearest
+                .iter()
+                .all(|(r, _)| w.end <= r.start && doc.negated_after(r))
+            {
                 continue;
             }
             // "exact matching and then MinHash": a wrong word joined to a later subject is a

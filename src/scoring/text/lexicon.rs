@@ -81,6 +81,9 @@ struct LexiconFile {
     /// Words that open an item of a list when a comma or colon follows ("One: ...").
     #[serde(default)]
     list_markers: Vec<String>,
+    /// Words that set two things against each other ("A versus B").
+    #[serde(default)]
+    oppositions: Vec<String>,
     /// Sentence openings that answer no to a question put just before ("Does DPO need a reward
     /// model? No, ...").
     #[serde(default)]
@@ -132,6 +135,7 @@ pub struct Lexicon {
     belief_verbs: HashSet<String>,
     rejection_continuations: Phrases,
     list_markers: HashSet<String>,
+    oppositions: HashSet<String>,
     negative_answers: Phrases,
     open_questions: Phrases,
     comparisons: HashSet<String>,
@@ -180,6 +184,7 @@ pub fn lexicon() -> &'static Lexicon {
                 belief_verbs: vec![],
                 rejection_continuations: vec![],
                 list_markers: vec![],
+                oppositions: vec![],
                 negative_answers: vec![],
                 open_questions: vec![],
                 comparisons: vec![],
@@ -230,6 +235,7 @@ impl Lexicon {
             belief_verbs: set(file.belief_verbs),
             rejection_continuations: phrases(&file.rejection_continuations),
             list_markers: set(file.list_markers),
+            oppositions: set(file.oppositions),
             negative_answers: phrases(&file.negative_answers),
             open_questions: phrases(&file.open_questions),
             comparisons: set(file.comparisons),
@@ -309,6 +315,10 @@ impl Lexicon {
     /// A word that opens an item of a list when a comma or colon follows ("One: ...").
     pub fn is_list_marker(&self, w: &str) -> bool {
         self.list_markers.contains(w)
+    }
+    /// A word that sets two things against each other ("A versus B").
+    pub fn is_opposition(&self, w: &str) -> bool {
+        self.oppositions.contains(w)
     }
     /// A noun that names a rejected belief wherever it stands ("a misconception worth ...").
     pub fn is_rejection_noun(&self, w: &str) -> bool {

@@ -125,6 +125,16 @@ impl Doc<'_> {
             || self.alternatives(window, cue)
             || self.matched(window, cue).all(|t| t.quoted)
             || self.asked(window)
+            || self.opposed(window)
+    }
+
+    /// Whether the match's words are set against each other ("GPTQ, AWQ and so on, versus
+    /// quantization-aware training"): an opposition between its first and last word.
+    pub fn opposed(&self, window: &Range<usize>) -> bool {
+        let lex = lexicon();
+        self.tokens[window.start + 1..window.end.saturating_sub(1).max(window.start + 1)]
+            .iter()
+            .any(|t| lex.is_opposition(&t.word))
     }
 
     /// Whether the match is what an open question asks about ("I check whether the loss recovers
@@ -198,6 +208,17 @@ impl Doc<'_> {
         } else {
             0
         })
+    }
+
+    /// Whether a negation follows the match within two words of its clause ("bf16 would not",
+    /// "GQA doesn't").
+    pub fn negated_after(&self, window: &Range<usize>) -> bool {
+        let clause = self.tokens[window.end - 1].clause;
+        self.tokens[window.end..]
+            .iter()
+            .take(2)
+            .take_while(|t| t.clause == clause && !t.sep_before)
+            .any(|t| t.negation)
     }
 
     /// Whether the match at `first` is joined to the later match at `then` as a sibling in a
