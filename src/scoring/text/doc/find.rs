@@ -140,18 +140,18 @@ impl Doc<'_> {
     /// Whether the match is what an open question asks about ("I check whether the loss recovers
     /// by itself"): an opener earlier in its clause, with no comma between.
     pub fn asked(&self, window: &Range<usize>) -> bool {
-        let lex = lexicon();
         let clause = self.tokens[window.start].clause;
-        let mut start = window.start;
-        while start > 0 && self.tokens[start - 1].clause == clause && !self.tokens[start].sep_before
-        {
-            start -= 1;
-        }
-        let words: Vec<&str> = self.tokens[start..window.start]
+        self.tokens[..window.start]
             .iter()
-            .map(|t| t.word.as_str())
-            .collect();
-        (0..words.len()).any(|i| lex.open_question_at(&words[i..]).is_some())
+            .rev()
+            .take_while(|t| t.clause == clause)
+            .scan(self.tokens[window.start].sep_before, |cut, t| {
+                // Stop at the first comma between the opener and the match.
+                let blocked = *cut;
+                *cut = t.sep_before;
+                (!blocked).then_some(t)
+            })
+            .any(|t| t.asks)
     }
 
     /// Whether the cue's words at `window` are offered as alternatives ("a single agent or even a

@@ -57,6 +57,8 @@ pub struct Token {
     pub filler: bool,
     /// Inside quotation marks: mentioned, not claimed.
     pub quoted: bool,
+    /// Opens a question inside its sentence ("whether", "check if"): what follows is asked.
+    pub asks: bool,
 }
 
 /// One sentence (ended by `.`, `!`, `?` or a line break) with the features the scorer uses.
@@ -188,6 +190,7 @@ impl Builder<'_> {
                 phrase_len: 0,
                 filler: false,
                 quoted: false,
+                asks: false,
             });
         }
         if self.tokens.len() > first {
@@ -227,6 +230,9 @@ impl Builder<'_> {
                 || (self.sentences.last().is_some_and(|s| s.rejection)
                     && self.lex.is_list_marker(&toks[0].word)
                     && toks.get(1).is_some_and(|t| t.sep_before));
+            let asking: Vec<usize> = (0..words.len())
+                .filter(|&i| self.lex.open_question_at(&words[i..]).is_some())
+                .collect();
             // "Does DPO need a reward model? No, ...": the question put in order to say no.
             if self.lex.answers_no(&words)
                 && let Some(asked) = self.sentences.last_mut()
@@ -245,6 +251,9 @@ impl Builder<'_> {
                 rejection,
                 injection,
             });
+            for i in asking {
+                self.tokens[first + i].asks = true;
+            }
         }
         self.sent_start = end;
         self.commas = 0;
