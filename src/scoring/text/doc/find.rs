@@ -134,7 +134,7 @@ impl Doc<'_> {
         let lex = lexicon();
         self.tokens[window.start + 1..window.end.saturating_sub(1).max(window.start + 1)]
             .iter()
-            .any(|t| lex.is_opposition(&t.word))
+            .any(|t| lex.rejection.is_opposition(&t.word))
     }
 
     /// Whether the match is what an open question asks about ("I check whether the loss recovers
@@ -190,7 +190,7 @@ impl Doc<'_> {
         }
         (0..words.len().min(PROHIBITION_REACH + 1))
             .take_while(|&i| !separated[i])
-            .any(|i| lex.prohibition_at(&words[i..]).is_some())
+            .any(|i| lex.rejection.prohibition_at(&words[i..]).is_some())
     }
 
     /// How many content words apart two matches are, when they sit in one clause (0 when they

@@ -215,26 +215,26 @@ impl Builder<'_> {
             // "That's wrong" rejects a claim; "wrong answers" only describes something.
             let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
             let rejection = toks.iter().enumerate().any(|(i, t)| {
-                self.lex.is_rejection_noun(&t.word)
-                    || (self.lex.is_rejection(&t.word)
+                self.lex.rejection.is_rejection_noun(&t.word)
+                    || (self.lex.rejection.is_rejection(&t.word)
                         && toks
                             .get(i + 1)
                             .is_none_or(|n| n.stop || n.sep_before || n.clause != t.clause))
-            }) || (0..words.len()).any(|i| self.lex.reported_belief_at(&words[i..]).is_some())
+            }) || (0..words.len()).any(|i| self.lex.rejection.reported_belief_at(&words[i..]).is_some())
                 // "Two misconceptions are common. First, that more data is always better."
                 // "... Second, that SFT teaches new knowledge": any sentence before may open
                 // the list.
                 || (self.sentences.iter().any(|s| s.rejection)
-                    && self.lex.continues_rejection(&words))
+                    && self.lex.rejection.continues_rejection(&words))
                 // "Two beliefs I have to unpick. One: RAG stops hallucination."
                 || (self.sentences.last().is_some_and(|s| s.rejection)
-                    && self.lex.is_list_marker(&toks[0].word)
+                    && self.lex.rejection.is_list_marker(&toks[0].word)
                     && toks.get(1).is_some_and(|t| t.sep_before));
             let asking: Vec<usize> = (0..words.len())
-                .filter(|&i| self.lex.open_question_at(&words[i..]).is_some())
+                .filter(|&i| self.lex.rejection.open_question_at(&words[i..]).is_some())
                 .collect();
             // "Does DPO need a reward model? No, ...": the question put in order to say no.
-            if self.lex.answers_no(&words)
+            if self.lex.rejection.answers_no(&words)
                 && let Some(asked) = self.sentences.last_mut()
                 && self.body[asked.span.clone()].ends_with('?')
             {

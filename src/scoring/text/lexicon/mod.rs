@@ -7,7 +7,12 @@ use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-const LEXICON_TOML: &str = include_str!("../../../tools/scorer/lexicon.toml");
+mod rejection;
+
+pub use rejection::Rejection;
+use rejection::RejectionFile;
+
+const LEXICON_TOML: &str = include_str!("../../../../tools/scorer/lexicon.toml");
 /// The longest synonym phrase, in words.
 pub const MAX_PHRASE_WORDS: usize = 6;
 
@@ -16,10 +21,6 @@ pub const MAX_PHRASE_WORDS: usize = 6;
 struct LexiconFile {
     stopwords: Vec<String>,
     negations: Vec<String>,
-    rejections: Vec<String>,
-    /// Nouns that name a rejected belief wherever they stand ("a misconception worth ...").
-    #[serde(default)]
-    rejection_nouns: Vec<String>,
     connectives: Vec<String>,
     explanation_markers: Vec<String>,
     auxiliaries: Vec<String>,
@@ -61,37 +62,9 @@ struct LexiconFile {
     /// Personal pronouns that are a verb's own subject ("the draft's, and you resample").
     #[serde(default)]
     persons: Vec<String>,
-    /// Phrases that, just after something, say it is avoided ("... is too expensive").
+    /// How a claim is kept at arm's length (see [`rejection`]).
     #[serde(default)]
-    prohibitions: Vec<String>,
-    /// Phrases that report a belief in order to reject it ("people often think ...").
-    #[serde(default)]
-    reported_beliefs: Vec<String>,
-    /// Who may hold a belief the candidate reports in order to reject it ("candidates", "many").
-    #[serde(default)]
-    believers: Vec<String>,
-    /// What they do with it ("assume", "tell you"): a believer and one of these, at most
-    /// [`BELIEVER_REACH`] words apart, report a belief.
-    #[serde(default)]
-    belief_verbs: Vec<String>,
-    /// Sentence openings that go on listing what the sentence before rejected ("First, that
-    /// ...", "The other is that ...").
-    #[serde(default)]
-    rejection_continuations: Vec<String>,
-    /// Words that open an item of a list when a comma or colon follows ("One: ...").
-    #[serde(default)]
-    list_markers: Vec<String>,
-    /// Words that set two things against each other ("A versus B").
-    #[serde(default)]
-    oppositions: Vec<String>,
-    /// Sentence openings that answer no to a question put just before ("Does DPO need a reward
-    /// model? No, ...").
-    #[serde(default)]
-    negative_answers: Vec<String>,
-    /// Words that open a question inside a sentence ("I check whether ..."): what follows is
-    /// asked, not claimed.
-    #[serde(default)]
-    open_questions: Vec<String>,
+    rejection: RejectionFile,
     #[serde(default)]
     synonyms: Vec<SynonymGroup>,
 }
@@ -107,8 +80,6 @@ struct SynonymGroup {
 pub struct Lexicon {
     stopwords: HashSet<String>,
     negations: HashSet<String>,
-    rejections: HashSet<String>,
-    rejection_nouns: HashSet<String>,
     connectives: HashSet<String>,
     markers: HashSet<String>,
     auxiliaries: HashSet<String>,
@@ -129,20 +100,13 @@ pub struct Lexicon {
     /// Hedges, as word sequences.
     hedges: Phrases,
     disclaimers: Phrases,
-    prohibitions: Phrases,
-    reported_beliefs: Phrases,
-    believers: HashSet<String>,
-    belief_verbs: HashSet<String>,
-    rejection_continuations: Phrases,
-    list_markers: HashSet<String>,
-    oppositions: HashSet<String>,
-    negative_answers: Phrases,
-    open_questions: Phrases,
     comparisons: HashSet<String>,
     determiners: HashSet<String>,
     persons: HashSet<String>,
     /// Synonym phrases by their first form: (the phrase's forms, the concept).
     phrases: HashMap<String, Vec<(Vec<String>, String)>>,
+    /// How a claim is kept at arm's length: rejected, reported, asked about, avoided.
+    pub rejection: Rejection,
 }
 
 fn stemmer() -> &'static Stemmer {
@@ -161,8 +125,6 @@ pub fn lexicon() -> &'static Lexicon {
             Lexicon::build(LexiconFile {
                 stopwords: vec![],
                 negations: vec![],
-                rejections: vec![],
-                rejection_nouns: vec![],
                 connectives: vec![],
                 explanation_markers: vec![],
                 auxiliaries: vec![],
@@ -178,18 +140,10 @@ pub fn lexicon() -> &'static Lexicon {
                 correction_openers: vec![],
                 hedges: vec![],
                 disclaimers: vec![],
-                prohibitions: vec![],
-                reported_beliefs: vec![],
-                believers: vec![],
-                belief_verbs: vec![],
-                rejection_continuations: vec![],
-                list_markers: vec![],
-                oppositions: vec![],
-                negative_answers: vec![],
-                open_questions: vec![],
                 comparisons: vec![],
                 determiners: vec![],
                 persons: vec![],
+                rejection: RejectionFile::default(),
                 synonyms: vec![],
             })
         }
@@ -212,8 +166,6 @@ impl Lexicon {
         let mut lex = Lexicon {
             stopwords: set(file.stopwords),
             negations: set(file.negations),
-            rejections: set(file.rejections),
-            rejection_nouns: set(file.rejection_nouns),
             connectives: set(file.connectives),
             markers: set(file.explanation_markers),
             auxiliaries: set(file.auxiliaries),
@@ -229,19 +181,11 @@ impl Lexicon {
             correction_openers: set(file.correction_openers),
             hedges: phrases(&file.hedges),
             disclaimers: phrases(&file.disclaimers),
-            prohibitions: phrases(&file.prohibitions),
-            reported_beliefs: phrases(&file.reported_beliefs),
-            believers: set(file.believers),
-            belief_verbs: set(file.belief_verbs),
-            rejection_continuations: phrases(&file.rejection_continuations),
-            list_markers: set(file.list_markers),
-            oppositions: set(file.oppositions),
-            negative_answers: phrases(&file.negative_answers),
-            open_questions: phrases(&file.open_questions),
             comparisons: set(file.comparisons),
             determiners: set(file.determiners),
             persons: set(file.persons),
             phrases: HashMap::new(),
+            rejection: Rejection::new(file.rejection),
         };
         for group in &file.synonyms {
             let forms: Vec<Vec<String>> = group.words.iter().map(|p| lex.forms(p)).collect();
@@ -307,23 +251,6 @@ impl Lexicon {
     pub fn is_negation(&self, w: &str) -> bool {
         self.negations.contains(w)
     }
-    /// A word that rejects what its sentence says when a stopword or a break follows ("that's
-    /// wrong", not "wrong answers").
-    pub fn is_rejection(&self, w: &str) -> bool {
-        self.rejections.contains(w)
-    }
-    /// A word that opens an item of a list when a comma or colon follows ("One: ...").
-    pub fn is_list_marker(&self, w: &str) -> bool {
-        self.list_markers.contains(w)
-    }
-    /// A word that sets two things against each other ("A versus B").
-    pub fn is_opposition(&self, w: &str) -> bool {
-        self.oppositions.contains(w)
-    }
-    /// A noun that names a rejected belief wherever it stands ("a misconception worth ...").
-    pub fn is_rejection_noun(&self, w: &str) -> bool {
-        self.rejection_nouns.contains(w)
-    }
     pub fn is_connective(&self, w: &str) -> bool {
         self.connectives.contains(w)
     }
@@ -378,43 +305,6 @@ impl Lexicon {
     /// Whether a hedge ("I think") starts at `words[0]`; returns its length.
     pub fn hedge_at(&self, words: &[&str]) -> Option<usize> {
         phrase_at(&self.hedges, words)
-    }
-
-    /// Whether a prohibition ("too expensive") starts at `words[0]`; returns its length.
-    pub fn prohibition_at(&self, words: &[&str]) -> Option<usize> {
-        phrase_at(&self.prohibitions, words)
-    }
-
-    /// Whether a reported belief ("people often think") starts at `words[0]`; returns its
-    /// length.
-    pub fn reported_belief_at(&self, words: &[&str]) -> Option<usize> {
-        phrase_at(&self.reported_beliefs, words).or_else(|| {
-            // "plenty of candidates assume", "don't let anyone tell you"
-            let holder = words.first().is_some_and(|w| self.believers.contains(*w));
-            let verb = words
-                .iter()
-                .take(BELIEVER_REACH + 2)
-                .skip(1)
-                .position(|w| self.belief_verbs.contains(*w));
-            verb.filter(|_| holder).map(|i| i + 2)
-        })
-    }
-
-    /// Whether `words` opens by going on with what the sentence before rejected ("First, that
-    /// ...").
-    pub fn continues_rejection(&self, words: &[&str]) -> bool {
-        phrase_at(&self.rejection_continuations, words).is_some()
-    }
-
-    /// Whether an open question ("whether", "check if") starts at `words[0]`; returns its length.
-    pub fn open_question_at(&self, words: &[&str]) -> Option<usize> {
-        phrase_at(&self.open_questions, words)
-    }
-
-    /// Whether `words` opens by answering no to a question put just before ("No.", "Not at
-    /// all").
-    pub fn answers_no(&self, words: &[&str]) -> bool {
-        phrase_at(&self.negative_answers, words).is_some()
     }
 
     /// Whether a self-correction ("no wait") starts at `words[0]`; returns its length.
@@ -530,10 +420,6 @@ pub fn is_decimal_point(text: &str, i: usize, c: char) -> bool {
 
 /// Mathematical signs that practitioners write in place of a word (`√d_k`, `x ⊙ W`, `∇L`): each
 /// is a word of its own, so the lexicon's synonym groups can give it a meaning.
-/// Words at most between a believer and the verb that reports the belief ("people still often
-/// assume").
-const BELIEVER_REACH: usize = 2;
-
 pub const SYMBOL_WORDS: &[char] = &['√', '⊙', '∇', '‖', '∝', '≠'];
 
 /// Whether a character is a word on its own (see [`SYMBOL_WORDS`]).
