@@ -3,6 +3,7 @@
 
 mod find;
 mod quotes;
+mod stance;
 
 use super::injection::addressed_to_grader;
 use super::lexicon::{
@@ -212,31 +213,11 @@ impl Builder<'_> {
                 .filter(|(i, t)| self.lex.is_connective(&t.word) && !(t.word == "so" && *i == 0))
                 .count();
             let auxiliary = toks.iter().any(|t| self.lex.is_auxiliary(&t.word));
-            // "That's wrong" rejects a claim; "wrong answers" only describes something.
             let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
-            let rejection = toks.iter().enumerate().any(|(i, t)| {
-                self.lex.rejection.is_rejection_noun(&t.word)
-                    || (self.lex.rejection.is_rejection(&t.word)
-                        && toks
-                            .get(i + 1)
-                            .is_none_or(|n| n.stop || n.sep_before || n.clause != t.clause))
-            }) || (0..words.len()).any(|i| self.lex.rejection.reported_belief_at(&words[i..]).is_some())
-                // "Two misconceptions are common. First, that more data is always better."
-                // "... Second, that SFT teaches new knowledge": any sentence before may open
-                // the list.
-                || (self.sentences.iter().any(|s| s.rejection)
-                    && self.lex.rejection.continues_rejection(&words))
-                // "Two beliefs I have to unpick. One: RAG stops hallucination."
-                || (self.sentences.last().is_some_and(|s| s.rejection)
-                    && self.lex.rejection.is_list_marker(&toks[0].word)
-                    && toks.get(1).is_some_and(|t| t.sep_before));
-            let asking: Vec<usize> = (0..words.len())
-                .filter(|&i| self.lex.rejection.open_question_at(&words[i..]).is_some())
-                .collect();
-            // "Does DPO need a reward model? No, ...": the question put in order to say no.
-            if self.lex.rejection.answers_no(&words)
-                && let Some(asked) = self.sentences.last_mut()
-                && self.body[asked.span.clone()].ends_with('?')
+            let rejection = stance::rejects(self.lex, toks, &words, &self.sentences);
+            let asking = stance::question_openers(self.lex, &words);
+            if let Some(asked) = self.sentences.last_mut()
+                && stance::answers_no_to(self.lex, &words, &self.body[asked.span.clone()])
             {
                 asked.rejection = true;
             }
