@@ -231,65 +231,60 @@ fn a_claim_offered_as_one_of_two_alternatives_is_not_claimed() {
     ));
 }
 
+/// Whether each sentence of `text` rejects what it says.
+fn rejections(text: &str) -> Vec<bool> {
+    Doc::new(text)
+        .sentences
+        .iter()
+        .map(|s| s.rejection)
+        .collect()
+}
+
 #[test]
 fn a_belief_reported_to_be_rejected_is_a_rejection() {
-    let rejected = |text: &str| -> Vec<bool> {
-        let doc = Doc::new(text);
-        doc.sentences.iter().map(|s| s.rejection).collect()
-    };
     assert_eq!(
-        rejected("People often think the KV cache saves memory, but it spends memory."),
+        rejections("People often think the KV cache saves memory, but it spends memory."),
         [true]
     );
     assert_eq!(
-        rejected(
+        rejections(
             "Two misconceptions are common. First, that more data is always better. It is not. Second, that SFT teaches facts."
         ),
         [true, true, false, true]
     );
     // Without a rejection before, "First, that ..." is an ordinary sentence; and "I think" is a
     // hedge on the candidate's own claim, not a reported belief.
-    assert_eq!(rejected("First, that is the cache."), [false]);
-    assert_eq!(rejected("I think the cache saves memory."), [false]);
+    assert_eq!(rejections("First, that is the cache."), [false]);
+    assert_eq!(rejections("I think the cache saves memory."), [false]);
 }
 
 #[test]
 fn a_question_answered_no_is_a_rejection() {
-    let rejected = |text: &str| -> Vec<bool> {
-        let doc = Doc::new(text);
-        doc.sentences.iter().map(|s| s.rejection).collect()
-    };
     assert_eq!(
-        rejected("Does LoRA update the base weights? Nope, they stay frozen."),
+        rejections("Does LoRA update the base weights? Nope, they stay frozen."),
         [true, false]
     );
     assert_eq!(
-        rejected("So is each step constant time? Not at all. Attention reads the whole cache."),
+        rejections("So is each step constant time? Not at all. Attention reads the whole cache."),
         [true, false, false]
     );
     assert_eq!(
-        rejected("A common trap is to say the cache makes a step constant time."),
+        rejections("A common trap is to say the cache makes a step constant time."),
         [true]
     );
     // A question answered yes is the candidate's own claim; "No" after a statement answers nothing.
     assert_eq!(
-        rejected("Does the cache make each step cheaper? Yes, much cheaper."),
+        rejections("Does the cache make each step cheaper? Yes, much cheaper."),
         [false, false]
     );
     assert_eq!(
-        rejected("The cache grows with every token. No retraining is needed."),
+        rejections("The cache grows with every token. No retraining is needed."),
         [false, false]
     );
 }
 
 #[test]
 fn quoted_and_asked_claims_are_not_claimed() {
-    let rejected = |text: &str, cue: &str| -> bool {
-        let doc = Doc::new(text);
-        let cue = Cue::new(cue);
-        let found = doc.find(&cue);
-        !found.is_empty() && found.iter().all(|w| doc.rejected(w, &cue))
-    };
     assert!(rejected(
         "A common reflex is to \"raise the clipping threshold\".",
         "raise clipping threshold"
@@ -311,29 +306,25 @@ fn quoted_and_asked_claims_are_not_claimed() {
 
 #[test]
 fn beliefs_reported_by_others_and_listed_after_a_rejection_are_rejections() {
-    let rejected = |text: &str| -> Vec<bool> {
-        let doc = Doc::new(text);
-        doc.sentences.iter().map(|s| s.rejection).collect()
-    };
     assert_eq!(
-        rejected("Plenty of candidates assume each head is a full copy. It is not."),
+        rejections("Plenty of candidates assume each head is a full copy. It is not."),
         [true, false]
     );
     assert_eq!(
-        rejected("Don't let anyone tell you CLM needs labelled data."),
+        rejections("Don't let anyone tell you CLM needs labelled data."),
         [true]
     );
     assert_eq!(
-        rejected("A misconception worth correcting: the cache makes a step O(1)."),
+        rejections("A misconception worth correcting: the cache makes a step O(1)."),
         [true]
     );
     assert_eq!(
-        rejected("Two beliefs I have to unpick. One: RAG stops hallucination. It reduces it."),
+        rejections("Two beliefs I have to unpick. One: RAG stops hallucination. It reduces it."),
         [true, true, false]
     );
     // A list item after an ordinary sentence is the candidate's own.
     assert_eq!(
-        rejected("There are two steps. One: dedup the corpus."),
+        rejections("There are two steps. One: dedup the corpus."),
         [false, false]
     );
 }

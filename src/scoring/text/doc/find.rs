@@ -125,16 +125,16 @@ impl Doc<'_> {
             || self.alternatives(window, cue)
             || self.matched(window, cue).all(|t| t.quoted)
             || self.asked(window)
-            || self.opposed(window)
+            || self.opposed(window, cue)
     }
 
     /// Whether the match's words are set against each other ("GPTQ, AWQ and so on, versus
-    /// quantization-aware training"): an opposition between its first and last word.
-    pub fn opposed(&self, window: &Range<usize>) -> bool {
+    /// quantization-aware training"): an opposition among its words that is not one of the cue's.
+    pub fn opposed(&self, window: &Range<usize>, cue: &Cue) -> bool {
         let lex = lexicon();
-        self.tokens[window.start + 1..window.end.saturating_sub(1).max(window.start + 1)]
+        self.tokens[window.clone()]
             .iter()
-            .any(|t| lex.rejection.is_opposition(&t.word))
+            .any(|t| !carries(t, cue) && lex.rejection.is_opposition(&t.word))
     }
 
     /// Whether the match is what an open question asks about ("I check whether the loss recovers

@@ -6,9 +6,7 @@ mod quotes;
 mod stance;
 
 use super::injection::addressed_to_grader;
-use super::lexicon::{
-    Lexicon, is_decimal_point, is_symbol_word, is_word_char, lexicon, push_words,
-};
+use super::lexicon::{Lexicon, continues_word, is_symbol_word, is_word_char, lexicon, push_words};
 use super::marks::{mark_concepts, mark_enumerations, mark_negations, number_items};
 use super::spoken::mark_spoken;
 use super::{MAX_ANSWER_BYTES, cap};
@@ -266,10 +264,7 @@ impl<'a> Doc<'a> {
         let mut chars = body.char_indices().peekable();
         let mut notation = 0usize;
         while let Some((i, c)) = chars.next() {
-            if is_word_char(c)
-                || ((c == '\'' || c == '’') && word_start.is_some())
-                || (word_start.is_some() && is_decimal_point(body, i, c))
-            {
+            if continues_word(body, i, c, word_start.is_some()) {
                 word_start.get_or_insert(i);
                 continue;
             }

@@ -410,6 +410,12 @@ pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// Whether the `c` at byte `i` of `text` belongs to a word: a word character, or, inside a word
+/// (`in_word`), an apostrophe ("don't") or a decimal point ("0.95").
+pub fn continues_word(text: &str, i: usize, c: char, in_word: bool) -> bool {
+    is_word_char(c) || (in_word && (c == '\'' || c == '’' || is_decimal_point(text, i, c)))
+}
+
 /// Whether the `c` at byte `i` of `text` is a decimal point inside a number ("0.95", "1.5x"): it
 /// belongs to the word, so "temperature 0.7" is not "temperature 0".
 pub fn is_decimal_point(text: &str, i: usize, c: char) -> bool {
@@ -450,10 +456,7 @@ pub fn split_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut out = vec![];
     let mut start = None;
     for (i, c) in text.char_indices() {
-        if is_word_char(c)
-            || ((c == '\'' || c == '’') && start.is_some())
-            || (start.is_some() && is_decimal_point(text, i, c))
-        {
+        if continues_word(text, i, c, start.is_some()) {
             start.get_or_insert(i);
             continue;
         }
