@@ -42,6 +42,9 @@ pub fn cap(text: &str, max: usize) -> &str {
 pub struct Cue {
     pub words: Vec<String>,
     pub ordered: bool,
+    /// Written with "more" or "most" (stopwords, so not among `words`): the cue does not match
+    /// where the answer says "less", "fewer" or "least" instead.
+    pub up: bool,
 }
 
 /// What separates the parts of an ordered cue.
@@ -82,7 +85,8 @@ impl Cue {
             }
             i += 1;
         }
-        Cue { words, ordered }
+        let up = raw.iter().any(|(w, _)| lex.is_degree_up(w));
+        Cue { words, ordered, up }
     }
 }
 

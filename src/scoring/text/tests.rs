@@ -46,6 +46,32 @@ fn an_ordered_cue_tells_a_relation_from_its_reverse() {
 }
 
 #[test]
+fn a_cue_written_with_more_does_not_match_less() {
+    // "more" and "most" are stopwords, yet they say which way a comparison goes.
+    let cue = "=bf16 > more > precise > =fp16";
+    assert!(Cue::new(cue).up && !Cue::new("=bf16 > precise > =fp16").up);
+    assert!(matches("bf16 is more precise than fp16.", cue));
+    assert!(!matches("bf16 is less precise than fp16.", cue));
+    assert!(!matches(
+        "plan-and-execute is the least adaptive",
+        "plan execute > more adaptive"
+    ));
+    assert!(!matches(
+        "the projector has the fewest parameters",
+        "projector most parameters"
+    ));
+    assert!(matches(
+        "the projector has the most parameters",
+        "projector most parameters"
+    ));
+    // A cue without a degree word is not affected.
+    assert!(matches(
+        "bf16 is less precise than fp16.",
+        "=bf16 > precise > =fp16"
+    ));
+}
+
+#[test]
 fn cue_words_must_be_close_together() {
     let far = "rotate a b c d e f g h i j k l m n o p q r s t query key";
     assert!(!matches(far, "rotate query key"));

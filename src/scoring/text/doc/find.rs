@@ -88,7 +88,18 @@ impl Doc<'_> {
                 }
             }
         }
+        if cue.up {
+            out.retain(|w| !self.says_less(w));
+        }
         out
+    }
+
+    /// Whether a match says "less", "fewer" or "least": the opposite of a cue written with "more".
+    fn says_less(&self, window: &Range<usize>) -> bool {
+        let lex = lexicon();
+        self.tokens[window.clone()]
+            .iter()
+            .any(|t| lex.is_degree_down(&t.word))
     }
 
     /// Whether the cue's words occur in the cue's order inside `window`.

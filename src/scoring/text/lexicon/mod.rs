@@ -16,7 +16,7 @@ const LEXICON_TOML: &str = include_str!("../../../../tools/scorer/lexicon.toml")
 /// The longest synonym phrase, in words.
 pub const MAX_PHRASE_WORDS: usize = 6;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LexiconFile {
     stopwords: Vec<String>,
@@ -56,6 +56,11 @@ struct LexiconFile {
     /// Words that put what follows on the far side of a comparison ("than", "unlike").
     #[serde(default)]
     comparisons: Vec<String>,
+    /// Degree words a cue may be written with ("more", "most"), and their opposites.
+    #[serde(default)]
+    degree_up: Vec<String>,
+    #[serde(default)]
+    degree_down: Vec<String>,
     /// Determiners: after "and", one opens a conjunct of its own ("X stretch and the Y stay").
     #[serde(default)]
     determiners: Vec<String>,
@@ -101,6 +106,8 @@ pub struct Lexicon {
     hedges: Phrases,
     disclaimers: Phrases,
     comparisons: HashSet<String>,
+    degree_up: HashSet<String>,
+    degree_down: HashSet<String>,
     determiners: HashSet<String>,
     persons: HashSet<String>,
     /// Synonym phrases by their first form: (the phrase's forms, the concept).
@@ -122,30 +129,7 @@ pub fn lexicon() -> &'static Lexicon {
         Ok(file) => Lexicon::build(file),
         Err(e) => {
             tracing::error!("tools/scorer/lexicon.toml is invalid: {e}");
-            Lexicon::build(LexiconFile {
-                stopwords: vec![],
-                negations: vec![],
-                connectives: vec![],
-                explanation_markers: vec![],
-                auxiliaries: vec![],
-                pronouns: vec![],
-                contrasts: vec![],
-                list_lead_ins: vec![],
-                list_trailers: vec![],
-                fillers: vec![],
-                self_corrections: vec![],
-                reversals: vec![],
-                carriers: vec![],
-                carrier_openers: vec![],
-                correction_openers: vec![],
-                hedges: vec![],
-                disclaimers: vec![],
-                comparisons: vec![],
-                determiners: vec![],
-                persons: vec![],
-                rejection: RejectionFile::default(),
-                synonyms: vec![],
-            })
+            Lexicon::build(LexiconFile::default())
         }
     })
 }
@@ -182,6 +166,8 @@ impl Lexicon {
             hedges: phrases(&file.hedges),
             disclaimers: phrases(&file.disclaimers),
             comparisons: set(file.comparisons),
+            degree_up: set(file.degree_up),
+            degree_down: set(file.degree_down),
             determiners: set(file.determiners),
             persons: set(file.persons),
             phrases: HashMap::new(),
@@ -265,6 +251,14 @@ impl Lexicon {
     }
     pub fn is_comparison(&self, w: &str) -> bool {
         self.comparisons.contains(w)
+    }
+    /// "more", "most": a degree word a cue may be written with.
+    pub fn is_degree_up(&self, w: &str) -> bool {
+        self.degree_up.contains(w)
+    }
+    /// "less", "fewer", "least": the opposite degree.
+    pub fn is_degree_down(&self, w: &str) -> bool {
+        self.degree_down.contains(w)
     }
     pub fn is_determiner(&self, w: &str) -> bool {
         self.determiners.contains(w)
