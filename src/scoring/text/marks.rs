@@ -158,6 +158,13 @@ pub(super) fn is_conjunction(word: &str) -> bool {
     matches!(word, "and" | "or" | "plus")
 }
 
+/// A word that can open a clause with a subject of its own: a conjunction, or "so" of a
+/// consequence ("the reference model, so you train on pairs": "you" trains). Words of time, cause
+/// and condition ("when you need", "because they act") go on with the claim they are part of.
+pub(super) fn opens_clause(word: &str) -> bool {
+    is_conjunction(word) || word == "so"
+}
+
 /// Number the items: a new one starts at every separator, conjunction and sentence.
 pub(super) fn number_items(tokens: &mut [Token]) {
     let mut item = 0;

@@ -4,7 +4,7 @@
 use super::{CUE_WINDOW, Doc, Token};
 use crate::scoring::text::Cue;
 use crate::scoring::text::lexicon::{MAX_PHRASE_WORDS, lexicon};
-use crate::scoring::text::marks::is_conjunction;
+use crate::scoring::text::marks::{is_conjunction, opens_clause};
 use std::ops::Range;
 
 /// A prohibition ("too expensive") this many words after a match puts it out of reach.
@@ -273,9 +273,9 @@ impl Doc<'_> {
     }
 
     /// Whether the match at `then` has a subject of its own, in a later conjunct than the match
-    /// at `first`: a conjunction, then a personal pronoun (not a filler's, as in "you know"),
-    /// stand between them ("q is the draft's, and at a rejection you resample"; but "in bf16 we
-    /// scale the loss" is said of bf16).
+    /// at `first`: a conjunction (or "so"), then a personal pronoun (not a filler's, as in "you
+    /// know"), stand between them ("q is the draft's, and at a rejection you resample"; "the
+    /// reference model, so you train on pairs"; but "in bf16 we scale the loss" is said of bf16).
     pub fn own_subject_between(&self, first: &Range<usize>, then: &Range<usize>) -> bool {
         let lex = lexicon();
         if first.end > then.start {
@@ -284,7 +284,7 @@ impl Doc<'_> {
         let between = &self.tokens[first.end..then.start];
         between
             .iter()
-            .position(|t| is_conjunction(&t.word))
+            .position(|t| opens_clause(&t.word))
             .is_some_and(|c| {
                 between[c..]
                     .iter()
@@ -323,9 +323,7 @@ impl Doc<'_> {
             (self.tokens[i].word == "and"
                 && lex.is_determiner(&next.word)
                 && self.matched(&(window.start..i), cue).count() == 1)
-                || (is_conjunction(&self.tokens[i].word)
-                    && !next.filler
-                    && lex.is_person(&next.word))
+                || (opens_clause(&self.tokens[i].word) && !next.filler && lex.is_person(&next.word))
         })
     }
 
