@@ -107,10 +107,22 @@ pub fn combine(q: &Question, rubric: &Score, judged: &Judgement, w: Weights) -> 
             }
         })
         .collect();
+    // Where the verdicts and the claims told are the rubric's own, so is its feedback: it also
+    // says when every point is there only in brief, or names padding and doubts.
+    let unchanged = told == rubric.misconceptions
+        && points
+            .iter()
+            .zip(&rubric.points)
+            .all(|(c, r)| c.verdict == r.verdict);
+    let feedback = if unchanged {
+        rubric.feedback.clone()
+    } else {
+        feedback_line(q, &points, &told)
+    };
     Score {
         question: q.id.clone(),
         score: round_score(value),
-        feedback: feedback_line(q, &points, &told),
+        feedback,
         points,
         doubts: rubric
             .misconceptions

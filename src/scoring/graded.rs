@@ -40,6 +40,10 @@ pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
         "eighth external set, test half",
         include_str!("../../tools/graded/external8-test.jsonl"),
     ),
+    (
+        "ninth external set, test half",
+        include_str!("../../tools/graded/external9-test.jsonl"),
+    ),
 ];
 
 /// One graded answer.

@@ -166,3 +166,29 @@ fn a_rubric_claim_the_judge_does_not_find_is_a_doubt_not_a_verdict() {
     assert_eq!(s.misconceptions, ["Alpha is slow."]);
     assert!(s.doubts.is_empty());
 }
+
+#[test]
+fn the_rubrics_feedback_stands_when_the_judge_changes_no_verdict() {
+    let q = test_question();
+    // Every point made, but in a few words: the rubric caps the score and says so.
+    let mut rubric = rubric::score(&q, "Alpha caches reads, so they are cheap.", &[]);
+    for p in &mut rubric.points {
+        p.verdict = Verdict::Covered;
+    }
+    rubric.feedback =
+        "Every point is there, but only in brief: give the how and the why behind each.".into();
+    let weights = |judge| Weights {
+        judge,
+        unlisted_errors: false,
+    };
+    let s = combine(&q, &rubric, &judged([1.0, 1.0, 1.0], vec![]), weights(0.1));
+    assert!(s.points.iter().all(|p| p.verdict == Verdict::Covered));
+    assert_eq!(s.feedback, rubric.feedback, "not \"Complete answer\"");
+    // A verdict the judge changes gets feedback from the combined verdicts.
+    let s = combine(&q, &rubric, &judged([0.0, 1.0, 1.0], vec![]), weights(0.9));
+    assert!(
+        s.feedback.starts_with("Most important gap"),
+        "{}",
+        s.feedback
+    );
+}
