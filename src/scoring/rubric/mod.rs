@@ -161,7 +161,9 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     if covered <= DISCLAIMED_MAX_COVERED && current.opens_with_disclaimer() {
         value *= DISCLAIMED_FACTOR;
     }
+    // Stuffing names rubric terms: a short answer that names none ("I'm not sure.") is not it.
     let stuffed = covered < 2
+        && covered + named > 0
         && current.list_share() >= STUFFED_SHARE
         && before.iter().all(|d| d.word_count() == 0);
     // An answer that explains most of its points is not padding, however list-like its style.

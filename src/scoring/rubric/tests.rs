@@ -188,6 +188,20 @@ fn a_keyword_stuffed_answer_is_capped_at_four() {
         "kv cache keys values previous tokens memory bottleneck gqa share kv heads fewer kv heads",
     );
     assert!(r.score <= 4.0, "{r:#?}");
+    assert!(r.feedback.starts_with("Naming terms"), "{}", r.feedback);
+}
+
+#[test]
+fn a_short_answer_that_names_nothing_is_not_told_it_only_names_terms() {
+    for answer in ["I'm not sure.", "No idea, sorry."] {
+        let r = s(answer);
+        assert_eq!(r.score, 0.0, "{answer}");
+        assert!(
+            !r.feedback.contains("Naming terms"),
+            "{answer}: {}",
+            r.feedback
+        );
+    }
 }
 
 #[test]
