@@ -72,6 +72,14 @@ fn a_cue_written_with_more_does_not_match_less() {
 }
 
 #[test]
+fn memory_fragmentation_is_not_a_chunk_of_text() {
+    // PagedAttention's keyword must not be earned by a RAG answer's chunks.
+    assert!(!matches("Offline, chunk and embed the documents.", "fragmentation"));
+    assert!(!matches("It avoids memory fragmentation.", "chunk"));
+    assert!(matches("Split the text into passages.", "chunk"));
+}
+
+#[test]
 fn cue_words_must_be_close_together() {
     let far = "rotate a b c d e f g h i j k l m n o p q r s t query key";
     assert!(!matches(far, "rotate query key"));
