@@ -74,7 +74,10 @@ fn a_cue_written_with_more_does_not_match_less() {
 #[test]
 fn memory_fragmentation_is_not_a_chunk_of_text() {
     // PagedAttention's keyword must not be earned by a RAG answer's chunks.
-    assert!(!matches("Offline, chunk and embed the documents.", "fragmentation"));
+    assert!(!matches(
+        "Offline, chunk and embed the documents.",
+        "fragmentation"
+    ));
     assert!(!matches("It avoids memory fragmentation.", "chunk"));
     assert!(matches("Split the text into passages.", "chunk"));
 }
