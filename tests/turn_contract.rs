@@ -121,7 +121,7 @@ impl wiremock::Respond for FailsOnceOn {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn enter_after_a_failed_turn_sends_the_kept_answer_again_and_it_is_saved_once() {
+async fn a_piped_answer_whose_turn_fails_once_is_sent_once_more_and_saved_once() {
     let kept =
         "The cache keeps every past key and value so each step attends without recomputing them.";
     let server = ScriptedServer::start(FailsOnceOn {
@@ -145,15 +145,18 @@ async fn enter_after_a_failed_turn_sends_the_kept_answer_again_and_it_is_saved_o
             "--judge",
             "rubric",
         ];
-        // The answer, Enter to send it again after the failure, then /end.
-        let out = home.run(&args, &format!("{kept}\n\n/end\n"));
+        // The answer, then /end: nobody presses Enter, the interview sends the answer again.
+        let out = home.run(&args, &format!("{kept}\n/end\n"));
         let printed = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(out.status.success(), "{printed}");
-        assert!(printed.contains("Your answer is kept"), "{printed}");
+        assert!(
+            printed.contains("Your answer is kept: sending it once more"),
+            "{printed}"
+        );
         home
     })
     .await
@@ -172,4 +175,92 @@ async fn enter_after_a_failed_turn_sends_the_kept_answer_again_and_it_is_saved_o
         .filter(|r| r["type"] == "turn" && r["speaker"] == "candidate" && r["text"] == kept)
         .count();
     assert_eq!(said, 1, "the answer is in the transcript once:\n{session}");
+}
+
+/// Fails every request that carries `answer` with a 400 (not retried by the client), and answers
+/// every other request with "Great!".
+struct AlwaysFailsOn {
+    answer: String,
+}
+
+impl wiremock::Respond for AlwaysFailsOn {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        if String::from_utf8_lossy(&request.body).contains(&self.answer) {
+            return common::error_response(400, "scripted failure", None, None);
+        }
+        sse_text(&["Great!"])
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn piped_input_sends_a_failed_answer_once_more_then_stops_saved_for_resume() {
+    let kept =
+        "The cache keeps every past key and value so each step attends without recomputing them.";
+    let next = "A line written for the next question, never to be taken for this one.";
+    let failing = ScriptedServer::start(AlwaysFailsOn {
+        answer: kept.to_string(),
+    })
+    .await;
+    let working = ScriptedServer::always(sse_text(&["Great!"])).await;
+    let (base, good) = (failing.base_url(), working.base_url());
+    tokio::task::spawn_blocking(move || {
+        let home = Home::new();
+        let args = |base: &str| {
+            ["--base-url", base, "--model", "m", "--judge", "rubric"].map(String::from)
+        };
+        let mut start: Vec<String> = ["start", "--topics", "kv-cache", "--questions", "1"]
+            .map(String::from)
+            .to_vec();
+        start.extend(args(&base));
+        let start: Vec<&str> = start.iter().map(String::as_str).collect();
+        let out = home.run(&start, &format!("{kept}\n{next}\n"));
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !out.status.success(),
+            "a turn that cannot be sent stops: {printed}"
+        );
+        assert!(printed.contains("sending it once more"), "{printed}");
+        assert!(!printed.contains("press Enter"), "nobody can: {printed}");
+        assert!(printed.contains("resume"), "how to go on: {printed}");
+        let session = std::fs::read_to_string(home.session_file()).expect("the session file");
+        let said: Vec<String> = session
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|r| r["type"] == "turn" && r["speaker"] == "candidate")
+            .filter_map(|r| r["text"].as_str().map(String::from))
+            .collect();
+        assert_eq!(said, [kept], "the kept answer once, the next line never");
+
+        // Once the server answers, resume sends the kept answer and the interview goes on.
+        let mut resume: Vec<String> = vec!["resume".into()];
+        resume.extend(args(&good));
+        let resume: Vec<&str> = resume.iter().map(String::as_str).collect();
+        let out = home.run(&resume, "/end\n");
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{printed}");
+        assert!(
+            printed.contains("Continuing with your last answer"),
+            "{printed}"
+        );
+    })
+    .await
+    .expect("the interview ran");
+    assert!(
+        failing
+            .requests()
+            .await
+            .iter()
+            .filter(|b| b.to_string().contains(kept))
+            .count()
+            >= 2,
+        "sent, then sent once more"
+    );
 }

@@ -291,7 +291,25 @@ impl Interview {
                 self.log_with(Speaker::Candidate, &logged, delivery)?;
             }
             let moves_on = matches!(input, CandidateInput::Answer(_) | CandidateInput::Skip);
-            match self.turn(input.clone()).await? {
+            let mut step = self.turn(input.clone()).await?;
+            if let Step::Failed(msg) = &step {
+                if source.can_resend() {
+                    self.printer.error(&format!(
+                        "{msg}. Your answer is kept: press Enter to send it again."
+                    ));
+                } else {
+                    // Nobody can press Enter, and the next line is the next answer: send the kept
+                    // one once more, then stop, saved (`resume` sends it again).
+                    self.printer.error(&format!(
+                        "{msg}. Your answer is kept: sending it once more."
+                    ));
+                    step = self.turn(input.clone()).await?;
+                    if let Step::Failed(msg) = step {
+                        return Ok(Outcome::Stopped(msg));
+                    }
+                }
+            }
+            match step {
                 Step::Stop(out) => return Ok(out),
                 Step::Retry | Step::Failed(_) => pending = Some(input),
                 Step::Done if moves_on => self.clock = Instant::now(),
@@ -344,9 +362,7 @@ impl Interview {
                     self.checkpoint()?;
                     return Ok(Step::Failed(msg));
                 }
-                self.printer.error(&format!(
-                    "{msg}. Your answer is kept: press Enter to send it again."
-                ));
+                // The caller says what becomes of the input (sent again, or kept for Enter).
                 self.log(Speaker::System, &msg)?;
                 Ok(Step::Failed(msg))
             }

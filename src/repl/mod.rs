@@ -60,6 +60,12 @@ pub trait LineSource {
         ReadResult::Line(text.to_string())
     }
 
+    /// Whether someone can send a kept answer again (Enter after a failed turn). Piped input
+    /// cannot: its next line is the next answer, so the interview sends the kept one itself.
+    fn can_resend(&self) -> bool {
+        true
+    }
+
     /// Where notes go while a read is waiting (the timer's warnings): standard error by default.
     fn notifier(&mut self) -> Notifier {
         Box::new(|note| eprintln!("{note}"))

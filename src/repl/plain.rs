@@ -60,6 +60,10 @@ impl<R: BufRead> LineSource for PlainSource<R> {
             None => ReadResult::Eof,
         }
     }
+
+    fn can_resend(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]
