@@ -388,7 +388,7 @@ fn an_attribute_said_of_a_rival_negated_or_compared_is_not_wrong() {
         // the right attribute said of the same subject in that clause
         "The KV cache grows linearly per token, not quadratically.",
         // said of a person in a clause of its own, after "so"
-        "We keep the KV cache, so you grow quadratically fewer recomputations.",
+        "The model keeps a KV cache, so you skip the quadratic recomputation.",
     ] {
         assert!(!wrong_growth(answer), "{answer}");
     }
