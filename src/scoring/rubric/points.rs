@@ -278,6 +278,9 @@ fn misconception_in(
                 .filter(|w| !doc.rejected(w, cue) && !doc.matched(w, cue).all(|t| t.listed))
                 // Nor is one whose words are items of an enumeration or separate conjuncts.
                 .filter(|w| !doc.spans_list(w, cue) && !doc.crosses_conjunct(w, cue))
+                // Nor one that opens on the far side of a comparison: in "richer than a causal
+                // model, because each token sees both sides", the causal model sees nothing.
+                .filter(|w| !doc.compared(w))
                 .collect();
             said.iter()
                 .any(|w| !interrupted(m, w, doc, cues) && !alternative(m, w, doc, cues))

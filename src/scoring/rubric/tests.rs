@@ -177,6 +177,15 @@ fn a_negated_misconception_is_not_one() {
 }
 
 #[test]
+fn a_claim_on_the_far_side_of_a_comparison_is_not_stated() {
+    // "cache queries" read from "than a cache, queries": the cache is what is compared.
+    let r = s("Recomputing is slower than a cache, queries are only needed for the new token.");
+    assert!(r.misconceptions.is_empty(), "{r:#?}");
+    let r = s("The cache stores queries, which is faster than recomputing.");
+    assert_eq!(r.misconceptions, ["The cache stores queries."]);
+}
+
+#[test]
 fn a_keyword_stuffed_answer_is_capped_at_four() {
     let r = s(STUFFED);
     assert!(r.score <= 4.0, "{r:#?}");
