@@ -83,6 +83,16 @@ fn memory_fragmentation_is_not_a_chunk_of_text() {
 }
 
 #[test]
+fn bang_equals_negates_like_not_equal_and_ends_no_sentence() {
+    let doc = Doc::new("QLoRA != PTQ for serving.");
+    assert_eq!(doc.sentences.len(), 1);
+    let cue = Cue::new("qlora ptq");
+    let m = doc.find(&cue);
+    assert_eq!(m.len(), 1);
+    assert!(doc.negated(&m[0], &cue));
+}
+
+#[test]
 fn cue_words_must_be_close_together() {
     let far = "rotate a b c d e f g h i j k l m n o p q r s t query key";
     assert!(!matches(far, "rotate query key"));

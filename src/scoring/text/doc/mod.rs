@@ -6,7 +6,7 @@ mod quotes;
 mod stance;
 
 use super::injection::addressed_to_grader;
-use super::lexicon::{Lexicon, continues_word, is_symbol_word, is_word_char, lexicon, push_words};
+use super::lexicon::{Lexicon, continues_word, is_word_char, lexicon, push_words, symbol_at};
 use super::marks::{mark_concepts, mark_enumerations, mark_negations, number_items};
 use super::spoken::mark_spoken;
 use super::{MAX_ANSWER_BYTES, cap};
@@ -271,8 +271,11 @@ impl<'a> Doc<'a> {
             if let Some(s) = word_start.take() {
                 b.push_raw(s..i);
             }
-            if is_symbol_word(c) {
-                b.push_raw(i..i + c.len_utf8());
+            if let Some(len) = symbol_at(body, i, c) {
+                b.push_raw(i..i + len);
+                if len > c.len_utf8() {
+                    chars.next();
+                }
                 continue;
             }
             match c {

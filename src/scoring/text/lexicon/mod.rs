@@ -427,6 +427,18 @@ pub fn is_symbol_word(c: char) -> bool {
     SYMBOL_WORDS.contains(&c)
 }
 
+/// The byte length of a sign written as a word at `i` (`c` is the character there): one of
+/// [`SYMBOL_WORDS`], or `!=` ("QLoRA != PTQ"), which negates like `≠` rather than ending a sentence.
+pub fn symbol_at(text: &str, i: usize, c: char) -> Option<usize> {
+    if is_symbol_word(c) {
+        Some(c.len_utf8())
+    } else if c == '!' && text[i + 1..].starts_with('=') {
+        Some(2)
+    } else {
+        None
+    }
+}
+
 /// Split a raw word (may contain apostrophes) into lowercased words: "don't" → "do", "not".
 pub fn push_words(raw: &str, start: usize, out: &mut Vec<(String, std::ops::Range<usize>)>) {
     let lower = raw.to_lowercase().replace('’', "'");
@@ -457,8 +469,8 @@ pub fn split_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
         if let Some(s) = start.take() {
             push_words(&text[s..i], s, &mut out);
         }
-        if is_symbol_word(c) {
-            out.push((c.to_string(), i..i + c.len_utf8()));
+        if let Some(len) = symbol_at(text, i, c) {
+            out.push((text[i..i + len].to_string(), i..i + len));
         }
     }
     if let Some(s) = start {
