@@ -102,33 +102,49 @@ async fn a_model_that_only_says_great_still_asks_every_turn_and_end_ends_the_ses
     assert_eq!(checked, 4);
 }
 
-/// Fails the first request that carries `answer` with a 400 (not retried by the client), and
-/// answers every other request with "Great!".
-struct FailsOnceOn {
+/// Fails the first `times` requests that carry `answer` with a 400 (not retried by the client),
+/// and answers every other request with "Great!".
+struct FailsOn {
     answer: String,
-    failed: std::sync::atomic::AtomicBool,
+    times: usize,
+    failed: std::sync::atomic::AtomicUsize,
 }
 
-impl wiremock::Respond for FailsOnceOn {
+impl FailsOn {
+    fn new(answer: &str, times: usize) -> Self {
+        FailsOn {
+            answer: answer.to_string(),
+            times,
+            failed: Default::default(),
+        }
+    }
+}
+
+impl wiremock::Respond for FailsOn {
     fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
         use std::sync::atomic::Ordering;
         let body = String::from_utf8_lossy(&request.body);
-        if body.contains(&self.answer) && !self.failed.swap(true, Ordering::SeqCst) {
+        if body.contains(&self.answer) && self.failed.fetch_add(1, Ordering::SeqCst) < self.times {
             return common::error_response(400, "scripted failure", None, None);
         }
         sse_text(&["Great!"])
     }
 }
 
+/// Everything a run printed, standard output then standard error.
+fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_piped_answer_whose_turn_fails_once_is_sent_once_more_and_saved_once() {
     let kept =
         "The cache keeps every past key and value so each step attends without recomputing them.";
-    let server = ScriptedServer::start(FailsOnceOn {
-        answer: kept.to_string(),
-        failed: Default::default(),
-    })
-    .await;
+    let server = ScriptedServer::start(FailsOn::new(kept, 1)).await;
     let base = server.base_url();
     let home = tokio::task::spawn_blocking(move || {
         let home = Home::new();
@@ -147,11 +163,7 @@ async fn a_piped_answer_whose_turn_fails_once_is_sent_once_more_and_saved_once()
         ];
         // The answer, then /end: nobody presses Enter, the interview sends the answer again.
         let out = home.run(&args, &format!("{kept}\n/end\n"));
-        let printed = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let printed = output_text(&out);
         assert!(out.status.success(), "{printed}");
         assert!(
             printed.contains("Your answer is kept: sending it once more"),
@@ -177,30 +189,12 @@ async fn a_piped_answer_whose_turn_fails_once_is_sent_once_more_and_saved_once()
     assert_eq!(said, 1, "the answer is in the transcript once:\n{session}");
 }
 
-/// Fails every request that carries `answer` with a 400 (not retried by the client), and answers
-/// every other request with "Great!".
-struct AlwaysFailsOn {
-    answer: String,
-}
-
-impl wiremock::Respond for AlwaysFailsOn {
-    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
-        if String::from_utf8_lossy(&request.body).contains(&self.answer) {
-            return common::error_response(400, "scripted failure", None, None);
-        }
-        sse_text(&["Great!"])
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn piped_input_sends_a_failed_answer_once_more_then_stops_saved_for_resume() {
     let kept =
         "The cache keeps every past key and value so each step attends without recomputing them.";
     let next = "A line written for the next question, never to be taken for this one.";
-    let failing = ScriptedServer::start(AlwaysFailsOn {
-        answer: kept.to_string(),
-    })
-    .await;
+    let failing = ScriptedServer::start(FailsOn::new(kept, usize::MAX)).await;
     let working = ScriptedServer::always(sse_text(&["Great!"])).await;
     let (base, good) = (failing.base_url(), working.base_url());
     tokio::task::spawn_blocking(move || {
@@ -214,11 +208,7 @@ async fn piped_input_sends_a_failed_answer_once_more_then_stops_saved_for_resume
         start.extend(args(&base));
         let start: Vec<&str> = start.iter().map(String::as_str).collect();
         let out = home.run(&start, &format!("{kept}\n{next}\n"));
-        let printed = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let printed = output_text(&out);
         assert!(
             !out.status.success(),
             "a turn that cannot be sent stops: {printed}"
@@ -240,11 +230,7 @@ async fn piped_input_sends_a_failed_answer_once_more_then_stops_saved_for_resume
         resume.extend(args(&good));
         let resume: Vec<&str> = resume.iter().map(String::as_str).collect();
         let out = home.run(&resume, "/end\n");
-        let printed = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let printed = output_text(&out);
         assert!(out.status.success(), "{printed}");
         assert!(
             printed.contains("Continuing with your last answer"),

@@ -422,15 +422,10 @@ pub fn is_decimal_point(text: &str, i: usize, c: char) -> bool {
 /// is a word of its own, so the lexicon's synonym groups can give it a meaning.
 pub const SYMBOL_WORDS: &[char] = &['√', '⊙', '∇', '‖', '∝', '≠'];
 
-/// Whether a character is a word on its own (see [`SYMBOL_WORDS`]).
-pub fn is_symbol_word(c: char) -> bool {
-    SYMBOL_WORDS.contains(&c)
-}
-
 /// The byte length of a sign written as a word at `i` (`c` is the character there): one of
 /// [`SYMBOL_WORDS`], or `!=` ("QLoRA != PTQ"), which negates like `≠` rather than ending a sentence.
 pub fn symbol_at(text: &str, i: usize, c: char) -> Option<usize> {
-    if is_symbol_word(c) {
+    if SYMBOL_WORDS.contains(&c) {
         Some(c.len_utf8())
     } else if c == '!' && text[i + 1..].starts_with('=') {
         Some(2)
