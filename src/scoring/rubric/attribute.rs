@@ -139,8 +139,10 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
             .find_within(cue, cue.words.len() + 1, true)
             .into_iter()
             // "one q-vs-cache attention": a word on the far side of a comparison is compared
-            // with the subject, not said of it.
-            .filter(|w| !doc.rejected(w, cue) && !doc.compared(w))
+            // with the subject, not said of it; "after training" names a time; words in
+            // separate items of an enumeration are not one attribute.
+            .filter(|w| !doc.rejected(w, cue) && !doc.compared(w) && !doc.timed(w))
+            .filter(|w| !doc.splits_items(w, cue))
             .collect();
         for w in said {
             let nearest = subjects.nearest(doc, &w);
@@ -165,6 +167,11 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
             {
                 continue;
             }
+            // "connected directly in one step, in the RNN the information has to pass": a subject
+            // set apart after the word is the setting of a clause of its own.
+            if nearest.iter().all(|(r, _)| doc.set_apart(&w, r)) {
+                continue;
+            }
             // "exact matching and then MinHash": a wrong word joined to a later subject is a
             // sibling in a sequence, not said of the subject.
             if nearest.iter().all(|(r, _)| doc.conjoined(&w, r)) {
@@ -184,6 +191,12 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
                 continue;
             }
             if !says_right(attribute, subjects, nearest[0].0, doc, cues) {
+                tracing::debug!(
+                    word = %words(doc, &w),
+                    subject = %words(doc, nearest[0].0),
+                    sentence = %doc.evidence(&w),
+                    "rubric scorer: wrong attribute said"
+                );
                 return true;
             }
         }
@@ -209,4 +222,13 @@ fn says_right(
             .filter(|r| doc.in_order(r, cue))
             .any(|r| subjects.nearest(doc, r).iter().any(|(s, _)| *s == subject))
     })
+}
+
+/// The words of `range`, for diagnostics.
+fn words(doc: &Doc<'_>, range: &Range<usize>) -> String {
+    doc.tokens[range.clone()]
+        .iter()
+        .map(|t| t.word.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

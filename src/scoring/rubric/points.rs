@@ -282,8 +282,13 @@ fn misconception_in(
                 // model, because each token sees both sides", the causal model sees nothing.
                 .filter(|w| !doc.compared(w))
                 .collect();
-            said.iter()
-                .any(|w| !interrupted(m, w, doc, cues) && !alternative(m, w, doc, cues))
+            let stated = said
+                .iter()
+                .find(|w| !interrupted(m, w, doc, cues) && !alternative(m, w, doc, cues));
+            if let Some(w) = stated {
+                tracing::debug!(cue = %c, sentence = %doc.evidence(w), "rubric scorer: wrong claim worded");
+            }
+            stated.is_some()
         })
     });
     if let Some(m) = worded {

@@ -398,9 +398,26 @@ fn an_attribute_said_of_a_rival_negated_or_compared_is_not_wrong() {
         "The KV cache grows linearly per token, not quadratically.",
         // said of a person in a clause of its own, after "so"
         "The model keeps a KV cache, so you skip the quadratic recomputation.",
+        // a time, not a claim
+        "Before quadratic blow-up sets in, the KV cache is what keeps decoding fast.",
+        // a setting of a clause of its own, past a comma
+        "Costs are quadratic, in the KV cache we keep only keys and values.",
     ] {
         assert!(!wrong_growth(answer), "{answer}");
     }
+}
+
+#[test]
+fn a_wrong_attribute_split_over_items_of_a_list_is_not_said() {
+    let mut q = kv_with_growth();
+    if let Some(a) = q.points[1].misconceptions[0].attribute.as_mut() {
+        a.wrong = vec!["quadratic memory".into()];
+    }
+    let said = |answer: &str| !score(&q, answer, &[]).doubts.is_empty();
+    assert!(said("The KV cache takes quadratic memory."));
+    assert!(!said(
+        "What to tune: KV cache memory, quadratic kernels, or paging."
+    ));
 }
 
 #[test]

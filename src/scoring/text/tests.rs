@@ -126,6 +126,28 @@ fn sentences_are_split_but_not_on_decimals_or_abbreviations() {
 }
 
 #[test]
+fn the_far_side_of_a_comparison_is_found_past_a_number() {
+    let doc = Doc::new("n losses per sequence vs ~0.15n for MLM, more signal than for BERT.");
+    let at = |w: &str| {
+        let i = doc.tokens.iter().position(|t| t.word == w).unwrap_or(0);
+        i..i + 1
+    };
+    assert!(doc.compared(&at("mlm")));
+    assert!(doc.compared(&at("bert")));
+    assert!(!doc.compared(&at("signal")));
+}
+
+#[test]
+fn a_thousands_separator_is_part_of_its_number() {
+    let doc = Doc::new("fp16 tops out at 65,504, so watch for 1,000,000 and 3, 4 or 5.");
+    assert_eq!(doc.sentences[0].commas, 2);
+    // "65", "504" and the word after are one item: no list runs through the number.
+    let item = |w: &str| doc.tokens.iter().find(|t| t.word == w).map(|t| t.item);
+    assert_eq!(item("65"), item("504"));
+    assert_ne!(item("3"), item("4"));
+}
+
+#[test]
 fn lists_of_terms_are_list_like_and_explanations_are_not() {
     let doc = Doc::new("KV cache, keys, values, memory bottleneck, GQA, paged attention.");
     assert!(doc.sentences[0].list_like(&doc.tokens));

@@ -332,10 +332,42 @@ impl Doc<'_> {
     pub fn compared(&self, window: &Range<usize>) -> bool {
         let lex = lexicon();
         let sentence = self.sentence_of(window.start).tokens.start;
-        let from = window.start.saturating_sub(2).max(sentence);
-        self.tokens[from..window.start]
+        // Numbers do not count: in "vs ~0.15n for MLM", MLM is the far side.
+        self.tokens[sentence..window.start]
             .iter()
+            .rev()
+            .filter(|t| !t.word.starts_with(|c: char| c.is_ascii_digit()))
+            .take(2)
             .any(|t| lex.is_comparison(&t.word))
+    }
+
+    /// Whether the match at `window` has its words in separate items of an enumeration
+    /// ("position interpolation, a larger base via NTK, or YaRN" is not "larger positions").
+    pub fn splits_items(&self, window: &Range<usize>, cue: &Cue) -> bool {
+        let mut items = self.matched(window, cue).map(|t| t.item);
+        let first = items.next();
+        self.sentence_of(window.start).commas + 1 >= MIN_ENUMERATION_ITEMS
+            && items.any(|i| Some(i) != first)
+    }
+
+    /// Whether `b` comes after `a` past a separator (a comma) that opens a phrase with a
+    /// preposition making it a setting: in "connected directly in one step, in the RNN the
+    /// information has to pass", what is connected is not the RNN.
+    pub fn set_apart(&self, a: &Range<usize>, b: &Range<usize>) -> bool {
+        a.end <= b.start
+            && self.tokens[a.end..=b.start]
+                .iter()
+                .rev()
+                .find(|t| t.sep_before)
+                .is_some_and(|t| lexicon().is_setting_preposition(&t.word))
+    }
+
+    /// Whether the match at `window` names a time rather than says something: it follows "after",
+    /// "during" and the like ("after training, W0 and BA merge" does not say W0 is trained).
+    pub fn timed(&self, window: &Range<usize>) -> bool {
+        let sentence = self.sentence_of(window.start).tokens.start;
+        window.start > sentence
+            && lexicon().is_time_preposition(&self.tokens[window.start - 1].word)
     }
 
     /// Whether the match at `window` is negated: a negation just before it or inside it (other

@@ -290,6 +290,8 @@ impl<'a> Doc<'a> {
                 '(' if opens_notation(&body[..i]) => notation += 1,
                 ')' if notation > 0 => notation -= 1,
                 '(' | ')' | '[' | ']' | '{' | '}' | '—' | '–' => b.clause += 1,
+                // "65,504": a thousands separator is part of the number, not of a list.
+                ',' if is_thousands_separator(body, i) => {}
                 ',' | '/' | '|' | '·' | '•' => {
                     b.commas += 1;
                     b.sep = true;
@@ -557,4 +559,12 @@ fn skip_escape(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
         }
         None => {}
     }
+}
+
+/// Whether the comma at byte `i` separates thousands in a number: a digit before it and exactly
+/// three digits after it ("65,504", "1,000,000").
+fn is_thousands_separator(text: &str, i: usize) -> bool {
+    let after = text.as_bytes().get(i + 1..).unwrap_or_default();
+    let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
+    text[..i].ends_with(|p: char| p.is_ascii_digit()) && digits == 3
 }

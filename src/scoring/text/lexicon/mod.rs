@@ -61,6 +61,12 @@ struct LexiconFile {
     degree_up: Vec<String>,
     #[serde(default)]
     degree_down: Vec<String>,
+    /// Words that make what follows a time, not a claim ("after training, ...").
+    #[serde(default)]
+    time_prepositions: Vec<String>,
+    /// Prepositions that make the noun after them a setting ("in the RNN, ...").
+    #[serde(default)]
+    setting_prepositions: Vec<String>,
     /// Determiners: after "and", one opens a conjunct of its own ("X stretch and the Y stay").
     #[serde(default)]
     determiners: Vec<String>,
@@ -108,6 +114,8 @@ pub struct Lexicon {
     comparisons: HashSet<String>,
     degree_up: HashSet<String>,
     degree_down: HashSet<String>,
+    time_prepositions: HashSet<String>,
+    setting_prepositions: HashSet<String>,
     determiners: HashSet<String>,
     persons: HashSet<String>,
     /// Synonym phrases by their first form: (the phrase's forms, the concept).
@@ -168,6 +176,8 @@ impl Lexicon {
             comparisons: set(file.comparisons),
             degree_up: set(file.degree_up),
             degree_down: set(file.degree_down),
+            time_prepositions: set(file.time_prepositions),
+            setting_prepositions: set(file.setting_prepositions),
             determiners: set(file.determiners),
             persons: set(file.persons),
             phrases: HashMap::new(),
@@ -259,6 +269,14 @@ impl Lexicon {
     /// "less", "fewer", "least": the opposite degree.
     pub fn is_degree_down(&self, w: &str) -> bool {
         self.degree_down.contains(w)
+    }
+    /// "after", "during": what follows is a time ("after training"), not a claim.
+    pub fn is_time_preposition(&self, w: &str) -> bool {
+        self.time_prepositions.contains(w)
+    }
+    /// "in", "for": the noun after it is a setting ("in the RNN"), not a subject.
+    pub fn is_setting_preposition(&self, w: &str) -> bool {
+        self.setting_prepositions.contains(w)
     }
     pub fn is_determiner(&self, w: &str) -> bool {
         self.determiners.contains(w)
