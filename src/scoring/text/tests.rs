@@ -138,6 +138,20 @@ fn the_far_side_of_a_comparison_is_found_past_a_number() {
 }
 
 #[test]
+fn a_colon_after_a_short_label_does_not_end_its_clause() {
+    let doc = Doc::new("vLLM: PagedAttention and batching. What it does best of all: batching.");
+    let clause = |w: &str| {
+        doc.tokens
+            .iter()
+            .rev()
+            .find(|t| t.word == w)
+            .map(|t| t.clause)
+    };
+    assert_eq!(clause("vllm"), clause("pagedattention"));
+    assert_ne!(clause("best"), clause("batching"));
+}
+
+#[test]
 fn a_thousands_separator_is_part_of_its_number() {
     let doc = Doc::new("fp16 tops out at 65,504, so watch for 1,000,000 and 3, 4 or 5.");
     assert_eq!(doc.sentences[0].commas, 2);

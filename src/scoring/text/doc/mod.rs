@@ -15,6 +15,8 @@ use std::ops::Range;
 
 /// All words of a cue must fall within this many content words of each other (keywords, tests).
 pub const CUE_WINDOW: usize = 12;
+/// A colon after at most this many words of a sentence ends a label, not a clause.
+const LABEL_MAX_WORDS: usize = 2;
 /// Signs that make a sentence a formula or a chain of arrows ("query → retrieve → rerank"), a
 /// stated relation rather than a list of terms.
 const FORMULA_SIGNS: &[char] = &[
@@ -282,7 +284,11 @@ impl<'a> Doc<'a> {
                 '\u{1b}' => skip_escape(&mut chars),
                 ';' | ':' => {
                     b.commas += 1;
-                    b.clause += 1;
+                    // A short label before a colon names what the rest is about ("vLLM:
+                    // PagedAttention, continuous batching"): one clause with it.
+                    if c == ';' || b.words.len() > LABEL_MAX_WORDS {
+                        b.clause += 1;
+                    }
                     b.sep = true;
                 }
                 // A bracket right after a word or a closing bracket, or after an operator, is
