@@ -44,6 +44,10 @@ pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
         "ninth external set, test half",
         include_str!("../../tools/graded/external9-test.jsonl"),
     ),
+    (
+        "tenth external set, test half",
+        include_str!("../../tools/graded/external10-test.jsonl"),
+    ),
 ];
 
 /// One graded answer.
