@@ -167,6 +167,11 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
             {
                 continue;
             }
+            // "all short answers, or GPT-ish verbosity": a word offered as the alternative to its
+            // subject is not said of it.
+            if nearest.iter().all(|(r, _)| doc.or_else(r, &w)) {
+                continue;
+            }
             // "connected directly in one step, in the RNN the information has to pass": a subject
             // set apart after the word is the setting of a clause of its own.
             if nearest.iter().all(|(r, _)| doc.set_apart(&w, r)) {

@@ -350,6 +350,15 @@ impl Doc<'_> {
             && items.any(|i| Some(i) != first)
     }
 
+    /// Whether a later `b` is offered as the alternative to `a`: ", or" stands between them
+    /// ("all short answers, or GPT-ish verbosity").
+    pub fn or_else(&self, a: &Range<usize>, b: &Range<usize>) -> bool {
+        a.end <= b.start
+            && self.tokens[a.end..b.start]
+                .iter()
+                .any(|t| t.sep_before && t.word == "or")
+    }
+
     /// Whether `b` comes after `a` past a separator (a comma) that opens a phrase with a
     /// preposition making it a setting: in "connected directly in one step, in the RNN the
     /// information has to pass", what is connected is not the RNN.
