@@ -401,7 +401,7 @@ fn an_attribute_said_of_a_rival_negated_or_compared_is_not_wrong() {
         // a time, not a claim
         "Before quadratic blow-up sets in, the KV cache is what keeps decoding fast.",
         // offered as the alternative to the subject
-        "Watch the cache size, or quadratic attention cost.",
+        "Keep the cache small, or quadratic blow-up follows.",
         // a setting of a clause of its own, past a comma
         "Costs are quadratic, in the KV cache we keep only keys and values.",
     ] {
