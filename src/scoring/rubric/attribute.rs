@@ -140,9 +140,9 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
             .into_iter()
             // "one q-vs-cache attention": a word on the far side of a comparison is compared
             // with the subject, not said of it; "after training" names a time; words in
-            // separate items of an enumeration are not one attribute.
+            // separate items of an enumeration are not one attribute; nor is a mistake reported.
             .filter(|w| !doc.rejected(w, cue) && !doc.compared(w) && !doc.timed(w))
-            .filter(|w| !doc.splits_items(w, cue))
+            .filter(|w| !doc.splits_items(w, cue) && !doc.mishap(w))
             .collect();
         for w in said {
             let nearest = subjects.nearest(doc, &w);

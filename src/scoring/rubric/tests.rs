@@ -400,6 +400,8 @@ fn an_attribute_said_of_a_rival_negated_or_compared_is_not_wrong() {
         "The model keeps a KV cache, so you skip the quadratic recomputation.",
         // a time, not a claim
         "Before quadratic blow-up sets in, the KV cache is what keeps decoding fast.",
+        // reported as a mistake
+        "An over-aggressive eviction policy quietly makes the KV cache quadratic.",
         // offered as the alternative to the subject
         "Keep the cache small, or quadratic blow-up follows.",
         // a setting of a clause of its own, past a comma

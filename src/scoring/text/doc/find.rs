@@ -350,6 +350,19 @@ impl Doc<'_> {
             && items.any(|i| Some(i) != first)
     }
 
+    /// Whether the clause before the match reports it as a mistake ("over-aggressive filters
+    /// quietly drop dialects, code and minority topics"): a risk described, not a claim.
+    pub fn mishap(&self, window: &Range<usize>) -> bool {
+        let clause = self.tokens[window.start].clause;
+        let sentence = self.sentence_of(window.start).tokens.start;
+        let first = (sentence..window.start)
+            .find(|&i| self.tokens[i].clause == clause)
+            .unwrap_or(window.start);
+        let from = self.tokens[first].span.start;
+        let to = self.tokens[window.start].span.start;
+        lexicon().mentions_mishap(&self.text[from..to].to_lowercase())
+    }
+
     /// Whether a later `b` is offered as the alternative to `a`: ", or" stands between them
     /// ("all short answers, or GPT-ish verbosity").
     pub fn or_else(&self, a: &Range<usize>, b: &Range<usize>) -> bool {

@@ -67,6 +67,9 @@ struct LexiconFile {
     /// Prepositions that make the noun after them a setting ("in the RNN, ...").
     #[serde(default)]
     setting_prepositions: Vec<String>,
+    /// Words that report what follows in their clause as a mistake ("accidentally").
+    #[serde(default)]
+    mishaps: Vec<String>,
     /// Determiners: after "and", one opens a conjunct of its own ("X stretch and the Y stay").
     #[serde(default)]
     determiners: Vec<String>,
@@ -116,6 +119,7 @@ pub struct Lexicon {
     degree_down: HashSet<String>,
     time_prepositions: HashSet<String>,
     setting_prepositions: HashSet<String>,
+    mishaps: Vec<String>,
     determiners: HashSet<String>,
     persons: HashSet<String>,
     /// Synonym phrases by their first form: (the phrase's forms, the concept).
@@ -178,6 +182,7 @@ impl Lexicon {
             degree_down: set(file.degree_down),
             time_prepositions: set(file.time_prepositions),
             setting_prepositions: set(file.setting_prepositions),
+            mishaps: file.mishaps.iter().map(|m| m.to_lowercase()).collect(),
             determiners: set(file.determiners),
             persons: set(file.persons),
             phrases: HashMap::new(),
@@ -277,6 +282,10 @@ impl Lexicon {
     /// "in", "for": the noun after it is a setting ("in the RNN"), not a subject.
     pub fn is_setting_preposition(&self, w: &str) -> bool {
         self.setting_prepositions.contains(w)
+    }
+    /// Whether lowercased `text` holds a word that reports a mistake ("over-aggressive").
+    pub fn mentions_mishap(&self, text: &str) -> bool {
+        self.mishaps.iter().any(|m| text.contains(m.as_str()))
     }
     pub fn is_determiner(&self, w: &str) -> bool {
         self.determiners.contains(w)
