@@ -158,7 +158,10 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     };
     // A list of terms that states (almost) no relation; terse items that do are not capped.
     value *= 1.0 - (HEDGE_COST * current.hedge_count() as f32).min(HEDGE_MAX);
-    if covered <= DISCLAIMED_MAX_COVERED && current.opens_with_disclaimer() {
+    // Only when this answer carries the question alone: "I'm not sure" to a follow-up does not
+    // make a guess of what the answer before it showed.
+    let alone = before.iter().all(|d| d.word_count() == 0);
+    if alone && covered <= DISCLAIMED_MAX_COVERED && current.opens_with_disclaimer() {
         value *= DISCLAIMED_FACTOR;
     }
     // Stuffing names rubric terms: a short answer that names none ("I'm not sure.") is not it.

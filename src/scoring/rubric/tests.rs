@@ -239,6 +239,23 @@ fn text_addressed_to_the_grader_never_raises_a_score() {
 }
 
 #[test]
+fn not_sure_to_a_follow_up_does_not_halve_what_was_shown() {
+    let partial = "We store the keys and values of earlier tokens so they are not recomputed.";
+    let first = score(&kv(), partial, &[]);
+    let after = score(&kv(), "I'm not sure.", &[partial]);
+    assert!(
+        after.score >= first.score * 0.9,
+        "{} < {}",
+        after.score,
+        first.score
+    );
+    // Alone, it is a guess.
+    assert!(
+        score(&kv(), "I'm not sure, maybe it stores keys and values?", &[]).score < first.score
+    );
+}
+
+#[test]
 fn earlier_answers_count_as_evidence() {
     let first = s(PARTIAL);
     let probe = "It also takes a lot of memory: the memory grows with sequence length.";
