@@ -4,28 +4,16 @@
 mod find;
 mod quotes;
 mod stance;
+mod tokenize;
 
-use super::injection::addressed_to_grader;
-use super::lexicon::{Lexicon, continues_word, is_word_char, lexicon, push_words, symbol_at};
-use super::marks::{mark_concepts, mark_enumerations, mark_negations, number_items};
-use super::spoken::mark_spoken;
+use super::lexicon::lexicon;
+use super::marks::number_items;
 use super::{MAX_ANSWER_BYTES, cap};
 use std::collections::HashMap;
 use std::ops::Range;
 
 /// All words of a cue must fall within this many content words of each other (keywords, tests).
 pub const CUE_WINDOW: usize = 12;
-/// A colon after at most this many words of a sentence ends a label, not a clause.
-const LABEL_MAX_WORDS: usize = 2;
-/// Signs that make a sentence a formula or a chain of arrows ("query → retrieve → rerank"), a
-/// stated relation rather than a list of terms.
-const FORMULA_SIGNS: &[char] = &[
-    '=', '^', '√', '⊙', '·', '×', '∝', '²', '≈', '‖', '∇', '→', '⇒', '>', '<',
-];
-/// Operators after which a bracket opens notation (`∝ (H/p)`, `= (a + b)`), not an aside.
-const OPERATORS: &[char] = &[
-    '=', '∝', '×', '*', '+', '−', '^', '≈', '~', '·', '≤', '≥', '<', '>',
-];
 
 /// One word of a text.
 #[derive(Debug, Clone)]
@@ -126,123 +114,6 @@ pub struct Doc<'a> {
     blanked_aside: bool,
 }
 
-/// Raw words of one sentence, as the tokenizer collects them.
-struct RawWord {
-    word: String,
-    span: Range<usize>,
-    clause: usize,
-    sep_before: bool,
-}
-
-/// The tokenizer's running state.
-struct Builder<'t> {
-    body: &'t str,
-    lex: &'static Lexicon,
-    words: Vec<RawWord>,
-    tokens: Vec<Token>,
-    sentences: Vec<Sentence>,
-    sent_start: usize,
-    commas: usize,
-    clause: usize,
-    sep: bool,
-}
-
-impl Builder<'_> {
-    fn push_raw(&mut self, raw: Range<usize>) {
-        let mut out = vec![];
-        push_words(&self.body[raw.clone()], raw.start, &mut out);
-        for (word, span) in out {
-            if self.lex.is_contrast(&word) && !self.words.is_empty() {
-                self.clause += 1;
-            }
-            self.words.push(RawWord {
-                word,
-                span,
-                clause: self.clause,
-                sep_before: std::mem::take(&mut self.sep),
-            });
-        }
-    }
-
-    /// Close the sentence ending at byte `end`.
-    fn flush(&mut self, end: usize) {
-        let idx = self.sentences.len();
-        let first = self.tokens.len();
-        for w in self.words.drain(..) {
-            let stop = self.lex.is_stopword(&w.word);
-            let negation = self.lex.is_negation(&w.word);
-            let stem = if stop {
-                String::new()
-            } else {
-                self.lex.stem(&w.word)
-            };
-            self.tokens.push(Token {
-                stem,
-                concept: None,
-                word: w.word,
-                span: w.span,
-                stop,
-                negation,
-                sentence: idx,
-                clause: w.clause,
-                sep_before: w.sep_before,
-                listed: false,
-                item: 0,
-                phrase_len: 0,
-                filler: false,
-                quoted: false,
-                asks: false,
-            });
-        }
-        if self.tokens.len() > first {
-            mark_spoken(self.lex, &mut self.tokens, first);
-            mark_negations(&mut self.tokens[first..]);
-            mark_concepts(self.lex, &mut self.tokens[first..]);
-            let raw = &self.body[self.sent_start..end];
-            let lead = raw.len() - raw.trim_start().len();
-            let span = (self.sent_start + lead)..(self.sent_start + raw.trim_end().len());
-            // A formula's commas and dots separate its terms, not the items of a list.
-            let formula = self.body[span.clone()].contains(FORMULA_SIGNS);
-            if !formula {
-                mark_enumerations(self.lex, &mut self.tokens[first..]);
-            }
-            let toks = &self.tokens[first..];
-            let connectives = toks
-                .iter()
-                .enumerate()
-                .filter(|(i, t)| self.lex.is_connective(&t.word) && !(t.word == "so" && *i == 0))
-                .count();
-            let auxiliary = toks.iter().any(|t| self.lex.is_auxiliary(&t.word));
-            let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
-            let rejection = stance::rejects(self.lex, toks, &words, &self.sentences);
-            let asking = stance::question_openers(self.lex, &words);
-            if let Some(asked) = self.sentences.last_mut()
-                && stance::answers_no_to(self.lex, &words, &self.body[asked.span.clone()])
-            {
-                asked.rejection = true;
-            }
-            let injection = addressed_to_grader(toks, &self.body[span.clone()]);
-            self.sentences.push(Sentence {
-                span,
-                tokens: first..self.tokens.len(),
-                commas: self.commas,
-                connectives,
-                auxiliary,
-                formula,
-                rejection,
-                injection,
-            });
-            for i in asking {
-                self.tokens[first + i].asks = true;
-            }
-        }
-        self.sent_start = end;
-        self.commas = 0;
-        self.sep = false;
-        self.clause += 1;
-    }
-}
-
 impl<'a> Doc<'a> {
     /// Analyse `text` (its first [`MAX_ANSWER_BYTES`]).
     pub fn new(text: &'a str) -> Doc<'a> {
@@ -250,88 +121,7 @@ impl<'a> Doc<'a> {
         let blanked = super::injection::blank_asides(capped);
         let blanked_aside = matches!(blanked, std::borrow::Cow::Owned(_));
         let body: &str = &blanked;
-        let mut b = Builder {
-            body,
-            lex: lexicon(),
-            words: vec![],
-            tokens: vec![],
-            sentences: vec![],
-            sent_start: 0,
-            commas: 0,
-            clause: 0,
-            sep: false,
-        };
-        let bytes = body.as_bytes();
-        let mut word_start: Option<usize> = None;
-        let mut chars = body.char_indices().peekable();
-        let mut notation = 0usize;
-        while let Some((i, c)) = chars.next() {
-            if continues_word(body, i, c, word_start.is_some()) {
-                word_start.get_or_insert(i);
-                continue;
-            }
-            if let Some(s) = word_start.take() {
-                b.push_raw(s..i);
-            }
-            if let Some(len) = symbol_at(body, i, c) {
-                b.push_raw(i..i + len);
-                if len > c.len_utf8() {
-                    chars.next();
-                }
-                continue;
-            }
-            match c {
-                '\u{1b}' => skip_escape(&mut chars),
-                ';' | ':' => {
-                    b.commas += 1;
-                    // A short label before a colon names what the rest is about ("vLLM:
-                    // PagedAttention, continuous batching"): one clause with it.
-                    if c == ';' || b.words.len() > LABEL_MAX_WORDS {
-                        b.clause += 1;
-                    }
-                    b.sep = true;
-                }
-                // A bracket right after a word or a closing bracket, or after an operator, is
-                // notation (`O(n²)`, `softmax(QK^T)`, `∝ (H/p)(W/p)`): the clause goes on through it.
-                '(' if opens_notation(&body[..i]) => notation += 1,
-                ')' if notation > 0 => notation -= 1,
-                '(' | ')' | '[' | ']' | '{' | '}' | '—' | '–' => b.clause += 1,
-                // "65,504": a thousands separator is part of the number, not of a list.
-                ',' if is_thousands_separator(body, i) => {}
-                ',' | '/' | '|' | '·' | '•' => {
-                    b.commas += 1;
-                    b.sep = true;
-                }
-                '.' | '!' | '?' | '\n' | '。' | '！' | '？' => {
-                    let next = bytes.get(i + c.len_utf8()).copied();
-                    let ends = c != '.'
-                        || next.is_none_or(|n| {
-                            n.is_ascii_whitespace()
-                                || matches!(n, b'"' | b'\'' | b')' | b']' | b'}')
-                        });
-                    let abbrev = c == '.' && {
-                        let before = body[..i].to_ascii_lowercase();
-                        before.ends_with("e.g")
-                            || before.ends_with("i.e")
-                            || before.ends_with(" vs")
-                            || before.ends_with("etc")
-                    };
-                    if ends && !abbrev {
-                        b.flush(i + c.len_utf8());
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Some(s) = word_start.take() {
-            b.push_raw(s..body.len());
-        }
-        b.flush(body.len());
-        let Builder {
-            mut tokens,
-            sentences,
-            ..
-        } = b;
+        let (mut tokens, sentences) = tokenize::tokenize(body);
         number_items(&mut tokens);
         let quotes = quotes::quoted_spans(body);
         for t in &mut tokens {
@@ -526,51 +316,4 @@ fn trim_quote(s: &str) -> &str {
         .trim_start_matches(['-', '*', '•', '>', ','])
         .trim_end_matches([',', ';'])
         .trim()
-}
-
-/// Whether a "(" after `before` opens notation rather than an aside: it follows a word or a
-/// closing bracket directly (`f(x)`, `(H/p)(W/p)`), or an operator (`∝ (H/p)`, `= (a + b)`).
-fn opens_notation(before: &str) -> bool {
-    if before.ends_with(is_word_char) || before.ends_with(')') {
-        return true;
-    }
-    before.trim_end().ends_with(OPERATORS)
-}
-
-/// Skip an ANSI escape sequence (CSI `ESC [ ... final`, OSC `ESC ] ... BEL`, or a two-byte one).
-fn skip_escape(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
-    match chars.peek().map(|(_, c)| *c) {
-        Some('[') => {
-            chars.next();
-            for (_, c) in chars.by_ref() {
-                if ('\u{40}'..='\u{7e}').contains(&c) {
-                    break;
-                }
-            }
-        }
-        Some(']') => {
-            chars.next();
-            while let Some((_, c)) = chars.next() {
-                if c == '\u{7}' {
-                    break;
-                }
-                if c == '\u{1b}' {
-                    chars.next();
-                    break;
-                }
-            }
-        }
-        Some(_) => {
-            chars.next();
-        }
-        None => {}
-    }
-}
-
-/// Whether the comma at byte `i` separates thousands in a number: a digit before it and exactly
-/// three digits after it ("65,504", "1,000,000").
-fn is_thousands_separator(text: &str, i: usize) -> bool {
-    let after = text.as_bytes().get(i + 1..).unwrap_or_default();
-    let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
-    text[..i].ends_with(|p: char| p.is_ascii_digit()) && digits == 3
 }
