@@ -1096,6 +1096,33 @@ async fn a_model_that_always_asks_its_own_follow_up_keeps_within_the_probe_budge
     );
 }
 
+#[tokio::test]
+async fn a_point_already_made_is_taken_deeper_only_by_a_derivation() {
+    let bank = bank();
+    let q = bank.get("kv-cache").expect("kv-cache");
+    // After the bank's own reference answer every point is made, and a deep dive goes deeper on
+    // the heaviest point that has a derivation.
+    let mut deeper: Vec<_> = q
+        .points
+        .iter()
+        .filter(|p| !p.derivations.is_empty())
+        .collect();
+    deeper.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    let point = deeper.first().expect("a point with a derivation");
+    // As a 1.5B model in a deep dive: its own "why?" on that point, which the answer explained.
+    let own = "Why does that part matter so much in practice?";
+    let args = json!({"acknowledgement": "Good.", "question": own, "kind": "follow_up", "point": point.id});
+    let st = state(&bank, Mode::DeepDive, &["kv-cache"], 1);
+    let server = ScriptedServer::always(json_tool_calls(&[("d1", "say", &args.to_string())])).await;
+    let mut agent = agent(&server, bank.clone(), st, Wiring::default());
+    ok_turn(&mut agent, CandidateInput::Begin).await;
+    let out = ok_turn(&mut agent, answer(&q.reference)).await;
+    assert!(!out.reply.contains(own), "{}", out.reply);
+    let kv = &agent.state.questions[0];
+    let probe = kv.probes().next().expect("a deep dive goes deeper");
+    assert!(point.derivations.iter().any(|d| d == probe), "{probe}");
+}
+
 /// A first round on kv-cache and rope against a model that always replies `reply`, after the
 /// opening and one partly-right answer to kv-cache.
 async fn after_a_partial_kv_answer(reply: &str) -> (Arc<Bank>, ScriptedServer, Agent, TurnOutput) {

@@ -299,6 +299,20 @@ impl Agent {
             Trust::Free => Err("free text names no point"),
             _ => question::check(&draft.args.question, &ctx, trust),
         };
+        // A point the candidate already made is taken deeper in the bank's words (a derivation):
+        // a model's own "why?" on it asks again what the answer just said.
+        let covered =
+            cur.score().and_then(|s| s.verdict(&point)) == Some(crate::scoring::Verdict::Covered);
+        let checked = checked.and_then(|text| {
+            let derivation = q
+                .point(&point)
+                .is_some_and(|p| p.derivations.contains(&text));
+            if covered && !derivation {
+                Err("a point already made goes deeper only by a derivation")
+            } else {
+                Ok(text)
+            }
+        });
         let (lead, question) = match checked {
             Ok(text) => (None, text),
             Err(why) => {
