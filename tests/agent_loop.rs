@@ -1123,6 +1123,25 @@ async fn a_point_already_made_is_taken_deeper_only_by_a_derivation() {
     assert!(point.derivations.iter().any(|d| d == probe), "{probe}");
 }
 
+#[tokio::test]
+async fn a_follow_up_labelled_with_an_open_point_may_not_ask_about_one_already_made() {
+    // The answer explains reuse; the model names the missed GQA point but asks about reuse again.
+    let own = "Why is it fine to keep past keys and values around rather than computing them again at each step?";
+    let args = json!({"acknowledgement": "Good.", "question": own, "kind": "follow_up", "point": "gqa-mqa"});
+    let bank = bank();
+    let st = state(&bank, Mode::FirstRound, &["kv-cache"], 1);
+    let server = ScriptedServer::always(json_tool_calls(&[("m1", "say", &args.to_string())])).await;
+    let mut agent = agent(&server, bank.clone(), st, Wiring::default());
+    ok_turn(&mut agent, CandidateInput::Begin).await;
+    let out = ok_turn(&mut agent, answer(KV_ANSWER)).await;
+    assert!(!out.reply.contains(own), "{}", out.reply);
+    assert!(
+        out.reply.ends_with('?'),
+        "a follow-up or the next question: {}",
+        out.reply
+    );
+}
+
 /// A first round on kv-cache and rope against a model that always replies `reply`, after the
 /// opening and one partly-right answer to kv-cache.
 async fn after_a_partial_kv_answer(reply: &str) -> (Arc<Bank>, ScriptedServer, Agent, TurnOutput) {

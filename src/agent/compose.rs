@@ -301,17 +301,30 @@ impl Agent {
         };
         // A point the candidate already made is taken deeper in the bank's words (a derivation):
         // a model's own "why?" on it asks again what the answer just said.
-        let covered =
-            cur.score().and_then(|s| s.verdict(&point)) == Some(crate::scoring::Verdict::Covered);
+        let made = |id: &str| {
+            cur.score().and_then(|s| s.verdict(id)) == Some(crate::scoring::Verdict::Covered)
+        };
         let checked = checked.and_then(|text| {
             let derivation = q
                 .point(&point)
                 .is_some_and(|p| p.derivations.contains(&text));
-            if covered && !derivation {
-                Err("a point already made goes deeper only by a derivation")
-            } else {
-                Ok(text)
+            if made(&point) && !derivation {
+                return Err("a point already made goes deeper only by a derivation");
             }
+            // Nor may a question labelled with an open point ask about one already made.
+            let asks = rubric::score(q, &text, &[]);
+            let names = |id: &str| {
+                asks.verdict(id)
+                    .is_some_and(|v| v != crate::scoring::Verdict::Missed)
+            };
+            let elsewhere = q
+                .points
+                .iter()
+                .any(|p| p.id != point && names(&p.id) && made(&p.id));
+            if elsewhere && !names(&point) {
+                return Err("it asks about a point already made");
+            }
+            Ok(text)
         });
         let (lead, question) = match checked {
             Ok(text) => (None, text),
