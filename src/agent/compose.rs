@@ -299,33 +299,8 @@ impl Agent {
             Trust::Free => Err("free text names no point"),
             _ => question::check(&draft.args.question, &ctx, trust),
         };
-        // A point the candidate already made is taken deeper in the bank's words (a derivation):
-        // a model's own "why?" on it asks again what the answer just said.
-        let made = |id: &str| {
-            cur.score().and_then(|s| s.verdict(id)) == Some(crate::scoring::Verdict::Covered)
-        };
-        let checked = checked.and_then(|text| {
-            let derivation = q
-                .point(&point)
-                .is_some_and(|p| p.derivations.contains(&text));
-            if made(&point) && !derivation {
-                return Err("a point already made goes deeper only by a derivation");
-            }
-            // Nor may a question labelled with an open point ask about one already made.
-            let asks = rubric::score(q, &text, &[]);
-            let names = |id: &str| {
-                asks.verdict(id)
-                    .is_some_and(|v| v != crate::scoring::Verdict::Missed)
-            };
-            let elsewhere = q
-                .points
-                .iter()
-                .any(|p| p.id != point && names(&p.id) && made(&p.id));
-            if elsewhere && !names(&point) {
-                return Err("it asks about a point already made");
-            }
-            Ok(text)
-        });
+        let checked =
+            checked.and_then(|text| follow_up::in_own_words(q, cur, &point, &text).map(|()| text));
         let (lead, question) = match checked {
             Ok(text) => (None, text),
             Err(why) => {
@@ -360,12 +335,7 @@ impl Agent {
                 derivation,
                 ..
             }) if allowed => {
-                let covered = w
-                    .state
-                    .current()
-                    .and_then(|c| c.score())
-                    .and_then(|s| s.verdict(&point))
-                    == Some(crate::scoring::Verdict::Covered);
+                let covered = w.state.current().is_some_and(|c| c.made(&point));
                 let lead = pick(
                     if derivation || covered {
                         &p.probe_deeper

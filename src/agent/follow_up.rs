@@ -1,12 +1,13 @@
 //! What the plan and the verdict allow a line to do: a follow-up only on an answer not yet
 //! followed up, within the question's budget, never on "I don't know", and about a point the
-//! verdict marks missed or partial (or the one the policy chose to go deeper on); the next question
+//! verdict marks missed or partial (or the one the policy chose to go deeper on), in the model's
+//! own words only when they do not ask again what the answer made; the next question
 //! only once the question on the table was answered and one is left; the goodbye only when the
 //! interview can end.
 
 use crate::bank::Question;
 use crate::prompts::phrases::is_unsure;
-use crate::scoring::Verdict;
+use crate::scoring::{Verdict, rubric};
 use crate::state::{InterviewState, QuestionRecord};
 
 /// Whether the current question may be followed up now.
@@ -43,10 +44,38 @@ pub fn about(
     if advised == Some(point) {
         return Ok(());
     }
-    match cur.score().and_then(|s| s.verdict(point)) {
-        Some(Verdict::Covered) => Err("a point the candidate already made"),
-        _ => Ok(()),
+    if cur.made(point) {
+        return Err("a point the candidate already made");
     }
+    Ok(())
+}
+
+/// Whether a follow-up on `point` may be asked in the model's own words `text`: a point already
+/// made goes deeper only by the bank's derivation (a model's own "why?" on it asks again what the
+/// answer said), and a question labelled with an open point may not ask about one already made
+/// (read by the rubric scorer).
+pub fn in_own_words(
+    q: &Question,
+    cur: &QuestionRecord,
+    point: &str,
+    text: &str,
+) -> Result<(), &'static str> {
+    let derivation = q
+        .point(point)
+        .is_some_and(|p| p.derivations.iter().any(|d| d == text));
+    if cur.made(point) && !derivation {
+        return Err("a point already made goes deeper only by a derivation");
+    }
+    let asks = rubric::score(q, text, &[]);
+    let names = |id: &str| asks.verdict(id).is_some_and(|v| v != Verdict::Missed);
+    let elsewhere = q
+        .points
+        .iter()
+        .any(|p| p.id != point && names(&p.id) && cur.made(&p.id));
+    if elsewhere && !names(point) {
+        return Err("it asks about a point already made");
+    }
+    Ok(())
 }
 
 /// The heaviest point the verdict does not mark covered.
@@ -64,7 +93,7 @@ pub fn open_point(q: &Question, cur: &QuestionRecord) -> Option<String> {
 /// The bank's own wording for a follow-up on `point` that was not asked yet.
 pub fn bank_probe(q: &Question, cur: &QuestionRecord, point: &str) -> Option<String> {
     let p = q.point(point)?;
-    let covered = cur.score().and_then(|s| s.verdict(point)) == Some(Verdict::Covered);
+    let covered = cur.made(point);
     let texts: Vec<&String> = if covered {
         p.derivations.iter().collect()
     } else {

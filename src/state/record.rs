@@ -136,6 +136,11 @@ impl QuestionRecord {
         self.exchanges.iter().rev().find_map(|e| e.score.as_ref())
     }
 
+    /// Whether the latest verdict marks `point` covered: a point the candidate already made.
+    pub fn made(&self, point: &str) -> bool {
+        self.score().and_then(|s| s.verdict(point)) == Some(crate::scoring::Verdict::Covered)
+    }
+
     /// The score before the latest one.
     pub fn previous_score(&self) -> Option<&Score> {
         let mut scores = self.exchanges.iter().rev().filter_map(|e| e.score.as_ref());
