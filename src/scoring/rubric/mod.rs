@@ -165,10 +165,8 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
         value *= DISCLAIMED_FACTOR;
     }
     // Stuffing names rubric terms: a short answer that names none ("I'm not sure.") is not it.
-    let stuffed = covered < 2
-        && covered + named > 0
-        && current.list_share() >= STUFFED_SHARE
-        && before.iter().all(|d| d.word_count() == 0);
+    let stuffed =
+        covered < 2 && covered + named > 0 && current.list_share() >= STUFFED_SHARE && alone;
     // An answer that explains most of its points is not padding, however list-like its style.
     tracing::debug!(
         question = %question.id,

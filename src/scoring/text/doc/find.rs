@@ -358,9 +358,11 @@ impl Doc<'_> {
         let first = (sentence..window.start)
             .find(|&i| self.tokens[i].clause == clause)
             .unwrap_or(window.start);
-        let from = self.tokens[first].span.start;
-        let to = self.tokens[window.start].span.start;
-        lexicon().mentions_mishap(&self.text[from..to].to_lowercase())
+        let words: Vec<&str> = self.tokens[first..window.start]
+            .iter()
+            .map(|t| t.word.as_str())
+            .collect();
+        (0..words.len()).any(|i| lexicon().mishap_at(&words[i..]).is_some())
     }
 
     /// Whether a later `b` is offered as the alternative to `a`: ", or" stands between them

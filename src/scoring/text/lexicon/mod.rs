@@ -126,7 +126,7 @@ pub struct Lexicon {
     degree_down: HashSet<String>,
     time_prepositions: HashSet<String>,
     setting_prepositions: HashSet<String>,
-    mishaps: Vec<String>,
+    mishaps: Phrases,
     determiners: HashSet<String>,
     persons: HashSet<String>,
     /// Synonym phrases by their first form: (the phrase's forms, the concept).
@@ -189,7 +189,7 @@ impl Lexicon {
             degree_down: set(file.degree_down),
             time_prepositions: set(file.time_prepositions),
             setting_prepositions: set(file.setting_prepositions),
-            mishaps: file.mishaps.iter().map(|m| m.to_lowercase()).collect(),
+            mishaps: phrases(&file.mishaps),
             determiners: set(file.determiners),
             persons: set(file.persons),
             phrases: HashMap::new(),
@@ -290,9 +290,10 @@ impl Lexicon {
     pub fn is_setting_preposition(&self, w: &str) -> bool {
         self.setting_prepositions.contains(w)
     }
-    /// Whether lowercased `text` holds a word that reports a mistake ("over-aggressive").
-    pub fn mentions_mishap(&self, text: &str) -> bool {
-        self.mishaps.iter().any(|m| text.contains(m.as_str()))
+    /// Whether a word that reports a mistake ("over-aggressive") starts at `words[0]`; returns
+    /// its length.
+    pub fn mishap_at(&self, words: &[&str]) -> Option<usize> {
+        phrase_at(&self.mishaps, words)
     }
     pub fn is_determiner(&self, w: &str) -> bool {
         self.determiners.contains(w)
