@@ -6,7 +6,7 @@ use super::attribute::{self, Subjects};
 use crate::bank::{Misconception, Question, RubricPoint};
 use crate::scoring::Verdict;
 use crate::scoring::text::lexicon::split_words;
-use crate::scoring::text::{Cue, Doc};
+use crate::scoring::text::{Cue, Doc, Token};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -217,7 +217,7 @@ fn match_point(
 /// sit in one item (between two commas), or its sentence is not a list and at most one of its
 /// words sits in an enumeration.
 fn explains(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue) -> bool {
-    if within_item(doc, window) {
+    if within_item(doc, window) || labels_item(doc, window, cue) {
         return true;
     }
     if doc.sentence_of(window.start).list_like(&doc.tokens) {
@@ -225,6 +225,16 @@ fn explains(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue) -> bool {
     }
     let listed = doc.matched(window, cue).filter(|t| t.listed).count();
     listed <= 1
+}
+
+/// A match whose words are a short label and one item of the list after its colon ("vLLM:
+/// PagedAttention, continuous batching") states that the item belongs to the label.
+fn labels_item(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue) -> bool {
+    let (label, rest): (Vec<&Token>, Vec<&Token>) = doc.matched(window, cue).partition(|t| t.label);
+    !label.is_empty()
+        && rest
+            .first()
+            .is_some_and(|f| rest.iter().all(|t| t.item == f.item))
 }
 
 /// All of a match's words sit in one item that is a statement, not a listed term: it is not part

@@ -529,3 +529,24 @@ fn a_note_to_the_grader_adds_no_length() {
         }
     }
 }
+
+#[test]
+fn a_short_label_and_an_item_of_its_list_state_a_relation() {
+    let verdict = |answer: &str| {
+        s(answer)
+            .points
+            .iter()
+            .find(|p| p.id == "memory")
+            .map(|p| p.verdict)
+    };
+    // A practitioner's "label: items" says the items of the label.
+    assert_eq!(
+        verdict("Memory: bottleneck at long context, quantize to FP8, page it, GQA."),
+        Some(Verdict::Covered)
+    );
+    // The same terms as a bare list name the point and explain nothing.
+    assert_eq!(
+        verdict("Memory, bottleneck, long context, FP8, paging, GQA."),
+        Some(Verdict::Partial)
+    );
+}

@@ -48,6 +48,9 @@ pub struct Token {
     pub quoted: bool,
     /// Opens a question inside its sentence ("whether", "check if"): what follows is asked.
     pub asks: bool,
+    /// Part of a short label before a colon ("vLLM: PagedAttention, …"): what follows is
+    /// said of it.
+    pub label: bool,
 }
 
 /// One sentence (ended by `.`, `!`, `?` or a line break) with the features the scorer uses.

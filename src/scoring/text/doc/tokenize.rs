@@ -29,6 +29,7 @@ struct RawWord {
     span: Range<usize>,
     clause: usize,
     sep_before: bool,
+    label: bool,
 }
 
 /// The tokenizer's running state.
@@ -57,6 +58,7 @@ impl Builder<'_> {
                 span,
                 clause: self.clause,
                 sep_before: std::mem::take(&mut self.sep),
+                label: false,
             });
         }
     }
@@ -89,6 +91,7 @@ impl Builder<'_> {
                 filler: false,
                 quoted: false,
                 asks: false,
+                label: w.label,
             });
         }
         if self.tokens.len() > first {
@@ -180,6 +183,8 @@ pub(super) fn tokenize(body: &str) -> (Vec<Token>, Vec<Sentence>) {
                 // PagedAttention, continuous batching"): one clause with it.
                 if c == ';' || b.words.len() > LABEL_MAX_WORDS {
                     b.clause += 1;
+                } else {
+                    b.words.iter_mut().for_each(|w| w.label = true);
                 }
                 b.sep = true;
             }
