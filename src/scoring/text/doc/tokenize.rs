@@ -192,7 +192,13 @@ pub(super) fn tokenize(body: &str) -> (Vec<Token>, Vec<Sentence>) {
             // notation (`O(n²)`, `softmax(QK^T)`, `∝ (H/p)(W/p)`): the clause goes on through it.
             '(' if opens_notation(&body[..i]) => notation += 1,
             ')' if notation > 0 => notation -= 1,
-            '(' | ')' | '[' | ']' | '{' | '}' | '—' | '–' => b.clause += 1,
+            '(' | ')' | '[' | ']' | '{' | '}' => b.clause += 1,
+            // A dash opens a clause and a new item: "hyperparameters — clip range, learning
+            // rate, …" lists from the dash on.
+            '—' | '–' => {
+                b.clause += 1;
+                b.sep = true;
+            }
             // "65,504": a thousands separator is part of the number, not of a list.
             ',' if is_thousands_separator(body, i) => {}
             ',' | '/' | '|' | '·' | '•' => {
