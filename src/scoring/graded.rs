@@ -48,6 +48,10 @@ pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
         "tenth external set, test half",
         include_str!("../../tools/graded/external10-test.jsonl"),
     ),
+    (
+        "eleventh external set, test half",
+        include_str!("../../tools/graded/external11-test.jsonl"),
+    ),
 ];
 
 /// One graded answer.
