@@ -411,3 +411,20 @@ fn beliefs_reported_by_others_and_listed_after_a_rejection_are_rejections() {
         [false, false]
     );
 }
+
+#[test]
+fn a_negation_in_a_cue_bears_on_the_word_next_to_it() {
+    assert!(matches(
+        "DPO needs no reward model at all.",
+        "no reward model"
+    ));
+    assert!(matches(
+        "You don't need a separate reward model.",
+        "no reward model"
+    ));
+    // The "doesn't" is about drifting, not about the reward model.
+    assert!(!matches(
+        "The KL term means it doesn't drift into gibberish that fools the reward model.",
+        "no reward model"
+    ));
+}

@@ -14,6 +14,10 @@ const NEGATION_REACH: usize = 4;
 
 /// A sentence of at least this many items between commas is an enumeration.
 const MIN_ENUMERATION_ITEMS: usize = 3;
+/// The form every negation word takes ("no", "not", "doesn't").
+const NEGATION: &str = "not";
+/// A negation in a cue bears on a word at most this many content words from it.
+const CUE_NEGATION_REACH: usize = 3;
 
 impl Doc<'_> {
     /// Every minimal window of content tokens (same sentence, within [`CUE_WINDOW`]) holding all
@@ -91,7 +95,35 @@ impl Doc<'_> {
         if cue.up {
             out.retain(|w| !self.says_less(w));
         }
+        if let Some(k) = cue.words.iter().position(|w| w == NEGATION) {
+            out.retain(|w| self.negates_next(w, cue, k));
+        }
         out
+    }
+
+    /// Whether a negation in the match bears on the cue word after it (or, for a cue ending in
+    /// one, the word before it): "no reward model" is not "doesn't drift into text that fools
+    /// the RM".
+    fn negates_next(&self, window: &Range<usize>, cue: &Cue, k: usize) -> bool {
+        let Some(other) = cue
+            .words
+            .get(k + 1)
+            .or(k.checked_sub(1).and_then(|j| cue.words.get(j)))
+        else {
+            return true;
+        };
+        let at = |w: &str| -> Vec<usize> {
+            window
+                .clone()
+                .filter(|&i| !self.tokens[i].stop && says(&self.tokens[i], w))
+                .collect()
+        };
+        let (nots, others) = (at(NEGATION), at(other));
+        nots.iter().any(|&n| {
+            others
+                .iter()
+                .any(|&o| self.content_pos[n].abs_diff(self.content_pos[o]) <= CUE_NEGATION_REACH)
+        })
     }
 
     /// Whether a match says "less", "fewer" or "least": the opposite of a cue written with "more".
