@@ -276,7 +276,7 @@ fn answering_words(docs: &[&Doc<'_>], matches: &[points::PointMatch]) -> usize {
         .map(|(d, s)| {
             docs[d].tokens[docs[d].sentences[s].tokens.clone()]
                 .iter()
-                .filter(|t| !asides[d].iter().any(|a| a.contains(&t.span.start)))
+                .filter(|t| !t.filler && !asides[d].iter().any(|a| a.contains(&t.span.start)))
                 .count()
         })
         .sum()

@@ -552,3 +552,18 @@ fn a_short_label_and_an_item_of_its_list_state_a_relation() {
         Some(Verdict::Partial)
     );
 }
+
+#[test]
+fn fillers_add_no_length() {
+    // A long reference answer, so that the length cap decides the score of a short answer.
+    let mut q = kv();
+    q.reference = "The cache keeps the keys and values of earlier tokens for reuse. ".repeat(15);
+    let plain = "The cache stores keys and values of previous tokens to avoid recomputing them; its \
+        memory grows with sequence length; in GQA query heads share KV heads.";
+    let spoken = "The cache, um, you know, stores keys and values of, uh, previous tokens, I mean, to \
+        avoid recomputing them; its, um, memory grows with, you know, sequence length; in, uh, GQA, \
+        you know, query heads share KV heads, I mean.";
+    let (p, s) = (score(&q, plain, &[]), score(&q, spoken, &[]));
+    assert!(p.score < 6.0, "{p:?}");
+    assert_eq!(s.score, p.score);
+}
