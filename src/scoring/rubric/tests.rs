@@ -138,11 +138,17 @@ fn an_answer_that_opens_by_disclaiming_the_subject_is_a_guess() {
         "{disclaimed} against {plain}"
     );
     // However the disclaimer is worded.
-    let unsure = s(&format!(
-        "Honestly, I'm not super sure about the theory here. {guess}"
-    ))
-    .score;
-    assert!(unsure <= plain * 0.5 + 0.05, "{unsure} against {plain}");
+    for opening in [
+        "Honestly, I'm not super sure about the theory here.",
+        "Honestly I'm not very familiar with this, I mostly do training.",
+        "I haven't built one myself, so I'm not confident about the details.",
+    ] {
+        let unsure = s(&format!("{opening} {guess}")).score;
+        assert!(
+            unsure <= plain * 0.5 + 0.05,
+            "{opening}: {unsure} against {plain}"
+        );
+    }
     // A disclaimer later in the answer is a hedge, not a guess.
     let late = s(&format!(
         "{STRONG} I'm not sure about the exact numbers, though."
