@@ -7,7 +7,7 @@ use crate::bank::{Misconception, Question, RubricPoint};
 use crate::scoring::Verdict;
 use crate::scoring::text::lexicon::split_words;
 use crate::scoring::text::{Cue, Doc, Token};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// One clause is evidence for at most this many points; further points it matches are named only.
@@ -60,7 +60,7 @@ pub struct Stated {
 pub struct Cues {
     cache: HashMap<String, Cue>,
     /// Each question's vocabulary, by question id and reference answer.
-    vocabularies: HashMap<(String, String), std::rc::Rc<HashSet<String>>>,
+    vocabularies: HashMap<(String, String), std::rc::Rc<super::relevance::Vocabulary>>,
     /// Whether a question's ask names a subject, by ask and subject text.
     asked: HashMap<(String, String), bool>,
     /// The number of words of each reference answer, by its text.
@@ -101,8 +101,8 @@ impl Cues {
         known
     }
 
-    /// The stems and concepts of `question`'s own text, prepared once.
-    pub fn vocabulary(&mut self, question: &Question) -> std::rc::Rc<HashSet<String>> {
+    /// The stems and concepts of `question`'s own text and cues, prepared once.
+    pub fn vocabulary(&mut self, question: &Question) -> std::rc::Rc<super::relevance::Vocabulary> {
         let key = (question.id.clone(), question.reference.clone());
         if let Some(v) = self.vocabularies.get(&key) {
             return v.clone();
