@@ -48,16 +48,20 @@ impl Weights {
 
 /// The wrong claims the candidate is told about: a listed claim the judge found and its confirm
 /// step or the rubric scorer also found; an unlisted one the confirm step agreed on, when the
-/// weights count those.
-pub fn agreed_claims(rubric: &Score, judged: &Judgement, w: Weights) -> Vec<String> {
+/// weights count those. A listed claim the model alone found is not told when the sentence it
+/// cites is the one the rubric scorer read as making the claim's own point right: one sentence
+/// cannot state a relation and its opposite ("the partition function cancels, so you never
+/// compute it" is not "DPO has to estimate the partition function").
+pub fn agreed_claims(q: &Question, rubric: &Score, judged: &Judgement, w: Weights) -> Vec<String> {
     let mut out: Vec<String> = vec![];
     for c in &judged.claims {
         let agreed = match &c.listed {
-            Some(claim) => {
-                c.confirmed
-                    || rubric.misconceptions.contains(claim)
-                    || rubric.doubts.contains(claim)
+            Some(claim)
+                if rubric.misconceptions.contains(claim) || rubric.doubts.contains(claim) =>
+            {
+                true
             }
+            Some(claim) => c.confirmed && !made_right_by(q, rubric, claim, &c.sentence),
             None => c.confirmed && w.unlisted_errors,
         };
         if agreed && !out.iter().any(|t| t == c.text()) {
@@ -67,13 +71,41 @@ pub fn agreed_claims(rubric: &Score, judged: &Judgement, w: Weights) -> Vec<Stri
     out
 }
 
+/// Whether the rubric scorer took `sentence` as the evidence that the point `claim` belongs to is
+/// made (covered).
+fn made_right_by(q: &Question, rubric: &Score, claim: &str, sentence: &str) -> bool {
+    let Some(point) = q
+        .points
+        .iter()
+        .find(|p| p.misconceptions.iter().any(|m| m.claim == claim))
+    else {
+        return false;
+    };
+    let norm = |t: &str| -> String {
+        t.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_end_matches(['.', '!', '?', '…'])
+            .to_lowercase()
+    };
+    let sentence = norm(sentence);
+    rubric.points.iter().any(|v| {
+        let evidence = norm(&v.evidence);
+        v.id == point.id
+            && v.verdict == Verdict::Covered
+            && !evidence.is_empty()
+            && !sentence.is_empty()
+            && (sentence.contains(&evidence) || evidence.contains(&sentence))
+    })
+}
+
 /// The score of `q`'s answer from the rubric's and the judge's verdicts.
 pub fn combine(q: &Question, rubric: &Score, judged: &Judgement, w: Weights) -> Score {
     let a = w.judge.clamp(0.0, 1.0);
     if a <= 0.0 {
         return rubric.clone();
     }
-    let told = agreed_claims(rubric, judged, w);
+    let told = agreed_claims(q, rubric, judged, w);
     let judge_points: f32 = q
         .points
         .iter()

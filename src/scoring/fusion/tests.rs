@@ -76,10 +76,10 @@ fn a_claim_is_told_only_when_two_signals_agree() {
     let w = DEFAULT_WEIGHTS;
     // The judge alone, unconfirmed: not told.
     let j = judged([1.0; 3], vec![claim(Some("Alpha is slow."), false)]);
-    assert!(agreed_claims(&clean, &j, w).is_empty());
+    assert!(agreed_claims(&q, &clean, &j, w).is_empty());
     assert!(combine(&q, &clean, &j, w).score > 3.0);
     // The judge and the rubric agree, or the judge and its confirm step.
-    assert_eq!(agreed_claims(&stated, &j, w), ["Alpha is slow."]);
+    assert_eq!(agreed_claims(&q, &stated, &j, w), ["Alpha is slow."]);
     let confirmed = judged([1.0; 3], vec![claim(Some("Alpha is slow."), true)]);
     let s = combine(&q, &clean, &confirmed, w);
     assert_eq!(s.misconceptions, ["Alpha is slow."]);
@@ -89,15 +89,31 @@ fn a_claim_is_told_only_when_two_signals_agree() {
         "{}",
         s.feedback
     );
+    // Not when the judge cites the very sentence the rubric read as making that point right.
+    let contradicted = judged(
+        [1.0; 3],
+        vec![JudgedClaim {
+            listed: Some("Alpha is slow.".into()),
+            sentence: "Alpha works by caching.".into(),
+            confirmed: true,
+        }],
+    );
+    assert_eq!(clean.verdict("alpha"), Some(Verdict::Covered));
+    assert!(agreed_claims(&q, &clean, &contradicted, w).is_empty());
+    assert!(
+        combine(&q, &clean, &contradicted, w)
+            .misconceptions
+            .is_empty()
+    );
     // An unlisted error counts only where the weights say so, in the candidate's own words.
     let unlisted = judged([1.0; 3], vec![claim(None, true)]);
-    assert!(agreed_claims(&clean, &unlisted, w).is_empty());
+    assert!(agreed_claims(&q, &clean, &unlisted, w).is_empty());
     let counted = Weights {
         unlisted_errors: true,
         ..w
     };
     assert_eq!(
-        agreed_claims(&clean, &unlisted, counted),
+        agreed_claims(&q, &clean, &unlisted, counted),
         ["Alpha is slow because it scans."]
     );
 }
