@@ -228,13 +228,17 @@ fn explains(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue) -> bool {
 }
 
 /// A match whose words are a short label and one item of the list after its colon ("vLLM:
-/// PagedAttention, continuous batching") states that the item belongs to the label.
+/// PagedAttention, continuous batching") states that the item belongs to the label; so does a
+/// match of two or more words inside one item of a labelled list ("Context management: summarise
+/// old steps, drop stale observations"): each item is a step of what the label names.
 fn labels_item(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue) -> bool {
     let (label, rest): (Vec<&Token>, Vec<&Token>) = doc.matched(window, cue).partition(|t| t.label);
-    !label.is_empty()
-        && rest
-            .first()
-            .is_some_and(|f| rest.iter().all(|t| t.item == f.item))
+    let one_item = rest
+        .first()
+        .is_some_and(|f| rest.iter().all(|t| t.item == f.item));
+    let sentence = doc.sentence_of(window.start);
+    let labelled = doc.tokens[sentence.tokens.clone()].iter().any(|t| t.label);
+    one_item && (!label.is_empty() || (labelled && rest.len() >= 2))
 }
 
 /// All of a match's words sit in one item that is a statement, not a listed term: it is not part

@@ -552,6 +552,11 @@ fn a_short_label_and_an_item_of_its_list_state_a_relation() {
         verdict("Memory: bottleneck at long context, quantize to FP8, page it, GQA."),
         Some(Verdict::Covered)
     );
+    // So does a step inside one item of a labelled list.
+    assert_eq!(
+        verdict("Serving costs: memory bottleneck, paging, FP8, batching."),
+        Some(Verdict::Covered)
+    );
     // The same terms as a bare list name the point and explain nothing.
     assert_eq!(
         verdict("Memory, bottleneck, long context, FP8, paging, GQA."),
