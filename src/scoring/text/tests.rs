@@ -139,7 +139,10 @@ fn the_far_side_of_a_comparison_is_found_past_a_number() {
 
 #[test]
 fn a_colon_after_a_short_label_does_not_end_its_clause() {
-    let doc = Doc::new("vLLM: PagedAttention and batching. What it does best of all: batching.");
+    let doc = Doc::new(
+        "vLLM: PagedAttention and batching. Plan-and-Execute: plans first. What it does best of \
+         all: batching.",
+    );
     let clause = |w: &str| {
         doc.tokens
             .iter()
@@ -148,6 +151,8 @@ fn a_colon_after_a_short_label_does_not_end_its_clause() {
             .map(|t| t.clause)
     };
     assert_eq!(clause("vllm"), clause("pagedattention"));
+    // A hyphenated name is a short label too.
+    assert_eq!(clause("execute"), clause("plans"));
     assert_ne!(clause("best"), clause("batching"));
 }
 

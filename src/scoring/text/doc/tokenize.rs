@@ -10,8 +10,9 @@ use crate::scoring::text::marks::{mark_concepts, mark_enumerations, mark_negatio
 use crate::scoring::text::spoken::mark_spoken;
 use std::ops::Range;
 
-/// A colon after at most this many words of a sentence ends a label, not a clause.
-const LABEL_MAX_WORDS: usize = 2;
+/// A colon after at most this many words of a sentence ends a label ("vLLM:", "Plan-and-Execute:"),
+/// not a clause.
+const LABEL_MAX_WORDS: usize = 3;
 
 /// Signs that make a sentence a formula or a chain of arrows ("query → retrieve → rerank"), a
 /// stated relation rather than a list of terms.
