@@ -59,10 +59,10 @@ const DISCLAIMED_FACTOR: f32 = 0.5;
 const DISCLAIMED_MAX_COVERED: usize = 2;
 /// The score an answer can reach grows with its length against the question's reference answer:
 /// [`LENGTH_CAP_BASE`] plus this much times the ratio, so an answer as long as the reference can
-/// reach 10 and one a quarter as long about 6 (for the built-in bank: a 50-word answer).
+/// reach 10 and one a quarter as long about 6.4 (for the built-in bank: a 50-word answer).
 const LENGTH_CAP_PER_REFERENCE: f32 = 5.5;
 /// See [`LENGTH_CAP_PER_REFERENCE`].
-const LENGTH_CAP_BASE: f32 = 4.5;
+const LENGTH_CAP_BASE: f32 = 5.0;
 
 /// Score `answer` against `question`'s rubric. `earlier` answers to the same question (e.g. the
 /// answer before a probe) also count as evidence for points; misconceptions are looked for in
