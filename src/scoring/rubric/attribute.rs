@@ -159,6 +159,10 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
             {
                 continue;
             }
+            // "degradation grows quickly without QAT": an absent subject has nothing said of it.
+            if nearest.iter().all(|(r, _)| doc.negated_before(r)) {
+                continue;
+            }
             // "fp16 overflows where bf16 would not": a subject after the word, itself negated,
             // is the contrast to it.
             if nearest

@@ -236,9 +236,7 @@ fn labels_item(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue) -> bool {
     let one_item = rest
         .first()
         .is_some_and(|f| rest.iter().all(|t| t.item == f.item));
-    let sentence = doc.sentence_of(window.start);
-    let labelled = doc.tokens[sentence.tokens.clone()].iter().any(|t| t.label);
-    one_item && (!label.is_empty() || (labelled && rest.len() >= 2))
+    one_item && (!label.is_empty() || (doc.labelled(window.start) && rest.len() >= 2))
 }
 
 /// All of a match's words sit in one item that is a statement, not a listed term: it is not part
@@ -292,6 +290,10 @@ fn misconception_in(
                 .filter(|w| !doc.rejected(w, cue) && !doc.matched(w, cue).all(|t| t.listed))
                 // Nor is one whose words are items of an enumeration or separate conjuncts.
                 .filter(|w| !doc.spans_list(w, cue) && !doc.crosses_conjunct(w, cue))
+                // Nor one split over entries of a labelled list ("Fixes: online DPO, an SFT term
+                // on chosen responses, IPO").
+                .filter(|w| !(doc.labelled(w.start) && doc.splits_items(w, cue)))
+                .filter(|w| !doc.crosses_arrow(w))
                 // Nor one that opens on the far side of a comparison: in "richer than a causal
                 // model, because each token sees both sides", the causal model sees nothing.
                 .filter(|w| !doc.compared(w))

@@ -429,6 +429,8 @@ fn an_attribute_said_of_a_rival_negated_or_compared_is_not_wrong() {
         "Keep the cache small, or quadratic blow-up follows.",
         // a setting of a clause of its own, past a comma
         "Costs are quadratic, in the KV cache we keep only keys and values.",
+        // a subject that is absent
+        "Memory grows quadratically without a KV cache.",
         // items of a list that opens after a dash, named side by side
         "Many knobs matter here — cache size, quadratic kernels, paging, batch size.",
     ] {
@@ -577,4 +579,16 @@ fn fillers_add_no_length() {
     let (p, s) = (score(&q, plain, &[]), score(&q, spoken, &[]));
     assert!(p.score < 6.0, "{p:?}");
     assert_eq!(s.score, p.score);
+}
+
+#[test]
+fn a_claim_split_over_entries_of_a_labelled_list_or_steps_of_a_pipeline_is_not_made() {
+    let claimed = |answer: &str| !s(answer).misconceptions.is_empty();
+    assert!(claimed("The cache stores queries."));
+    assert!(!claimed(
+        "Serving: keep a KV cache, queries of the new token attend over it, page the blocks."
+    ));
+    assert!(!claimed(
+        "Decode: KV cache → queries attend → weighted sum."
+    ));
 }

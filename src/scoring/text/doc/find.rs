@@ -264,6 +264,34 @@ impl Doc<'_> {
             .any(|t| t.negation)
     }
 
+    /// Whether the match at `window` runs across an arrow: the steps of a pipeline
+    /// ("PPO with a KL penalty → optionally repeat") are not one claim.
+    pub fn crosses_arrow(&self, window: &Range<usize>) -> bool {
+        let between = self.tokens[window.start].span.end..self.tokens[window.end - 1].span.start;
+        self.text
+            .get(between)
+            .is_some_and(|t| t.contains(['→', '⇒', '⟶']) || t.contains("->"))
+    }
+
+    /// Whether the sentence of token `at` opens with a short label ("Fixes: ...", "vLLM: ...").
+    pub fn labelled(&self, at: usize) -> bool {
+        self.tokens[self.sentence_of(at).tokens.clone()]
+            .iter()
+            .any(|t| t.label)
+    }
+
+    /// Whether a negation stands just before the match at `window`, in its clause ("without
+    /// QAT", "no reward model"): what it names is absent.
+    pub fn negated_before(&self, window: &Range<usize>) -> bool {
+        let clause = self.tokens[window.start].clause;
+        self.tokens[..window.start]
+            .iter()
+            .rev()
+            .take(3)
+            .take_while(|t| t.clause == clause)
+            .any(|t| t.negation)
+    }
+
     /// Whether the match at `first` is joined to the later match at `then` as a sibling in a
     /// sequence: a conjunction between them ("exact matching and then MinHash").
     pub fn conjoined(&self, first: &Range<usize>, then: &Range<usize>) -> bool {
