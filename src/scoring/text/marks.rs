@@ -12,18 +12,25 @@ const BARE_LIST_ITEMS: usize = 4;
 /// Items that make an enumeration after a lead-in or before a trailer ("like A, B, C").
 const MARKED_LIST_ITEMS: usize = 3;
 
-/// "instead" and "rather" negate only what they contrast: "instead of X", "rather than X".
+/// "instead" and "rather" negate only what they contrast: "instead of X", "rather than X". The
+/// pair negates as one, so its reach starts after "of" or "than" ("rather than a squared-error
+/// regression").
 pub(super) fn mark_negations(tokens: &mut [Token]) {
     for i in 0..tokens.len() {
         let next = tokens.get(i + 1).map(|t| t.word.clone());
         let t = &mut tokens[i];
-        match t.word.as_str() {
-            "instead" if next.as_deref() != Some("of") => t.negation = false,
-            "rather" if next.as_deref() != Some("than") => t.negation = false,
-            _ => {}
-        }
-        if !t.negation && t.stem == "not" && matches!(t.word.as_str(), "instead" | "rather") {
-            t.stem = t.word.clone();
+        let pair = match t.word.as_str() {
+            "instead" => next.as_deref() == Some("of"),
+            "rather" => next.as_deref() == Some("than"),
+            _ => continue,
+        };
+        if !pair {
+            t.negation = false;
+            if t.stem == "not" {
+                t.stem = t.word.clone();
+            }
+        } else if let Some(second) = tokens.get_mut(i + 1) {
+            second.negation = true;
         }
     }
 }

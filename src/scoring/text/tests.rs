@@ -433,3 +433,21 @@ fn a_negation_in_a_cue_bears_on_the_word_next_to_it() {
         "no reward model"
     ));
 }
+
+#[test]
+fn rather_than_negates_as_one_word() {
+    let negated = |text: &str| {
+        let doc = Doc::new(text);
+        let cue = Cue::new("regress absolute scores");
+        doc.find(&cue).iter().all(|w| doc.negated(w, &cue))
+    };
+    assert!(negated(
+        "Rather than a squared-error regression onto absolute scores, it learns from pairs."
+    ));
+    assert!(negated(
+        "Instead of a mean-squared-error regression onto absolute scores, it learns from pairs."
+    ));
+    assert!(!negated(
+        "It is a squared-error regression onto absolute scores."
+    ));
+}

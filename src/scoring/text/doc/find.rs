@@ -458,18 +458,13 @@ impl Doc<'_> {
     /// than the cue's own words), in its clause.
     pub fn negated(&self, window: &Range<usize>, cue: &Cue) -> bool {
         let sentence = &self.sentences[self.tokens[window.start].sentence];
-        let mut from = window
-            .start
-            .saturating_sub(NEGATION_REACH)
-            .max(sentence.tokens.start);
+        let mut from = self.words_back(window.start, NEGATION_REACH, sentence.tokens.start);
         // A negation reaches through "or": "can't explore or correct on its own samples".
         if self.tokens[from..window.start]
             .iter()
             .any(|t| t.word == "or")
         {
-            from = from
-                .saturating_sub(NEGATION_REACH)
-                .max(sentence.tokens.start);
+            from = self.words_back(from, NEGATION_REACH, sentence.tokens.start);
         }
         // A negation does not reach across a comma into the match ("if you're not careful, it ...").
         let from = (from..=window.start)
@@ -481,6 +476,22 @@ impl Doc<'_> {
         self.tokens[from..window.end]
             .iter()
             .any(|t| t.negation && !cue_has_not && t.clause == clause)
+    }
+
+    /// The token `n` words before token `at` (not before `floor`), a hyphenated word
+    /// ("mean-squared-error") counting as one.
+    fn words_back(&self, at: usize, n: usize, floor: usize) -> usize {
+        let mut from = at;
+        let mut words = 0;
+        while from > floor && words < n {
+            from -= 1;
+            let joined = self
+                .text
+                .get(self.tokens[from].span.end..self.tokens[from + 1].span.start)
+                .is_some_and(|gap| gap == "-");
+            words += usize::from(!joined);
+        }
+        from
     }
 }
 
