@@ -6,7 +6,7 @@ use super::attribute::{self, Subjects};
 use crate::bank::{Misconception, Question, RubricPoint};
 use crate::scoring::Verdict;
 use crate::scoring::text::lexicon::split_words;
-use crate::scoring::text::{Cue, Doc, Token};
+use crate::scoring::text::{Cue, Doc};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -232,11 +232,17 @@ fn explains(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue) -> bool {
 /// match of two or more words inside one item of a labelled list ("Context management: summarise
 /// old steps, drop stale observations"): each item is a step of what the label names.
 fn labels_item(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue) -> bool {
-    let (label, rest): (Vec<&Token>, Vec<&Token>) = doc.matched(window, cue).partition(|t| t.label);
-    let one_item = rest
-        .first()
-        .is_some_and(|f| rest.iter().all(|t| t.item == f.item));
-    one_item && (!label.is_empty() || (doc.labelled(window.start) && rest.len() >= 2))
+    let (mut labelled, mut item, mut rest) = (false, None, 0);
+    for t in doc.matched(window, cue) {
+        if t.label {
+            labelled = true;
+        } else if *item.get_or_insert(t.item) != t.item {
+            return false;
+        } else {
+            rest += 1;
+        }
+    }
+    rest > 0 && (labelled || (rest >= 2 && doc.labelled(window.start)))
 }
 
 /// All of a match's words sit in one item that is a statement, not a listed term: it is not part

@@ -284,10 +284,10 @@ impl Doc<'_> {
     /// QAT", "no reward model"): what it names is absent.
     pub fn negated_before(&self, window: &Range<usize>) -> bool {
         let clause = self.tokens[window.start].clause;
-        self.tokens[..window.start]
+        let from = self.words_back(window.start, 3, self.sentence_of(window.start).tokens.start);
+        self.tokens[from..window.start]
             .iter()
             .rev()
-            .take(3)
             .take_while(|t| t.clause == clause)
             .any(|t| t.negation)
     }
