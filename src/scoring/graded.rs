@@ -52,6 +52,10 @@ pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
         "eleventh external set, test half",
         include_str!("../../tools/graded/external11-test.jsonl"),
     ),
+    (
+        "twelfth external set, test half",
+        include_str!("../../tools/graded/external12-test.jsonl"),
+    ),
 ];
 
 /// One graded answer.
