@@ -52,6 +52,10 @@ const RELEVANCE_FULL: f32 = 0.65;
 /// Each hedge ("I think", "if I remember") takes this share off the score, up to [`HEDGE_MAX`].
 const HEDGE_COST: f32 = 0.025;
 const HEDGE_MAX: f32 = 0.1;
+/// Each admitted gap ("I don't remember exactly how that part works", "I'd have to think about
+/// the rest") takes this share off the score, up to [`GAP_MAX`].
+const GAP_COST: f32 = 0.15;
+const GAP_MAX: f32 = 0.3;
 /// An answer that opens by disclaiming the subject and explains at most
 /// [`DISCLAIMED_MAX_COVERED`] points keeps this share of its score: what follows is a guess.
 const DISCLAIMED_FACTOR: f32 = 0.5;
@@ -158,6 +162,8 @@ pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     };
     // A list of terms that states (almost) no relation; terse items that do are not capped.
     value *= 1.0 - (HEDGE_COST * current.hedge_count() as f32).min(HEDGE_MAX);
+    // An admitted gap says part of the answer is missing: graders mark it down more than a hedge.
+    value *= 1.0 - (GAP_COST * current.gap_count() as f32).min(GAP_MAX);
     // Only when this answer carries the question alone: "I'm not sure" to a follow-up does not
     // make a guess of what the answer before it showed.
     let alone = before.iter().all(|d| d.word_count() == 0);

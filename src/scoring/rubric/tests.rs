@@ -160,6 +160,31 @@ fn an_answer_that_opens_by_disclaiming_the_subject_is_a_guess() {
 }
 
 #[test]
+fn an_admitted_gap_costs_more_than_a_hedge() {
+    let partial = "It keeps the keys and values from previous tokens so we avoid recomputing them.";
+    let plain = s(partial).score;
+    let one = s(&format!(
+        "{partial} I don't remember exactly how the rest works."
+    ))
+    .score;
+    let two = s(&format!(
+        "{partial} I don't remember exactly how the rest works, I'd have to think about it."
+    ))
+    .score;
+    assert!(plain > 3.0, "{plain}");
+    assert!(
+        one < plain * 0.9 && one >= plain * 0.8,
+        "{one} against {plain}"
+    );
+    assert!(two < one && two >= plain * 0.65, "{two} against {one}");
+    // Doubting a detail is a hedge, not a gap.
+    let hedged = s(&format!(
+        "{STRONG} I'm not sure about the exact numbers, though."
+    ));
+    assert!(hedged.score >= 9.0, "{}", hedged.score);
+}
+
+#[test]
 fn a_confident_wrong_answer_is_capped() {
     let r = s(WRONG);
     assert_eq!(r.misconceptions, ["The cache stores queries."]);

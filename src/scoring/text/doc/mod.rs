@@ -230,6 +230,15 @@ impl<'a> Doc<'a> {
             .sum()
     }
 
+    /// Number of admitted gaps ("I don't remember exactly how that part works", "I'd have to
+    /// think about the rest") in the scored sentences.
+    pub fn gap_count(&self) -> usize {
+        let lex = lexicon();
+        self.scored_sentences()
+            .map(|s| self.phrase_count(s, |w| lex.gap_at(w)))
+            .sum()
+    }
+
     /// Whether the answer opens by disclaiming the subject ("Honestly, I haven't gone deep on
     /// this", "Sorry, I don't know KV caching very well"): a disclaimer in its first sentence.
     pub fn opens_with_disclaimer(&self) -> bool {

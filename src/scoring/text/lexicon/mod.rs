@@ -60,6 +60,9 @@ struct LexiconFile {
     /// Disclaimers ("I don't know this well"): an answer that opens with one is a guess.
     #[serde(default)]
     disclaimers: Vec<String>,
+    /// Admitted gaps ("I don't remember exactly how"): the answer says part of it is missing.
+    #[serde(default)]
+    gaps: Vec<String>,
     /// Words that put what follows on the far side of a comparison ("than", "unlike").
     #[serde(default)]
     comparisons: Vec<String>,
@@ -121,6 +124,7 @@ pub struct Lexicon {
     /// Hedges, as word sequences.
     hedges: Phrases,
     disclaimers: Phrases,
+    gaps: Phrases,
     comparisons: HashSet<String>,
     degree_up: HashSet<String>,
     degree_down: HashSet<String>,
@@ -184,6 +188,7 @@ impl Lexicon {
             correction_openers: set(file.correction_openers),
             hedges: phrases(&file.hedges),
             disclaimers: phrases(&file.disclaimers),
+            gaps: phrases(&file.gaps),
             comparisons: set(file.comparisons),
             degree_up: set(file.degree_up),
             degree_down: set(file.degree_down),
@@ -331,6 +336,12 @@ impl Lexicon {
     pub fn disclaimer_at(&self, words: &[&str]) -> Option<usize> {
         phrase_at(&self.disclaimers, words)
     }
+    /// Whether an admitted gap ("I don't remember exactly") starts at `words[0]`; returns its
+    /// length.
+    pub fn gap_at(&self, words: &[&str]) -> Option<usize> {
+        phrase_at(&self.gaps, words)
+    }
+
     /// Whether a hedge ("I think") starts at `words[0]`; returns its length.
     pub fn hedge_at(&self, words: &[&str]) -> Option<usize> {
         phrase_at(&self.hedges, words)
