@@ -180,7 +180,7 @@ fn match_point(
                 }
                 let found = Found {
                     doc: di,
-                    clause: budget_key(doc, &w),
+                    clause: budget_key(doc, &w, cue),
                     window: w.clone(),
                 };
                 if relation && explains(doc, &w, cue) {
@@ -265,10 +265,11 @@ fn within_item(doc: &Doc<'_>, window: &Range<usize>) -> bool {
     delimited && !listed && content >= STATEMENT_WORDS
 }
 
-/// One comma-separated item stating a relation is its own clause for the budget.
-fn budget_key(doc: &Doc<'_>, window: &Range<usize>) -> (usize, usize) {
+/// One comma-separated item stating a relation is its own clause for the budget, and so is one
+/// item of a labelled list ("Cheaper: GQA to share KV heads, an 8-bit cache, ...").
+fn budget_key(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue) -> (usize, usize) {
     let (sentence, clause) = doc.clause_of(window);
-    if within_item(doc, window) {
+    if within_item(doc, window) || labels_item(doc, window, cue) {
         (sentence, usize::MAX / 2 + doc.tokens[window.start].item)
     } else {
         (sentence, clause)

@@ -592,6 +592,24 @@ fn a_short_label_and_an_item_of_its_list_state_a_relation() {
 }
 
 #[test]
+fn each_item_of_a_labelled_list_is_its_own_clause_for_the_budget() {
+    // Four fixes, each with its purpose, after a label: the budget of two points per clause
+    // does not cut the third and fourth (a real answer had its "8-bit cache" only named).
+    let bank = crate::bank::load_builtin().expect("the built-in bank loads");
+    let q = bank.get("kv-cache").expect("kv-cache");
+    let r = score(
+        q,
+        "Making it cheaper: grouped-query or multi-query attention to share key/value heads, \
+         quantising the cache to 8 or 4 bits, PagedAttention to avoid fragmentation.",
+        &[],
+    );
+    let verdict = |id: &str| r.points.iter().find(|p| p.id == id).map(|p| p.verdict);
+    for id in ["gqa-mqa", "kv-quantization", "paged-attention"] {
+        assert_eq!(verdict(id), Some(Verdict::Covered), "{id}: {r:#?}");
+    }
+}
+
+#[test]
 fn fillers_add_no_length() {
     // A long reference answer, so that the length cap decides the score of a short answer.
     let mut q = kv();
