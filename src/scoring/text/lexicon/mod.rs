@@ -436,6 +436,29 @@ mod tests {
     }
 
     #[test]
+    fn no_two_synonym_groups_share_a_name() {
+        // A group is named by the content words of its first phrase: two groups with the same
+        // name would merge ("off policy" and "on policy" are both "policy").
+        let file: LexiconFile = toml::from_str(LEXICON_TOML).expect("lexicon parses");
+        let lex = lexicon();
+        let mut seen = HashMap::new();
+        let mut clashes = vec![];
+        for group in &file.synonyms {
+            let Some(first) = group.words.first() else {
+                continue;
+            };
+            let name = lex.concept_name(&lex.forms(first));
+            // Two groups opening with the same phrase are one concept on purpose.
+            if let Some(other) = seen.insert(name.clone(), first.clone())
+                && other != *first
+            {
+                clashes.push(format!("{first:?} and {other:?} are both named {name:?}"));
+            }
+        }
+        assert!(clashes.is_empty(), "{}", clashes.join("\n"));
+    }
+
+    #[test]
     fn synonym_phrases_name_their_concept() {
         let lex = lexicon();
         let forms = lex.forms("at the same time");
