@@ -625,6 +625,13 @@ async fn stream_cut_after_text_is_an_error_not_a_retry() {
         matches!(err, ModelError::Protocol(ref msg) if msg.contains("cut off")),
         "{err:?}"
     );
+    // Said as what happened: the answer was cut off, not that it "could not be understood".
+    assert!(
+        err.to_string().starts_with(
+            "the model server's answer could not be used: the answer stream was cut off"
+        ),
+        "{err}"
+    );
     assert_eq!(pieces, ["Hel"]);
     assert_eq!(server.connections(), 1);
 }

@@ -275,8 +275,9 @@ pub enum ModelError {
     /// No (complete) answer within the request timeout, after retries.
     #[error("the model server did not answer within {0:?}")]
     Timeout(Duration),
-    /// The server answered with something that is not a valid chat completion.
-    #[error("the model server sent a response that could not be understood: {0}")]
+    /// The server answered with something that is not a valid chat completion, or its stream was
+    /// cut off after part of the answer was shown.
+    #[error("the model server's answer could not be used: {0}")]
     Protocol(String),
     /// The user cancelled the call (Ctrl-C). The interview goes on.
     #[error("cancelled")]
