@@ -593,8 +593,8 @@ fn a_short_label_and_an_item_of_its_list_state_a_relation() {
 
 #[test]
 fn each_item_of_a_labelled_list_is_its_own_clause_for_the_budget() {
-    // Four fixes, each with its purpose, after a label: the budget of two points per clause
-    // does not cut the third and fourth (a real answer had its "8-bit cache" only named).
+    // Three fixes, each with its purpose, after a label: the budget of two points per clause
+    // does not cut the third (a real answer had its "8-bit cache" only named).
     let bank = crate::bank::load_builtin().expect("the built-in bank loads");
     let q = bank.get("kv-cache").expect("kv-cache");
     let r = score(
