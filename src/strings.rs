@@ -82,6 +82,12 @@ fn on_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// `text` on one line: every run of whitespace (newlines included) becomes one space, and the ends
+/// are trimmed.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// At most `max` characters of `text`, with an ellipsis when cut.
 pub fn preview(text: &str, max: usize) -> String {
     let mut out: String = text.chars().take(max).collect();

@@ -210,7 +210,7 @@ pub fn render(score: &Score) -> String {
 
 /// At most `max` characters of a one-line version of `s`, with an ellipsis when cut.
 pub fn shorten(s: &str, max: usize) -> String {
-    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = crate::strings::one_line(s);
     // Keep terminals safe: drop control characters (e.g. ANSI escapes quoted from an answer).
     let flat: String = flat.chars().filter(|c| !c.is_control()).collect();
     if flat.chars().count() <= max {

@@ -6,6 +6,7 @@ use super::agreement::spearman;
 use super::judge::Judgement;
 use super::{PointVerdict, Score, ScorerKind, Verdict, feedback_line, round_score, rubric};
 use crate::bank::Question;
+use crate::strings::one_line;
 use serde::{Deserialize, Serialize};
 
 /// How much the judge counts, for one model.
@@ -82,9 +83,7 @@ fn made_right_by(q: &Question, rubric: &Score, claim: &str, sentence: &str) -> b
         return false;
     };
     let norm = |t: &str| -> String {
-        t.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
+        one_line(t)
             .trim_end_matches(['.', '!', '?', '…'])
             .to_lowercase()
     };

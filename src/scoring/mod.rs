@@ -12,6 +12,7 @@ pub mod reconcile;
 pub mod rubric;
 pub mod text;
 
+use crate::strings::one_line;
 use serde::{Deserialize, Serialize};
 
 /// How well one rubric point was made.
@@ -127,7 +128,6 @@ pub fn feedback_line_with(
     misconceptions: &[String],
     after_claim: Option<&str>,
 ) -> String {
-    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let heaviest = |verdict: Verdict| {
         q.points
             .iter()

@@ -218,10 +218,6 @@ pub(super) fn scrub(message: &str, key: Option<&str>) -> String {
     truncate(&words.join(" "), MAX_DETAIL_CHARS)
 }
 
-pub(super) fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 pub(super) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use crate::strings::one_line;
 use async_openai::config::OpenAIConfig;
 use async_openai::error::{OpenAIError, StreamError};
 use async_openai::middleware::HttpRequestFactory;

@@ -6,6 +6,7 @@
 use crate::bank::{Misconception, Question, RubricPoint};
 use crate::scoring::text::lexicon::lexicon;
 use crate::scoring::text::{Cue, Doc};
+use crate::strings::one_line;
 use std::collections::BTreeSet;
 
 /// The answer without sentences (and asides) addressed to the grader, whitespace collapsed.
@@ -20,10 +21,6 @@ pub fn without_grader_text(answer: &str) -> String {
         .map(|s| one_line(&blanked[s.span.clone()]))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The sentences a judge sees, numbered from 1 across the earlier answers and then the answer.

@@ -178,12 +178,13 @@ fn match_point(
                 if doc.negated(&w, cue) {
                     continue;
                 }
+                let own_item = within_item(doc, &w) || labels_item(doc, &w, cue);
                 let found = Found {
                     doc: di,
-                    clause: budget_key(doc, &w, cue),
+                    clause: budget_key(doc, &w, own_item),
                     window: w.clone(),
                 };
-                if relation && explains(doc, &w, cue) {
+                if relation && explains(doc, &w, cue, own_item) {
                     m.explained.push(found);
                 } else if m.named.is_none() {
                     m.named = Some(found);
@@ -213,11 +214,12 @@ fn match_point(
     m
 }
 
-/// A relation match explains when it is stated, not assembled from listed terms: all its words
-/// sit in one item (between two commas), or its sentence is not a list and at most one of its
-/// words sits in an enumeration.
-fn explains(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue) -> bool {
-    if within_item(doc, window) || labels_item(doc, window, cue) {
+/// A relation match explains when it is stated, not assembled from listed terms: it states its
+/// own item (`own_item`: all its words in one statement between two commas, or in one item of a
+/// labelled list), or its sentence is not a list and at most one of its words sits in an
+/// enumeration.
+fn explains(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue, own_item: bool) -> bool {
+    if own_item {
         return true;
     }
     if doc.sentence_of(window.start).list_like(&doc.tokens) {
@@ -265,11 +267,12 @@ fn within_item(doc: &Doc<'_>, window: &Range<usize>) -> bool {
     delimited && !listed && content >= STATEMENT_WORDS
 }
 
-/// One comma-separated item stating a relation is its own clause for the budget, and so is one
-/// item of a labelled list ("Cheaper: GQA to share KV heads, an 8-bit cache, ...").
-fn budget_key(doc: &Doc<'_>, window: &Range<usize>, cue: &Cue) -> (usize, usize) {
+/// A match that states its own item (`own_item`: one comma-separated statement, or one item of a
+/// labelled list, "Cheaper: GQA to share KV heads, an 8-bit cache, ...") is its own clause for
+/// the budget.
+fn budget_key(doc: &Doc<'_>, window: &Range<usize>, own_item: bool) -> (usize, usize) {
     let (sentence, clause) = doc.clause_of(window);
-    if within_item(doc, window) || labels_item(doc, window, cue) {
+    if own_item {
         (sentence, usize::MAX / 2 + doc.tokens[window.start].item)
     } else {
         (sentence, clause)
