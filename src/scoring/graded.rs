@@ -56,6 +56,10 @@ pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
         "twelfth external set, test half",
         include_str!("../../tools/graded/external12-test.jsonl"),
     ),
+    (
+        "thirteenth external set, test half",
+        include_str!("../../tools/graded/external13-test.jsonl"),
+    ),
 ];
 
 /// One graded answer.
