@@ -159,6 +159,11 @@ pub fn stated(attribute: &Attribute, subjects: &Subjects, doc: &Doc<'_>, cues: &
             {
                 continue;
             }
+            // "θ_i = base^(−2i/d) shrinks": an operand of a formula is not what the word is
+            // said of.
+            if nearest.iter().all(|(r, _)| doc.operand(r)) {
+                continue;
+            }
             // "degradation grows quickly without QAT": an absent subject has nothing said of it.
             if nearest.iter().all(|(r, _)| doc.negated_before(r)) {
                 continue;

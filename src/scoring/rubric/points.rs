@@ -301,8 +301,11 @@ fn misconception_in(
                 // Nor is one whose words are items of an enumeration or separate conjuncts.
                 .filter(|w| !doc.spans_list(w, cue) && !doc.crosses_conjunct(w, cue))
                 // Nor one split over entries of a labelled list ("Fixes: online DPO, an SFT term
-                // on chosen responses, IPO").
-                .filter(|w| !(doc.labelled(w.start) && doc.splits_items(w, cue)))
+                // on chosen responses, IPO"); two verbs joined by "and" are not entries ("The key
+                // one: the adapters are stored and trained in 4-bit ..., so ...").
+                .filter(|w| {
+                    !(doc.labelled(w.start) && doc.splits_items(w, cue) && doc.separated(w))
+                })
                 .filter(|w| !doc.crosses_arrow(w))
                 // Nor one that opens on the far side of a comparison: in "richer than a causal
                 // model, because each token sees both sides", the causal model sees nothing.

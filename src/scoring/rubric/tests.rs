@@ -635,3 +635,38 @@ fn a_claim_split_over_entries_of_a_labelled_list_or_steps_of_a_pipeline_is_not_m
         "Decode: KV cache → queries attend → weighted sum."
     ));
 }
+
+#[test]
+fn two_verbs_joined_by_and_after_a_label_are_one_claim() {
+    // A label and a comma make the sentence look like a labelled list, yet "stored and trained"
+    // joins two verbs of one statement, not two entries: the claim is made (a real answer's
+    // error went unheard this way).
+    let bank = crate::bank::load_builtin().expect("the built-in bank loads");
+    let q = bank.get("lora-qlora").expect("lora-qlora");
+    let claimed = |answer: &str| !score(q, answer, &[]).misconceptions.is_empty();
+    assert!(claimed(
+        "The key one: the LoRA adapter matrices are stored and trained in 4-bit NF4 format while \
+         the base model stays in bf16, so the trainable part becomes very small."
+    ));
+    // Entries separated by commas stay entries.
+    assert!(!claimed(
+        "Memory: the frozen base in 4-bit NF4, the adapters in bf16, paged optimizers."
+    ));
+}
+
+#[test]
+fn an_operand_of_a_formula_is_not_what_a_word_is_said_of() {
+    // In "θ_i = base^(−2i/d) shrinks", θ_i shrinks: nothing is said of the base. The same word
+    // said of the base itself is still doubted.
+    let bank = crate::bank::load_builtin().expect("the built-in bank loads");
+    let q = bank.get("rope").expect("rope");
+    let doubted = |answer: &str| {
+        let r = score(q, answer, &[]);
+        !r.doubts.is_empty() || !r.misconceptions.is_empty()
+    };
+    assert!(!doubted(
+        "In RoPE the first dimension pairs rotate fastest and the last pairs rotate slowest, \
+         because θ_i = base^(−2i/d) shrinks as i grows."
+    ));
+    assert!(doubted("To extend the context the base shrinks."));
+}

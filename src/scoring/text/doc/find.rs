@@ -410,6 +410,26 @@ impl Doc<'_> {
             && items.any(|i| Some(i) != first)
     }
 
+    /// Whether the match at `window` is an operand inside a formula: written as the base of a
+    /// power or with a subscript (`base^(−2i/d)`, `base_i`), or right after an `=`. In
+    /// "θ_i = base^(−2i/d) shrinks as i grows" what shrinks is θ_i, not the base.
+    pub fn operand(&self, window: &Range<usize>) -> bool {
+        let (start, end) = (
+            self.tokens[window.start].span.start,
+            self.tokens[window.end - 1].span.end,
+        );
+        let after = self.text.get(end..).unwrap_or("");
+        let before = self.text.get(..start).unwrap_or("");
+        after.starts_with(['^', '_']) || before.trim_end().ends_with(['=', '≈'])
+    }
+
+    /// Whether a separator (a comma, a colon, a slash) stands inside the match at `window`.
+    pub fn separated(&self, window: &Range<usize>) -> bool {
+        self.tokens[window.start + 1..window.end]
+            .iter()
+            .any(|t| t.sep_before)
+    }
+
     /// Whether the clause before the match reports it as a mistake ("over-aggressive filters
     /// quietly drop dialects, code and minority topics"): a risk described, not a claim.
     pub fn mishap(&self, window: &Range<usize>) -> bool {
