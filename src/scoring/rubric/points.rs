@@ -145,30 +145,31 @@ fn relation_window(cue: &Cue) -> usize {
     (cue.words.len() * RELATION_SPREAD + 1).min(MAX_RELATION_WINDOW)
 }
 
-/// How every point of `question` fares in `docs` (the answer first, then earlier answers).
+/// How every point of `question` fares in `docs` (the answer first, then earlier answers, oldest
+/// first).
 pub fn match_points(question: &Question, docs: &[&Doc<'_>], cues: &mut Cues) -> Vec<PointMatch> {
-    let subjects = docs.first().map(|d| Subjects::find(question, d, cues));
+    let subjects: Vec<Subjects> = docs
+        .iter()
+        .map(|d| Subjects::find(question, d, cues))
+        .collect();
     question
         .points
         .iter()
-        .map(|p| match_point(p, docs, subjects.as_ref(), cues))
+        .map(|p| match_point(p, docs, &subjects, cues))
         .collect()
 }
 
 fn match_point(
     point: &RubricPoint,
     docs: &[&Doc<'_>],
-    subjects: Option<&Subjects>,
+    subjects: &[Subjects],
     cues: &mut Cues,
 ) -> PointMatch {
-    let misconception = docs
-        .first()
-        .zip(subjects)
-        .and_then(|(d, s)| misconception_in(point, d, s, cues));
-    let mut m = PointMatch {
-        misconception,
-        ..PointMatch::default()
-    };
+    // The answer's own claim, else the latest claim an earlier answer made (the newest first).
+    let stated = std::iter::once(0)
+        .chain((1..docs.len()).rev())
+        .find_map(|di| misconception_in(point, docs[di], &subjects[di], cues).map(|m| (di, m)));
+    let mut m = PointMatch::default();
     for (di, doc) in docs.iter().enumerate() {
         for text in &point.cues {
             let cue = cues.get(text);
@@ -211,6 +212,11 @@ fn match_point(
         .sort_by_key(|f| (f.doc, f.window.start, f.window.end));
     m.explained
         .dedup_by_key(|f| (f.doc, f.window.start, f.window.end));
+    // A claim an earlier answer made stands until a later answer states the point right: "I'm not
+    // sure" to a probe does not take back what was said before it.
+    m.misconception = stated
+        .filter(|(di, _)| *di == 0 || !m.explained.iter().any(|f| f.doc == 0 || f.doc > *di))
+        .map(|(_, claim)| claim);
     m
 }
 
@@ -304,7 +310,9 @@ fn misconception_in(
                 // on chosen responses, IPO"); two verbs joined by "and" are not entries ("The key
                 // one: the adapters are stored and trained in 4-bit ..., so ...").
                 .filter(|w| {
-                    !(doc.labelled(w.start) && doc.splits_items(w, cue) && doc.separated(w))
+                    !(doc.labelled(w.start)
+                        && doc.splits_items(w, cue)
+                        && !doc.joins_participles(w))
                 })
                 .filter(|w| !doc.crosses_arrow(w))
                 // Nor one that opens on the far side of a comparison: in "richer than a causal

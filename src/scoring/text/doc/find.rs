@@ -423,11 +423,25 @@ impl Doc<'_> {
         after.starts_with(['^', '_']) || before.trim_end().ends_with(['=', '≈'])
     }
 
-    /// Whether a separator (a comma, a colon, a slash) stands inside the match at `window`.
-    pub fn separated(&self, window: &Range<usize>) -> bool {
-        self.tokens[window.start + 1..window.end]
-            .iter()
-            .any(|t| t.sep_before)
+    /// Whether the match's items are split only by "and" between two past participles ("stored
+    /// and trained"): two verbs of one statement, not two entries of a list.
+    pub fn joins_participles(&self, window: &Range<usize>) -> bool {
+        let inner = window.start + 1..window.end;
+        let participle = |i: usize| self.tokens.get(i).is_some_and(|t| t.word.ends_with("ed"));
+        let mut joined = false;
+        for i in inner {
+            let t = &self.tokens[i];
+            if t.sep_before {
+                return false;
+            }
+            if is_conjunction(&t.word) {
+                if !(participle(i - 1) && participle(i + 1)) {
+                    return false;
+                }
+                joined = true;
+            }
+        }
+        joined
     }
 
     /// Whether the clause before the match reports it as a mistake ("over-aggressive filters
