@@ -987,3 +987,47 @@ fn hints_name_the_command_that_runs_this_binary() {
     };
     assert_eq!(hint[..profile.len()], profile, "{hint:?}");
 }
+
+#[test]
+fn a_claim_said_once_is_not_repeated_and_not_forgotten_after_a_probe() {
+    // A first answer with one swapped relation, then "I'm not sure." to every probe: the
+    // interviewer names the claim once, and the question keeps the cap the claim put on it.
+    let first = "LoRA freezes W and learns a low-rank update BA, so only A and B are trained. \
+                 QLoRA stores the adapters in 4-bit NF4 while the base model stays in bf16.";
+    let home = Home::new();
+    let run = drive(
+        &home,
+        &[
+            "--offline",
+            "--mode",
+            "deep-dive",
+            "--topics",
+            "lora-qlora",
+            "--seed",
+            "3",
+        ],
+        |_, n| {
+            if n == 0 {
+                first.to_string()
+            } else {
+                "I'm not sure.".to_string()
+            }
+        },
+    );
+    assert!(run.ok, "{}", run.stderr);
+    let leads: Vec<String> = phrases("ack_wrong")
+        .iter()
+        .chain(&phrases("ack_doubt"))
+        .map(|t| template_prefix(t))
+        .collect();
+    let said = run
+        .stdout
+        .iter()
+        .filter(|l| leads.iter().any(|w| l.contains(w.as_str())))
+        .count();
+    assert_eq!(said, 1, "{:#?}", run.stdout);
+    let review = home.review();
+    let q = &questions(&review)[0];
+    assert!(probes(q) >= 1, "{q}");
+    assert!(score(q) <= 3.0, "{q}");
+}

@@ -75,6 +75,25 @@ pub fn probe_answer_score(q: &Question, cur: &QuestionRecord, answer: &str) -> f
     }
 }
 
+/// The wrong claims the rubric scorer found in the answers before the latest one to a question,
+/// that the latest answer does not state again: the interviewer spoke to them when they were made.
+pub fn claims_said_before(q: &Question, cur: &QuestionRecord) -> Vec<String> {
+    let answers: Vec<&str> = cur.answers().collect();
+    let Some((latest, before)) = answers.split_last() else {
+        return vec![];
+    };
+    let Some((previous, older)) = before.split_last() else {
+        return vec![];
+    };
+    let then = rubric::score(q, previous, older);
+    let now = rubric::score(q, latest, &[]);
+    then.misconceptions
+        .into_iter()
+        .chain(then.doubts)
+        .filter(|c| !now.misconceptions.contains(c) && !now.doubts.contains(c))
+        .collect()
+}
+
 /// The technical vocabulary: content words of the bank that the policy's own spoken phrases never
 /// use. An acknowledgement with one of them says something technical.
 #[derive(Debug, Default)]

@@ -418,10 +418,14 @@ impl Agent {
         } else {
             cur.score()?.score
         };
+        // A claim an earlier answer made still counts, but was said then: only what this answer
+        // adds is said now.
+        let said_before = acknowledgement::claims_said_before(q, cur);
+        let new = |claims: &[String]| claims.iter().find(|c| !said_before.contains(c)).cloned();
         Some(Verdict {
             score,
-            claim: cur.score().and_then(|s| s.misconceptions.first().cloned()),
-            doubt: cur.score().and_then(|s| s.doubts.first().cloned()),
+            claim: cur.score().and_then(|s| new(&s.misconceptions)),
+            doubt: cur.score().and_then(|s| new(&s.doubts)),
             answer: latest.to_string(),
         })
     }

@@ -270,11 +270,16 @@ impl QuestionRecord {
 
     /// Wrong claims the candidate made in earlier answers to this question that its current score
     /// no longer holds: they were pointed out and corrected. In the order first made.
+    /// A claim the current score still holds as a doubt (the judge did not confirm it again on a
+    /// later answer) is not corrected.
     pub fn corrected_misconceptions(&self) -> Vec<String> {
-        let current: &[String] = self.score().map_or(&[], |s| &s.misconceptions);
+        let held = |claim: &String| {
+            self.score()
+                .is_some_and(|s| s.misconceptions.contains(claim) || s.doubts.contains(claim))
+        };
         let mut out: Vec<String> = vec![];
         for claim in self.scores().flat_map(|s| &s.misconceptions) {
-            if !current.contains(claim) && !out.contains(claim) {
+            if !held(claim) && !out.contains(claim) {
                 out.push(claim.clone());
             }
         }
@@ -450,6 +455,16 @@ mod tests {
         assert!(
             r.corrected_misconceptions().is_empty(),
             "still held: not corrected"
+        );
+        r.add_probe("Why?", None);
+        r.add_answer("I'm not sure.");
+        r.set_score(Score {
+            doubts: vec!["The cache stores queries.".into()],
+            ..score(3.0)
+        });
+        assert!(
+            r.corrected_misconceptions().is_empty(),
+            "still held as a doubt: not corrected"
         );
         r.add_probe("What does each new token need?", None);
         r.add_answer("Sorry: keys and values, never the queries.");

@@ -69,8 +69,9 @@ const LENGTH_CAP_PER_REFERENCE: f32 = 5.5;
 const LENGTH_CAP_BASE: f32 = 5.0;
 
 /// Score `answer` against `question`'s rubric. `earlier` answers to the same question (e.g. the
-/// answer before a probe) also count as evidence for points; misconceptions are looked for in
-/// `answer` only, so a probe answer can correct an earlier claim. Deterministic.
+/// answer before a probe) also count as evidence for points; a misconception an earlier answer
+/// stated counts too, until a later answer states its point right (a correction): "I'm not sure"
+/// to a probe does not take it back. Deterministic.
 pub fn score(question: &Question, answer: &str, earlier: &[&str]) -> Score {
     let current = Doc::new(answer);
     let before: Vec<Doc<'_>> = earlier.iter().map(|e| Doc::new(e)).collect();

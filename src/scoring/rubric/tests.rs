@@ -670,3 +670,26 @@ fn an_operand_of_a_formula_is_not_what_a_word_is_said_of() {
     ));
     assert!(doubted("To extend the context the base shrinks."));
 }
+
+#[test]
+fn a_claim_made_before_a_probe_stands_until_a_later_answer_corrects_it() {
+    // Seen on a real server: the first answer swapped QLoRA's precisions, the probe answer was
+    // "I'm not sure.", and the question scored 7.3 with the swapped sentence as evidence.
+    let bank = crate::bank::load_builtin().expect("the built-in bank loads");
+    let q = bank.get("lora-qlora").expect("lora-qlora");
+    let first = "LoRA freezes W and learns a low-rank update BA, so only A and B are trained. \
+                 QLoRA stores the adapters in 4-bit NF4 while the base model stays in bf16.";
+    let alone = score(q, first, &[]);
+    assert!(!alone.misconceptions.is_empty(), "{alone:#?}");
+    let unsure = score(q, "I'm not sure.", &[first]);
+    assert_eq!(unsure.misconceptions, alone.misconceptions);
+    assert!(unsure.score <= MISCONCEPTION_CAP, "{unsure:#?}");
+    let corrected = score(
+        q,
+        "Sorry, the other way round: the frozen base is quantized to 4-bit NF4 and the adapters \
+         are trained in bf16.",
+        &[first],
+    );
+    assert!(corrected.misconceptions.is_empty(), "{corrected:#?}");
+    assert!(corrected.score > unsure.score, "{corrected:#?}");
+}
