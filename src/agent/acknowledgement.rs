@@ -8,12 +8,12 @@
 
 use super::contract::{content_words, not_speech, overlap, sentences, tokens, unquote};
 use super::draft::Trust;
-use crate::bank::{Bank, Question};
+use crate::bank::Bank;
 use crate::prompts::phrases::{
     Claim, PARTIAL_FROM, PRAISE_FROM, Phrases, acknowledgement, is_unsure,
 };
+use crate::scoring::Score;
 use crate::scoring::Verdict as PointVerdict;
-use crate::scoring::rubric;
 use crate::scoring::text::lexicon::lexicon;
 use crate::state::QuestionRecord;
 use std::collections::HashSet;
@@ -65,9 +65,9 @@ impl Verdict {
 
 /// How an answer to a probe went: judged by the point the probe was after, since it answers that
 /// point and not the whole question ("Why is duplicated data harmful?" answered well is not "most of
-/// what I was after" missed). Its words alone, scored on the whole question, decide otherwise.
-pub fn probe_answer_score(q: &Question, cur: &QuestionRecord, answer: &str) -> f32 {
-    let alone = rubric::score(q, answer, &[]);
+/// what I was after" missed). Its words alone (`alone`: the answer scored on the whole question by
+/// itself) decide otherwise.
+pub fn probe_answer_score(cur: &QuestionRecord, alone: &Score) -> f32 {
     match cur.latest_probed_point().and_then(|p| alone.verdict(p)) {
         Some(PointVerdict::Covered) => alone.score.max(PRAISE_FROM),
         Some(PointVerdict::Partial) => alone.score.max(PARTIAL_FROM),
@@ -75,22 +75,17 @@ pub fn probe_answer_score(q: &Question, cur: &QuestionRecord, answer: &str) -> f
     }
 }
 
-/// The wrong claims the rubric scorer found in the answers before the latest one to a question,
-/// that the latest answer does not state again: the interviewer spoke to them when they were made.
-pub fn claims_said_before(q: &Question, cur: &QuestionRecord) -> Vec<String> {
-    let answers: Vec<&str> = cur.answers().collect();
-    let Some((latest, before)) = answers.split_last() else {
+/// The wrong claims the score before the latest one held (the interviewer spoke to them then)
+/// that the latest answer, scored `alone`, does not state again.
+pub fn claims_said_before(cur: &QuestionRecord, alone: &Score) -> Vec<String> {
+    let Some(then) = cur.previous_score() else {
         return vec![];
     };
-    let Some((previous, older)) = before.split_last() else {
-        return vec![];
-    };
-    let then = rubric::score(q, previous, older);
-    let now = rubric::score(q, latest, &[]);
     then.misconceptions
-        .into_iter()
-        .chain(then.doubts)
-        .filter(|c| !now.misconceptions.contains(c) && !now.doubts.contains(c))
+        .iter()
+        .chain(&then.doubts)
+        .filter(|c| !alone.misconceptions.contains(c) && !alone.doubts.contains(c))
+        .cloned()
         .collect()
 }
 

@@ -413,14 +413,17 @@ impl Agent {
         let cur = state.record(id)?;
         let q = self.bank.get(&cur.id)?;
         let latest = cur.latest_answer()?;
-        let score = if cur.answer_count() > 1 {
-            acknowledgement::probe_answer_score(q, cur, latest)
-        } else {
-            cur.score()?.score
-        };
         // A claim an earlier answer made still counts, but was said then: only what this answer
         // adds is said now.
-        let said_before = acknowledgement::claims_said_before(q, cur);
+        let (score, said_before) = if cur.answer_count() > 1 {
+            let alone = rubric::score(q, latest, &[]);
+            (
+                acknowledgement::probe_answer_score(cur, &alone),
+                acknowledgement::claims_said_before(cur, &alone),
+            )
+        } else {
+            (cur.score()?.score, vec![])
+        };
         let new = |claims: &[String]| claims.iter().find(|c| !said_before.contains(c)).cloned();
         Some(Verdict {
             score,

@@ -591,12 +591,17 @@ fn a_short_label_and_an_item_of_its_list_state_a_relation() {
     );
 }
 
+/// A question of the built-in bank.
+fn builtin(id: &str) -> Question {
+    let bank = crate::bank::load_builtin().expect("the built-in bank loads");
+    bank.get(id).expect("a built-in question").clone()
+}
+
 #[test]
 fn each_item_of_a_labelled_list_is_its_own_clause_for_the_budget() {
     // Three fixes, each with its purpose, after a label: the budget of two points per clause
     // does not cut the third (a real answer had its "8-bit cache" only named).
-    let bank = crate::bank::load_builtin().expect("the built-in bank loads");
-    let q = bank.get("kv-cache").expect("kv-cache");
+    let q = &builtin("kv-cache");
     let r = score(
         q,
         "Making it cheaper: grouped-query or multi-query attention to share key/value heads, \
@@ -641,8 +646,7 @@ fn two_verbs_joined_by_and_after_a_label_are_one_claim() {
     // A label and a comma make the sentence look like a labelled list, yet "stored and trained"
     // joins two verbs of one statement, not two entries: the claim is made (a real answer's
     // error went unheard this way).
-    let bank = crate::bank::load_builtin().expect("the built-in bank loads");
-    let q = bank.get("lora-qlora").expect("lora-qlora");
+    let q = &builtin("lora-qlora");
     let claimed = |answer: &str| !score(q, answer, &[]).misconceptions.is_empty();
     assert!(claimed(
         "The key one: the LoRA adapter matrices are stored and trained in 4-bit NF4 format while \
@@ -658,8 +662,7 @@ fn two_verbs_joined_by_and_after_a_label_are_one_claim() {
 fn an_operand_of_a_formula_is_not_what_a_word_is_said_of() {
     // In "θ_i = base^(−2i/d) shrinks", θ_i shrinks: nothing is said of the base. The same word
     // said of the base itself is still doubted.
-    let bank = crate::bank::load_builtin().expect("the built-in bank loads");
-    let q = bank.get("rope").expect("rope");
+    let q = &builtin("rope");
     let doubted = |answer: &str| {
         let r = score(q, answer, &[]);
         !r.doubts.is_empty() || !r.misconceptions.is_empty()
@@ -675,8 +678,7 @@ fn an_operand_of_a_formula_is_not_what_a_word_is_said_of() {
 fn a_claim_made_before_a_probe_stands_until_a_later_answer_corrects_it() {
     // Seen on a real server: the first answer swapped QLoRA's precisions, the probe answer was
     // "I'm not sure.", and the question scored 7.3 with the swapped sentence as evidence.
-    let bank = crate::bank::load_builtin().expect("the built-in bank loads");
-    let q = bank.get("lora-qlora").expect("lora-qlora");
+    let q = &builtin("lora-qlora");
     let first = "LoRA freezes W and learns a low-rank update BA, so only A and B are trained. \
                  QLoRA stores the adapters in 4-bit NF4 while the base model stays in bf16.";
     let alone = score(q, first, &[]);
