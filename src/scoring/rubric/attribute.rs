@@ -8,6 +8,7 @@ use super::points::Cues;
 use crate::bank::{Attribute, Question};
 use crate::scoring::text::Doc;
 use crate::scoring::text::lexicon::lexicon;
+use crate::scoring::text::marks::opens_clause;
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -47,7 +48,9 @@ impl Subjects {
             }
         }
         let carried = carried_subjects(question, doc, &found, cues);
+        let within = clause_subjects(question, doc, &found, cues);
         found.extend(carried);
+        found.extend(within);
         Subjects { found }
     }
 
@@ -123,6 +126,59 @@ fn carried_subjects(
             if lex.is_carrier(&doc.tokens[i].word) {
                 carried.push((i..i + 1, subject.1.clone()));
             }
+        }
+    }
+    carried
+}
+
+/// The subject a later clause of the same sentence takes up with "it"/"its" right after "and",
+/// "so" or "but": the sentence's own subject, the first thing it names ("The cache is per layer,
+/// per head, per token, and it grows quadratically": the cache grows). Only when no other subject
+/// stands between them, and only a subject the question asks about.
+fn clause_subjects(
+    question: &Question,
+    doc: &Doc<'_>,
+    found: &[(Range<usize>, HashSet<String>)],
+    cues: &mut Cues,
+) -> Vec<(Range<usize>, HashSet<String>)> {
+    let lex = lexicon();
+    let mut carried = vec![];
+    for sentence in &doc.sentences {
+        let first_content = doc.tokens[sentence.tokens.clone()]
+            .iter()
+            .position(|t| !t.stop && !t.filler)
+            .map(|i| sentence.tokens.start + i);
+        let Some(subject) = found
+            .iter()
+            .filter(|(r, _)| Some(r.start) == first_content)
+            .max_by_key(|(r, _)| r.len())
+        else {
+            continue;
+        };
+        if !subject.1.iter().any(|text| cues.asked(question, text)) {
+            continue;
+        }
+        for i in subject.0.end + 1..sentence.tokens.end {
+            let (before, t) = (&doc.tokens[i - 1], &doc.tokens[i]);
+            if !lex.is_carrier(&t.word) || !(opens_clause(&before.word) || before.word == "but") {
+                continue;
+            }
+            // Another subject named in between may be what the pronoun stands for; a noun after
+            // a preposition ("per token") is a complement, not a subject.
+            let complement = |r: &Range<usize>| {
+                lex.is_preposition(&doc.tokens[r.start].word)
+                    || (r.start > 0 && lex.is_preposition(&doc.tokens[r.start - 1].word))
+            };
+            if found.iter().any(|(r, set)| {
+                // Right after the subject is more of its name ("KV cache").
+                subject.0.end < r.start
+                    && r.start < i
+                    && !complement(r)
+                    && !set.is_subset(&subject.1)
+            }) {
+                break;
+            }
+            carried.push((i..i + 1, subject.1.clone()));
         }
     }
     carried

@@ -516,6 +516,26 @@ fn a_sentence_opening_with_it_is_about_the_subject_before() {
 }
 
 #[test]
+fn it_after_and_is_the_subject_that_opened_the_sentence() {
+    // "and it" later in a sentence carries the sentence's own subject, past the complements
+    // after prepositions ("per layer, per token").
+    for answer in [
+        "The KV cache is per layer, per head and per token, and it grows quadratically.",
+        "The KV cache holds keys and values, so it is quadratic in length.",
+    ] {
+        assert!(wrong_growth(answer), "{answer}");
+    }
+    for answer in [
+        // another subject of its own in between
+        "The KV cache is small, but attention is costly and it is quadratic in length.",
+        // the sentence opens with something else
+        "Per token we keep a KV cache, and it is quadratic for attention compute.",
+    ] {
+        assert!(!wrong_growth(answer), "{answer}");
+    }
+}
+
+#[test]
 fn a_short_answer_is_capped_by_its_length_against_the_reference() {
     // The same complete answer against a reference four times its length.
     let mut q = kv();

@@ -168,7 +168,7 @@ pub(super) fn is_conjunction(word: &str) -> bool {
 /// A word that can open a clause with a subject of its own: a conjunction, or "so" of a
 /// consequence ("the reference model, so you train on pairs": "you" trains). Words of time, cause
 /// and condition ("when you need", "because they act") go on with the claim they are part of.
-pub(super) fn opens_clause(word: &str) -> bool {
+pub(crate) fn opens_clause(word: &str) -> bool {
     is_conjunction(word) || word == "so"
 }
 

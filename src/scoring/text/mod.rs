@@ -9,7 +9,7 @@
 pub mod doc;
 pub mod injection;
 pub mod lexicon;
-mod marks;
+pub(crate) mod marks;
 mod spoken;
 
 pub use doc::{CUE_WINDOW, Doc, Sentence, Token};

@@ -243,7 +243,15 @@ impl Doc<'_> {
         if ta.sentence != tb.sentence || ta.clause != tb.clause {
             return None;
         }
-        let pos = |t: usize| self.content_pos[t];
+        // A stop word ("it" standing for a subject) sits where the next content word would.
+        let pos = |t: usize| match self.content_pos[t] {
+            usize::MAX => self.content_pos[..t]
+                .iter()
+                .rev()
+                .find(|&&p| p != usize::MAX)
+                .map_or(0, |p| p + 1),
+            p => p,
+        };
         Some(if a.end <= b.start {
             pos(b.start).saturating_sub(pos(a.end - 1))
         } else if b.end <= a.start {

@@ -77,6 +77,10 @@ struct LexiconFile {
     /// Prepositions that make the noun after them a setting ("in the RNN, ...").
     #[serde(default)]
     setting_prepositions: Vec<String>,
+    /// Other prepositions: the noun after one is a complement, not a clause's subject ("per
+    /// layer", "of the heads").
+    #[serde(default)]
+    prepositions: Vec<String>,
     /// Words that report what follows in their clause as a mistake ("accidentally").
     #[serde(default)]
     mishaps: Vec<String>,
@@ -130,6 +134,7 @@ pub struct Lexicon {
     degree_down: HashSet<String>,
     time_prepositions: HashSet<String>,
     setting_prepositions: HashSet<String>,
+    prepositions: HashSet<String>,
     mishaps: Phrases,
     determiners: HashSet<String>,
     persons: HashSet<String>,
@@ -194,6 +199,7 @@ impl Lexicon {
             degree_down: set(file.degree_down),
             time_prepositions: set(file.time_prepositions),
             setting_prepositions: set(file.setting_prepositions),
+            prepositions: set(file.prepositions),
             mishaps: phrases(&file.mishaps),
             determiners: set(file.determiners),
             persons: set(file.persons),
@@ -294,6 +300,12 @@ impl Lexicon {
     /// "in", "for": the noun after it is a setting ("in the RNN"), not a subject.
     pub fn is_setting_preposition(&self, w: &str) -> bool {
         self.setting_prepositions.contains(w)
+    }
+    /// Any preposition (of setting, of time or other): the noun after it is not a subject.
+    pub fn is_preposition(&self, w: &str) -> bool {
+        self.prepositions.contains(w)
+            || self.is_setting_preposition(w)
+            || self.is_time_preposition(w)
     }
     /// Whether a word that reports a mistake ("over-aggressive") starts at `words[0]`; returns
     /// its length.
