@@ -60,6 +60,10 @@ pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
         "thirteenth external set, test half",
         include_str!("../../tools/graded/external13-test.jsonl"),
     ),
+    (
+        "fourteenth external set, test half",
+        include_str!("../../tools/graded/external14-test.jsonl"),
+    ),
 ];
 
 /// One graded answer.
