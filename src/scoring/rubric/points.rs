@@ -303,7 +303,8 @@ fn misconception_in(
                 .find_within(cue, window, true)
                 .into_iter()
                 // A claim made only of listed terms is a list, not a claim.
-                .filter(|w| !doc.rejected(w, cue) && !doc.matched(w, cue).all(|t| t.listed))
+                .filter(|w| !doc.rejected(w, cue) && !doc.negated_in_stretch(w, cue))
+                .filter(|w| !doc.matched(w, cue).all(|t| t.listed))
                 // Nor is one whose words are items of an enumeration or separate conjuncts.
                 .filter(|w| !doc.spans_list(w, cue) && !doc.crosses_conjunct(w, cue))
                 // Nor one split over entries of a labelled list ("Fixes: online DPO, an SFT term

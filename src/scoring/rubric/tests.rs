@@ -617,6 +617,72 @@ fn builtin(id: &str) -> Question {
     bank.get(id).expect("a built-in question").clone()
 }
 
+fn states_wrong(id: &str, answer: &str) -> bool {
+    let s = score(&builtin(id), answer, &[]);
+    !s.misconceptions.is_empty() || !s.doubts.is_empty()
+}
+
+#[test]
+fn a_negation_earlier_in_the_stretch_of_a_claim_bears_on_it() {
+    // The negation governs the verb the claim hangs on, however far before its words.
+    for (id, answer) in [
+        (
+            "rope",
+            "RoPE does not let a model run at any context length for free; past the trained length you need rescaling.",
+        ),
+        (
+            "rlhf-ppo",
+            "The reward model is trained on pairwise comparisons, not by regression on absolute 1-10 ratings.",
+        ),
+        (
+            "inference-frameworks",
+            "It's the KV cache that gets paged, it's not, uh, swapping the model weights to CPU.",
+        ),
+    ] {
+        assert!(!states_wrong(id, answer), "{answer}");
+    }
+    // A clause of its own after "because", and a negation before a comma that is not followed
+    // by fillers alone, leave the claim stated.
+    for (id, answer) in [
+        (
+            "rope",
+            "RoPE lets a model run at any context length for free.",
+        ),
+        (
+            "rope",
+            "You don't need YaRN because RoPE lets a model run at any context length for free.",
+        ),
+        (
+            "rlhf-ppo",
+            "The reward model is trained by regression on absolute 1-10 ratings.",
+        ),
+        (
+            "inference-frameworks",
+            "Not really, uh, PagedAttention swaps the model weights to CPU.",
+        ),
+    ] {
+        assert!(states_wrong(id, answer), "{answer}");
+    }
+}
+
+#[test]
+fn a_relative_clause_with_a_subject_of_its_own_is_not_part_of_a_claim() {
+    // "that a bi-encoder retrieved": the bi-encoder retrieves, it does not rerank.
+    assert!(!states_wrong(
+        "rag",
+        "The cross-encoder reranks a shortlist that a bi-encoder retrieved."
+    ));
+    assert!(states_wrong(
+        "rag",
+        "Retrieve with a cross-encoder, then rerank the shortlist with a bi-encoder."
+    ));
+    // "that's" is a pronoun and its verb, not a relative clause.
+    assert!(states_wrong(
+        "multi-head",
+        "You concatenate the heads and, um, that's the output, there's no extra projection after it."
+    ));
+}
+
 #[test]
 fn each_item_of_a_labelled_list_is_its_own_clause_for_the_budget() {
     // Three fixes, each with its purpose, after a label: the budget of two points per clause

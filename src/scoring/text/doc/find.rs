@@ -378,9 +378,10 @@ impl Doc<'_> {
         })
     }
 
-    /// Whether the match at `window` runs across "and" that opens a conjunct of its own with a
-    /// determiner, with a single word of the cue before it ("the low frequencies stretch and the
-    /// high frequencies stay"): that word belongs to its own clause. A claim with words on both
+    /// Whether the match at `window` runs across "and" (or a relative "that"/"which") that opens
+    /// a conjunct of its own with a determiner, with a single word of the cue before it ("the low
+    /// frequencies stretch and the high frequencies stay"; "it reranks a shortlist that a
+    /// bi-encoder retrieved"): that word belongs to its own clause. A claim with words on both
     /// sides ("the large model drafts and the small model verifies") is one claim.
     /// So does one across a conjunction whose conjunct has a person of its own as subject
     /// ("interpolate the positions, which is Position Interpolation, or you change the base").
@@ -388,11 +389,25 @@ impl Doc<'_> {
         let lex = lexicon();
         (window.start + 1..window.end.saturating_sub(1)).any(|i| {
             let next = &self.tokens[i + 1];
-            (self.tokens[i].word == "and"
+            (self.opens_conjunct(i)
                 && lex.is_determiner(&next.word)
                 && self.matched(&(window.start..i), cue).count() == 1)
                 || (opens_clause(&self.tokens[i].word) && !next.filler && lex.is_person(&next.word))
         })
+    }
+
+    /// Whether token `i` can open a conjunct or relative clause: "and", or "that"/"which" as
+    /// written out ("that's the output" is a pronoun and its verb).
+    fn opens_conjunct(&self, i: usize) -> bool {
+        let t = &self.tokens[i];
+        match t.word.as_str() {
+            "and" => true,
+            "that" | "which" => !self
+                .text
+                .get(t.span.clone())
+                .is_some_and(|w| w.contains(['\'', '\u{2019}'])),
+            _ => false,
+        }
     }
 
     /// Whether the match at `window` is the far side of a comparison ("faster than X", "X
@@ -518,6 +533,46 @@ impl Doc<'_> {
         self.tokens[from..window.end]
             .iter()
             .any(|t| t.negation && !cue_has_not && t.clause == clause)
+    }
+
+    /// Whether a negation earlier in the match's own stretch of its sentence bears on it, however
+    /// far before it: "RoPE does not let a model run at any context length for free", "trained on
+    /// pairs, not by regression on 1-10 ratings". The stretch ends at a comma, a conjunction, a
+    /// contrast or a word of reason or consequence ("because", "so", "that"), which open a
+    /// statement of their own ("you don't need YaRN because RoPE ..." still says RoPE does).
+    pub fn negated_in_stretch(&self, window: &Range<usize>, cue: &Cue) -> bool {
+        if cue.words.iter().any(|w| w == NEGATION) {
+            return false;
+        }
+        let lex = lexicon();
+        let start = self.sentence_of(window.start).tokens.start;
+        let mut i = window.start;
+        // Fillers set off by commas right after the negation do not end the stretch ("it's
+        // not, uh, swapping ..."): the negation reaches through them.
+        let through_fillers = |i: usize| {
+            let mut k = i;
+            while k > start && self.tokens[k - 1].filler {
+                k -= 1;
+            }
+            k < i && k > start && self.tokens[k - 1].negation
+        };
+        let cut =
+            |i: usize| self.tokens[i].sep_before && !self.tokens[i].filler && !through_fillers(i);
+        while i > start && !cut(i) {
+            i -= 1;
+            let t = &self.tokens[i];
+            let opens = is_conjunction(&t.word)
+                || matches!(t.word.as_str(), "that" | "which" | "as" | "who")
+                || lex.is_explanation_marker(&t.word)
+                || lex.is_contrast(&t.word);
+            if opens {
+                return false;
+            }
+            if t.negation {
+                return true;
+            }
+        }
+        false
     }
 
     /// The token `n` words before token `at` (not before `floor`), a hyphenated word
