@@ -99,23 +99,11 @@ fn carried_subjects(
         let Some(opening) = opening.filter(|&i| lex.is_carrier(&doc.tokens[i].word)) else {
             continue;
         };
-        // The previous sentence's subject: a subject match before any other content word.
-        let first_content = doc.tokens[before.tokens.clone()]
-            .iter()
-            .position(|t| !t.stop && !t.filler)
-            .map(|i| before.tokens.start + i);
-        let Some(subject) = found
-            .iter()
-            .filter(|(r, _)| Some(r.start) == first_content)
-            .max_by_key(|(r, _)| r.len())
-        else {
-            continue;
-        };
         // Only the question's own subject: "Attention gathers, and the FFN transforms. It also
         // holds …" asked about the FFN is not about attention.
-        if !subject.1.iter().any(|text| cues.asked(question, text)) {
+        let Some(subject) = opening_subject(question, doc, &before.tokens, found, cues) else {
             continue;
-        }
+        };
         let own_subject = found
             .iter()
             .filter(|(r, _)| this.tokens.contains(&r.start))
@@ -144,20 +132,9 @@ fn clause_subjects(
     let lex = lexicon();
     let mut carried = vec![];
     for sentence in &doc.sentences {
-        let first_content = doc.tokens[sentence.tokens.clone()]
-            .iter()
-            .position(|t| !t.stop && !t.filler)
-            .map(|i| sentence.tokens.start + i);
-        let Some(subject) = found
-            .iter()
-            .filter(|(r, _)| Some(r.start) == first_content)
-            .max_by_key(|(r, _)| r.len())
-        else {
+        let Some(subject) = opening_subject(question, doc, &sentence.tokens, found, cues) else {
             continue;
         };
-        if !subject.1.iter().any(|text| cues.asked(question, text)) {
-            continue;
-        }
         for i in subject.0.end + 1..sentence.tokens.end {
             let (before, t) = (&doc.tokens[i - 1], &doc.tokens[i]);
             if !lex.is_carrier(&t.word) || !(opens_clause(&before.word) || before.word == "but") {
@@ -182,6 +159,26 @@ fn clause_subjects(
         }
     }
     carried
+}
+
+/// The subject a sentence (its `tokens`) opens with: a subject match before any other content
+/// word, and one the question asks about.
+fn opening_subject<'f>(
+    question: &Question,
+    doc: &Doc<'_>,
+    tokens: &Range<usize>,
+    found: &'f [(Range<usize>, HashSet<String>)],
+    cues: &mut Cues,
+) -> Option<&'f (Range<usize>, HashSet<String>)> {
+    let first_content = doc.tokens[tokens.clone()]
+        .iter()
+        .position(|t| !t.stop && !t.filler)
+        .map(|i| tokens.start + i);
+    found
+        .iter()
+        .filter(|(r, _)| Some(r.start) == first_content)
+        .max_by_key(|(r, _)| r.len())
+        .filter(|(_, set)| set.iter().any(|text| cues.asked(question, text)))
 }
 
 /// Whether `doc` says the wrong attribute of the subject: a `wrong` cue, not negated or rejected,

@@ -2,6 +2,7 @@
 //! in enumerations. Cue matching within a window of content words is in [`find`].
 
 mod find;
+mod negation;
 mod quotes;
 mod stance;
 mod tokenize;
