@@ -15,16 +15,19 @@ use std::ops::Range;
 /// An attribute is said of a subject at most this many content words away.
 const REACH: usize = 3;
 
+/// One place a subject is named: its tokens, and the subject cues it matches.
+type SubjectMatch = (Range<usize>, HashSet<String>);
+
 /// Where the question's subjects sit in one answer: each match with the subject cues it holds.
 pub struct Subjects {
-    found: Vec<(Range<usize>, HashSet<String>)>,
+    found: Vec<SubjectMatch>,
 }
 
 impl Subjects {
     /// Every subject of every attribute of `question`, found in `doc` (not on the far side of a
     /// comparison: in "faster than X", X is not what "faster" is said of).
     pub fn find(question: &Question, doc: &Doc<'_>, cues: &mut Cues) -> Subjects {
-        let mut found: Vec<(Range<usize>, HashSet<String>)> = vec![];
+        let mut found: Vec<SubjectMatch> = vec![];
         let subjects = question
             .points
             .iter()
@@ -85,9 +88,9 @@ impl Subjects {
 fn carried_subjects(
     question: &Question,
     doc: &Doc<'_>,
-    found: &[(Range<usize>, HashSet<String>)],
+    found: &[SubjectMatch],
     cues: &mut Cues,
-) -> Vec<(Range<usize>, HashSet<String>)> {
+) -> Vec<SubjectMatch> {
     let lex = lexicon();
     let mut carried = vec![];
     for pair in doc.sentences.windows(2) {
@@ -126,9 +129,9 @@ fn carried_subjects(
 fn clause_subjects(
     question: &Question,
     doc: &Doc<'_>,
-    found: &[(Range<usize>, HashSet<String>)],
+    found: &[SubjectMatch],
     cues: &mut Cues,
-) -> Vec<(Range<usize>, HashSet<String>)> {
+) -> Vec<SubjectMatch> {
     let lex = lexicon();
     let mut carried = vec![];
     for sentence in &doc.sentences {
@@ -167,9 +170,9 @@ fn opening_subject<'f>(
     question: &Question,
     doc: &Doc<'_>,
     tokens: &Range<usize>,
-    found: &'f [(Range<usize>, HashSet<String>)],
+    found: &'f [SubjectMatch],
     cues: &mut Cues,
-) -> Option<&'f (Range<usize>, HashSet<String>)> {
+) -> Option<&'f SubjectMatch> {
     let first_content = doc.tokens[tokens.clone()]
         .iter()
         .position(|t| !t.stop && !t.filler)
