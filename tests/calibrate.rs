@@ -290,6 +290,45 @@ async fn score_with_the_judge_alone_shows_its_score_beside_the_rubric() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_judge_alone_does_not_call_a_right_sentence_wrong_on_its_own_say_so() {
+    // A model that names sentence 1 of a right answer as wrong and, asked about it alone, calls it
+    // incorrect again: one model asked twice (a real 0.5B model did this to three strong answers).
+    // Not calibrated, `--judge llm` neither asks for errors the rubric does not list nor tells one.
+    let answer = bank().get("kv-cache").expect("kv-cache").reference.clone();
+    let server = ScriptedServer::start(JudgeChecks(|check| {
+        if check.contains("technically wrong") {
+            "1".into()
+        } else if check.contains("technically correct") {
+            "NO".into()
+        } else {
+            "NO 0".into()
+        }
+    }))
+    .await;
+    let home = Home::new();
+    let cmd = score_on(&server.base_url(), "judge-model", &["--judge", "llm"]);
+    let out = json_out(&run_async(&home, cmd, &answer).await);
+    assert_eq!(out["scorer"], "llm", "{out}");
+    assert_eq!(out["misconceptions"], serde_json::json!([]), "{out}");
+    assert!(
+        !out["feedback"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("wrong"),
+        "{out}"
+    );
+    let requests = server.requests().await;
+    assert!(!requests.is_empty());
+    assert!(
+        requests
+            .iter()
+            .all(|r| !judge_check(r).contains("technically")),
+        "no check for unlisted errors: {:?}",
+        requests.iter().map(judge_check).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn score_falls_back_to_the_rubric_when_the_judge_cites_sentences_about_something_else() {
     let answer = "I'm honestly not sure. The cache keeps the keys and values of earlier tokens, so each step only computes the new token.";
     // YES to everything, citing the hedge.

@@ -72,7 +72,8 @@ fn grader(score: &ScoreArgs) -> anyhow::Result<(Option<Grader>, Option<bool>)> {
         }
         return Ok((None, None));
     };
-    let saved = if score.judge.is_none() {
+    // `--judge llm` reads it too: whether the model's own finds of unlisted errors count.
+    let saved = if score.judge != Some(ScorerKind::Rubric) {
         let store = SessionStore::open(None).context("cannot open the data directory")?;
         Calibrations::in_home(store.home())
             .get(&server.base_url, &server.model_name)

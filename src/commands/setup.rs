@@ -11,7 +11,7 @@ use crate::model::text_tools::ToolMode;
 use crate::model::{ChatModel, ModelError};
 use crate::offline::OfflineModel;
 use crate::scoring::ScorerKind;
-use crate::scoring::fusion::{DEFAULT_WEIGHTS, JUDGE_ONLY, Weights};
+use crate::scoring::fusion::{DEFAULT_WEIGHTS, JUDGE_ONLY, Weights, judge_only};
 use crate::scoring::judge::{LlmJudge, concurrency_for};
 use crate::scoring::reconcile::Grader;
 use crate::session::UsageTotals;
@@ -153,13 +153,22 @@ pub fn grader(
     match judge {
         _ if !llm => choice(None, false, None),
         Some(ScorerKind::Rubric) => choice(None, false, None),
-        Some(_) => choice(
-            Some(JUDGE_ONLY),
-            saved.is_some_and(|c| c.weights().is_some()),
-            Some(format!(
-                "Grading with {name} as the only judge (--judge llm); the rubric scorer's score is kept beside it."
-            )),
-        ),
+        Some(_) => {
+            let measured = saved.and_then(|c| c.weights());
+            let weights = judge_only(measured);
+            let unlisted = if weights.unlisted_errors {
+                ""
+            } else {
+                " Of wrong claims it counts only those the rubric lists (`interviewer calibrate --judge llm` tests whether it finds others reliably)."
+            };
+            choice(
+                Some(weights),
+                measured.is_some(),
+                Some(format!(
+                    "Grading with {name} as the only judge (--judge llm); the rubric scorer's score is kept beside it.{unlisted}"
+                )),
+            )
+        }
         None => match saved.and_then(|c| c.weights().map(|w| (c, w))) {
             Some((cal, w)) if w.judge <= 0.0 => choice(
                 None,

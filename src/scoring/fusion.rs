@@ -28,11 +28,24 @@ pub const DEFAULT_WEIGHTS: Weights = Weights {
     unlisted_errors: false,
 };
 
-/// The judge alone.
+/// The judge alone (`--judge llm`) for a model nobody has calibrated. Errors the rubric does not
+/// list do not count: a model that flags and then confirms its own finding is one signal asked twice,
+/// and a small one confirms right sentences (Qwen2.5-Coder-0.5B told three right sentences of three
+/// strong answers "it isn't right that ..."). Where `calibrate --judge llm` found they help for a
+/// model, they count for it ([`judge_only`]).
 pub const JUDGE_ONLY: Weights = Weights {
     judge: 1.0,
-    unlisted_errors: true,
+    unlisted_errors: false,
 };
+
+/// The judge alone, counting errors the rubric does not list only when `calibrated` (the weights
+/// `calibrate --judge llm` measured for the model) counts them.
+pub fn judge_only(calibrated: Option<Weights>) -> Weights {
+    Weights {
+        unlisted_errors: calibrated.is_some_and(|w| w.unlisted_errors),
+        ..JUDGE_ONLY
+    }
+}
 
 impl Weights {
     /// Which grader a score combined with these weights comes from.

@@ -208,3 +208,19 @@ fn the_rubrics_feedback_stands_when_the_judge_changes_no_verdict() {
         s.feedback
     );
 }
+
+#[test]
+fn the_judge_alone_counts_unlisted_errors_only_where_calibration_found_they_help() {
+    assert!(!judge_only(None).unlisted_errors);
+    assert_eq!(judge_only(None).judge, 1.0);
+    let measured = |unlisted_errors| {
+        Some(Weights {
+            judge: 0.3,
+            unlisted_errors,
+        })
+    };
+    assert!(!judge_only(measured(false)).unlisted_errors);
+    let counted = judge_only(measured(true));
+    assert!(counted.unlisted_errors);
+    assert_eq!(counted.judge, 1.0, "still the judge alone");
+}
