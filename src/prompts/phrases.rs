@@ -284,6 +284,42 @@ mod tests {
     }
 
     #[test]
+    fn a_low_score_without_a_wrong_claim_is_not_called_wrong() {
+        // A right statement that makes one point of six scores low: the line may say it is
+        // incomplete, never that it is wrong or misses the core (no grader found anything wrong).
+        let verdicts = [
+            "not quite",
+            "wrong",
+            "incorrect",
+            "not right",
+            "core",
+            "off",
+        ];
+        for key in 0..40 {
+            let line = acknowledgement(
+                1.5,
+                None,
+                "Each new token's key and value are appended to the cache.",
+                key,
+                "",
+            )
+            .to_lowercase();
+            assert!(
+                Phrases::get()
+                    .ack_weak
+                    .iter()
+                    .any(|p| p.to_lowercase() == line)
+            );
+            for v in verdicts {
+                let said = line
+                    .split(|c: char| !c.is_alphanumeric() && c != '\'')
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                assert!(!format!(" {said} ").contains(&format!(" {v} ")), "{line}");
+            }
+        }
+    }
+    #[test]
     fn closings_after_the_candidate_ends_do_not_say_the_plan_is_through() {
         for key in 0..20 {
             let early = closing(true, key);
