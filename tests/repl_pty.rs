@@ -198,8 +198,10 @@ fn interview_prompt(p: &mut PtySession) -> (usize, usize) {
 /// Wait for the next interview prompt; returns the output before it, the question and the total.
 fn interview_prompt_after(p: &mut PtySession) -> (String, usize, usize) {
     let (before, found) = p
-        .exp_regex(r"\[first-round \d+/\d+ \d+:\d\d\] you> ")
-        .expect("an interview prompt, with the time on the question");
+        .exp_regex(r"\[first-round \d+/\d+( \d+:\d\d)?\] you> ")
+        .expect(
+            "an interview prompt (with the time on the question once it has been open a while)",
+        );
     let numbers: Vec<usize> = found
         .trim_start_matches("[first-round ")
         .trim_end_matches("] you> ")

@@ -19,6 +19,11 @@ use std::sync::{Arc, Mutex};
 
 const HISTORY_SIZE: usize = 1000;
 
+/// The prompt shows the time on the question only from this much on. The prompt is drawn once, as
+/// the question is put, and does not tick: there it would always read 0:00. Drawn again later (after
+/// a hint, a command or a cancelled line), it tells how long the question has been open.
+const CLOCK_SHOWN_FROM: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The prompt text without colour, e.g. `[first-round 2/6] you> `.
 pub fn prompt_text(info: &PromptInfo) -> String {
     format!("[{}] you> ", prompt_position(info))
@@ -39,8 +44,10 @@ fn prompt_position(info: &PromptInfo) -> String {
         (q, t) => format!("{} {q}/{t}", info.mode),
     };
     match info.elapsed {
-        Some(e) => format!("{position} {}", crate::spoken::clock(e.as_secs_f64())),
-        None => position,
+        Some(e) if e >= CLOCK_SHOWN_FROM => {
+            format!("{position} {}", crate::spoken::clock(e.as_secs_f64()))
+        }
+        _ => position,
     }
 }
 
@@ -236,6 +243,16 @@ mod tests {
             ..info(Mode::FirstRound, 2, 6)
         };
         assert_eq!(prompt_text(&i), "[first-round 2/6 1:05] you> ");
+    }
+
+    #[test]
+    fn a_prompt_drawn_as_the_question_is_put_shows_no_clock() {
+        // It would read 0:00 for as long as the candidate takes: the prompt does not tick.
+        let i = PromptInfo {
+            elapsed: Some(std::time::Duration::from_millis(40)),
+            ..info(Mode::FirstRound, 2, 6)
+        };
+        assert_eq!(prompt_text(&i), "[first-round 2/6] you> ");
     }
 
     #[test]
