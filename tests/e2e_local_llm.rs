@@ -151,6 +151,43 @@ fn three_question_interview_through_a_real_server() {
         eprintln!("turn after answer {after_answers}: {reply}");
     }
     assert!(after_answers >= 3, "{after_answers}");
+
+    // No sentence of these strong answers is told back as wrong: the judge alone, not calibrated,
+    // does not count errors the rubric does not list (a 0.5B model once confirmed its own flags on
+    // three right sentences: "I have to stop you there: it isn't right that so each token's
+    // embedding gets multiplied by three learned weight matrices ...").
+    let answered: Vec<String> = turns
+        .iter()
+        .filter(|t| t["speaker"] == "candidate")
+        .filter_map(|t| t["text"].as_str())
+        .flat_map(|a| a.split(". ").map(|s| s.trim().to_lowercase()))
+        .filter(|s| s.split_whitespace().count() >= 6)
+        .collect();
+    let verdicts = [
+        "isn't right",
+        "isn't correct",
+        "not the case",
+        "double-check",
+        "not sure about",
+        "look at again",
+    ];
+    for t in turns.iter().filter(|t| t["speaker"] == "interviewer") {
+        let said = t["text"].as_str().unwrap_or_default().to_lowercase();
+        if !verdicts.iter().any(|v| said.contains(v)) {
+            continue;
+        }
+        for sentence in &answered {
+            let tail: String = sentence
+                .split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(
+                !said.contains(&tail),
+                "the candidate's own sentence was said back as a verdict: {said:?}"
+            );
+        }
+    }
     assert!(
         json["end_reason"].as_str().is_some(),
         "the session ended: {}",
