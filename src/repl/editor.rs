@@ -212,6 +212,14 @@ mod tests {
         }
     }
 
+    /// Question 2 of 6 of a first round, open for `elapsed`.
+    fn open_for(elapsed: std::time::Duration) -> PromptInfo {
+        PromptInfo {
+            elapsed: Some(elapsed),
+            ..info(Mode::FirstRound, 2, 6)
+        }
+    }
+
     #[test]
     fn prompt_shows_mode_and_position() {
         assert_eq!(
@@ -238,20 +246,14 @@ mod tests {
 
     #[test]
     fn prompt_shows_the_time_on_the_question() {
-        let i = PromptInfo {
-            elapsed: Some(std::time::Duration::from_secs(65)),
-            ..info(Mode::FirstRound, 2, 6)
-        };
+        let i = open_for(std::time::Duration::from_secs(65));
         assert_eq!(prompt_text(&i), "[first-round 2/6 1:05] you> ");
     }
 
     #[test]
     fn a_prompt_drawn_as_the_question_is_put_shows_no_clock() {
         // It would read 0:00 for as long as the candidate takes: the prompt does not tick.
-        let i = PromptInfo {
-            elapsed: Some(std::time::Duration::from_millis(40)),
-            ..info(Mode::FirstRound, 2, 6)
-        };
+        let i = open_for(std::time::Duration::from_millis(40));
         assert_eq!(prompt_text(&i), "[first-round 2/6] you> ");
     }
 
