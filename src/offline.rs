@@ -245,14 +245,21 @@ impl Policy<'_> {
 
     /// An acknowledgement that matches the score: never praise a wrong answer. A probe answer is
     /// acknowledged on its own merit, not on the question's running score.
+    /// A wrong claim an earlier answer made was spoken to then, and is not said again.
     fn acknowledge(&self, report: &ScoreReport) -> String {
+        let new = |c: &&String| !report.already_said.contains(c);
         acknowledgement(
             acknowledged_score(report),
             report
                 .misconceptions
-                .first()
+                .iter()
+                .find(new)
                 .map(|c| Claim::Wrong(c.as_str()))
-                .or(report.doubts.first().map(|c| Claim::Doubted(c.as_str()))),
+                .or(report
+                    .doubts
+                    .iter()
+                    .find(new)
+                    .map(|c| Claim::Doubted(c.as_str()))),
             self.last_candidate_text(),
             self.key(12),
             self.previous_reply(),

@@ -240,6 +240,45 @@ fn a_wrong_answer_is_never_acknowledged_as_right() {
     );
 }
 
+#[test]
+fn a_wrong_claim_is_spoken_to_once_not_again_after_the_follow_up() {
+    let home = Home::new();
+    let claim = "SFT needs millions of examples";
+    let run = drive(
+        &home,
+        &[
+            "--offline",
+            "--topics",
+            "sft-data",
+            "--questions",
+            "1",
+            "--seed",
+            "3",
+        ],
+        |_, n| match n {
+            0 => "I'd mix human-written examples for the hard cases with synthetic data from a \
+                  strong model, keep one chat template, and include refusals. The main trap is \
+                  volume: SFT only really starts working once you're past about a million \
+                  examples, so quantity should be the priority."
+                .to_string(),
+            1 => "Because the variance of the dot product grows with d_k.".to_string(),
+            _ => "/end".to_string(),
+        },
+    );
+    assert!(run.ok, "{}", run.stderr);
+    let said: Vec<&String> = run
+        .exchanges
+        .iter()
+        .flat_map(|e| &e.turn.lines)
+        .filter(|l| l.contains(claim))
+        .collect();
+    assert_eq!(said.len(), 1, "{said:#?}");
+    assert!(
+        run.exchanges.iter().filter(|e| e.input.is_some()).count() >= 2,
+        "the follow-up was asked and answered"
+    );
+}
+
 /// A deep dive on three fixed topics.
 const DEEP_DIVE: [&str; 7] = [
     "--offline",

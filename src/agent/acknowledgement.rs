@@ -75,20 +75,6 @@ pub fn probe_answer_score(cur: &QuestionRecord, alone: &Score) -> f32 {
     }
 }
 
-/// The wrong claims the score before the latest one held (the interviewer spoke to them then)
-/// that the latest answer, scored `alone`, does not state again.
-pub fn claims_said_before(cur: &QuestionRecord, alone: &Score) -> Vec<String> {
-    let Some(then) = cur.previous_score() else {
-        return vec![];
-    };
-    then.misconceptions
-        .iter()
-        .chain(&then.doubts)
-        .filter(|c| !alone.misconceptions.contains(c) && !alone.doubts.contains(c))
-        .cloned()
-        .collect()
-}
-
 /// The technical vocabulary: content words of the bank that the policy's own spoken phrases never
 /// use. An acknowledgement with one of them says something technical.
 #[derive(Debug, Default)]

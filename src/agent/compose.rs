@@ -419,7 +419,7 @@ impl Agent {
             let alone = rubric::score(q, latest, &[]);
             (
                 acknowledgement::probe_answer_score(cur, &alone),
-                acknowledgement::claims_said_before(cur, &alone),
+                cur.claims_said_before(&alone),
             )
         } else {
             (cur.score()?.score, vec![])

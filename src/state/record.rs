@@ -148,6 +148,20 @@ impl QuestionRecord {
         scores.next()
     }
 
+    /// The wrong claims the score before the latest one held (the interviewer spoke to them then)
+    /// that the latest answer, scored `alone`, does not state again: not to be said twice.
+    pub fn claims_said_before(&self, alone: &Score) -> Vec<String> {
+        let Some(then) = self.previous_score() else {
+            return vec![];
+        };
+        then.misconceptions
+            .iter()
+            .chain(&then.doubts)
+            .filter(|c| !alone.misconceptions.contains(c) && !alone.doubts.contains(c))
+            .cloned()
+            .collect()
+    }
+
     pub fn hints(&self) -> u32 {
         self.exchanges.iter().map(|e| e.hints).sum()
     }

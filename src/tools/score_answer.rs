@@ -39,6 +39,10 @@ pub struct ScoreReport {
     /// Wrong claims found on weaker evidence: said to the candidate as a doubt.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub doubts: Vec<String>,
+    /// Of those, the claims of earlier answers that were already spoken to and that the latest
+    /// answer does not repeat: not to be said again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub already_said: Vec<String>,
     pub feedback: String,
     pub scorer: ScorerKind,
     pub probes_used: usize,
@@ -95,6 +99,7 @@ impl Tool for ScoreAnswer {
             return Err(ToolError::Rejected("nothing to score".into()));
         };
         let latest_answer_score = latest_answer_score(record, &alone);
+        let already_said = record.claims_said_before(&alone);
         Ok(ScoreReport {
             question_id: q.id.clone(),
             score: score.score,
@@ -103,6 +108,7 @@ impl Tool for ScoreAnswer {
             points: score.points.clone(),
             misconceptions: score.misconceptions.clone(),
             doubts: score.doubts.clone(),
+            already_said,
             feedback: score.feedback.clone(),
             scorer: score.scorer,
             probes_used: record.probe_count(),
