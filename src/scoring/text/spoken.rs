@@ -4,7 +4,7 @@
 //! in the sentence) are dropped from matching, and its "no" negates nothing.
 
 use super::doc::Token;
-use super::lexicon::Lexicon;
+use super::lexicon::{Lexicon, lexicon};
 
 /// A self-correction retracts at most this many words before it (a false start, not a sentence).
 const MAX_RETRACTED_WORDS: usize = 24;
@@ -20,9 +20,14 @@ pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
     while i < tokens.len() {
         let reversal = lex.reversal_at(&refs[i..]);
         // "faster than the, no, slower": a bare "no" set off inside a sentence takes back what
-        // it follows.
+        // it follows; after an opening word ("Well, no, strictly speaking ...") it takes back
+        // the sentence before. A "No," that opens its sentence answers what came before.
+        let opened = i > 0
+            && tokens[..i]
+                .iter()
+                .all(|t| lex.is_correction_opener(&t.word));
         let bare_no = (refs[i] == "no"
-            && tokens[..i].iter().any(|t| !t.stop)
+            && (tokens[..i].iter().any(|t| !t.stop) || opened)
             && tokens.get(i + 1).is_some_and(|t| t.sep_before)
             && (tokens[i].sep_before || tokens[i - 1].clause != tokens[i].clause))
             .then_some(1);
@@ -61,6 +66,13 @@ pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
 /// every clause before it back to the sentence's start or its last `;` or `:`, when they hold no
 /// more content words than a false start.
 fn retracted_from(tokens: &[Token], at: usize, whole: bool) -> usize {
+    // Fillers and a dangling connective just before it ("— hmm, no, that's not right",
+    // "because — no wait") are part of the correction: it retracts what was said before them.
+    let lex = lexicon();
+    let at = tokens[..at]
+        .iter()
+        .rposition(|t| !(t.filler || (t.stop && lex.is_connective(&t.word))))
+        .map_or(0, |i| i + 1);
     let Some(before) = at.checked_sub(1) else {
         return at;
     };
@@ -174,6 +186,15 @@ mod tests {
         assert!(matches(swapped, "draft model proposes"));
         let spoken = "We divide by d_k - sorry, by the square root of d_k.";
         assert!(matches(spoken, "square root"));
+        // A filler before the correction does not stand in for the clause it retracts.
+        let hmm = "Each head has projections of size d_model, so eight heads means eight times \
+                   the parameters — hmm, no, that's not right. Each head gets d_model/h.";
+        assert!(!matches(hmm, "eight times parameters"));
+        assert!(matches(hmm, "head gets d_model/h"));
+        let because = "We also cache the queries, because — no wait, queries are not needed later; \
+                       only K and V are cached.";
+        assert!(!matches(because, "also cache > queries"));
+        assert!(matches(because, "k v cached"));
     }
 
     #[test]
@@ -217,6 +238,13 @@ mod tests {
                   4-bit and the adapters stay bf16.";
         assert!(!matches(no, "adapters quantised 4-bit"));
         assert!(matches(no, "adapters stay bf16"));
+        let well = "The LLM executes the tool call itself... well, no, strictly speaking the \
+                    model only emits a request. The orchestrator executes it.";
+        assert!(!matches(well, "llm executes tool call"));
+        assert!(matches(well, "orchestrator executes"));
+        // A "No," opening a sentence on its own answers what came before.
+        let answer = "Does the LLM execute the tool call itself? No, the orchestrator does.";
+        assert!(matches(answer, "orchestrator"));
         // An opening word with content before the correction is not such an opening.
         let later =
             "The adapters are quantised to 4-bit. Training them, no wait, tuning them is cheap.";

@@ -72,6 +72,33 @@ fn a_cue_written_with_more_does_not_match_less() {
 }
 
 #[test]
+fn a_comparative_said_with_more_matches_the_one_word_comparative() {
+    assert!(matches(
+        "Scaling makes the softmax more sharp.",
+        "make softmax sharper"
+    ));
+    assert!(matches(
+        "the cache gets more big with every token",
+        "cache bigger"
+    ));
+    assert!(matches(
+        "Scaling makes the softmax sharper.",
+        "make softmax sharper"
+    ));
+    // "less sharp" is not "sharper", and the adjective alone still matches its own cue.
+    assert!(!matches(
+        "Scaling makes the softmax less sharp.",
+        "make softmax sharper"
+    ));
+    assert!(matches(
+        "Scaling makes the softmax more sharp.",
+        "softmax sharp"
+    ));
+    // A phrase a synonym group already names keeps its meaning.
+    assert!(matches("it needs more memory", "more vram"));
+}
+
+#[test]
 fn memory_fragmentation_is_not_a_chunk_of_text() {
     // PagedAttention's keyword must not be earned by a RAG answer's chunks.
     assert!(!matches(
@@ -410,9 +437,20 @@ fn beliefs_reported_by_others_and_listed_after_a_rejection_are_rejections() {
         rejections("Two beliefs I have to unpick. One: RAG stops hallucination. It reduces it."),
         [true, true, false]
     );
+    assert_eq!(
+        rejections(
+            "Two beliefs I would dismantle. The first is that scale fixes data. The second, the \
+             mirror image, is that more filtering is always better. Filters need ablations."
+        ),
+        [true, true, true, false]
+    );
     // A list item after an ordinary sentence is the candidate's own.
     assert_eq!(
         rejections("There are two steps. One: dedup the corpus."),
+        [false, false]
+    );
+    assert_eq!(
+        rejections("There are two steps. The first, dedup, saves compute."),
         [false, false]
     );
 }

@@ -20,10 +20,17 @@ pub(super) fn rejects(lex: &Lexicon, toks: &[Token], words: &[&str], before: &[S
         // "Two misconceptions are common. First, that more data is always better."
         // "... Second, that SFT teaches new knowledge": any sentence before may open the list.
         || (before.iter().any(|s| s.rejection) && r.continues_rejection(words))
-        // "Two beliefs I have to unpick. One: RAG stops hallucination."
-        || (before.last().is_some_and(|s| s.rejection)
-            && toks.first().is_some_and(|t| r.is_list_marker(&t.word))
-            && toks.get(1).is_some_and(|t| t.sep_before))
+        // "Two beliefs I have to unpick. One: RAG stops hallucination." (or "The second, ...").
+        || (before.last().is_some_and(|s| s.rejection) && opens_list_item(lex, toks))
+}
+
+/// Whether the sentence opens with a list marker set off by a comma or colon, after an optional
+/// "the" ("One: ...", "The second, the mirror image, is that ...").
+fn opens_list_item(lex: &Lexicon, toks: &[Token]) -> bool {
+    let at = usize::from(toks.first().is_some_and(|t| t.word == "the"));
+    toks.get(at)
+        .is_some_and(|t| lex.rejection.is_list_marker(&t.word))
+        && toks.get(at + 1).is_some_and(|t| t.sep_before)
 }
 
 /// The positions in `words` that open a question the sentence only asks ("I check whether ...").

@@ -95,6 +95,9 @@ struct LexiconFile {
     rejection: RejectionFile,
     #[serde(default)]
     synonyms: Vec<SynonymGroup>,
+    /// One-word comparatives and the adjective they compare: "more sharp" matches as "sharper".
+    #[serde(default)]
+    comparatives: HashMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,11 +228,41 @@ impl Lexicon {
                     .push((f, concept.clone()));
             }
         }
+        lex.add_comparatives(&file.comparatives);
         // Longest phrases first, so the most specific one wins.
         for list in lex.phrases.values_mut() {
             list.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         }
         lex
+    }
+
+    /// "more sharp" said for "sharper": each comparative's "more" form matches as the comparative
+    /// (as the concept of the comparative's synonym group, when it has one), unless a synonym
+    /// group already gives that phrase a meaning.
+    fn add_comparatives(&mut self, comparatives: &HashMap<String, String>) {
+        let Some(more) = self
+            .degree_up
+            .iter()
+            .find(|w| w.as_str() == "more")
+            .cloned()
+        else {
+            return;
+        };
+        for (comparative, adjective) in comparatives {
+            let one = self.stem(&comparative.to_lowercase());
+            let phrase = vec![more.clone(), self.form(&adjective.to_lowercase())];
+            let concept = self
+                .phrase_at(&[one.as_str()])
+                .map_or(one.clone(), |(_, c)| c.to_string());
+            let taken = self.phrase_at(&[phrase[0].as_str(), phrase[1].as_str()]);
+            if taken.is_some_and(|(len, _)| len == 2) {
+                continue;
+            }
+            self.phrases
+                .entry(more.clone())
+                .or_default()
+                .push((phrase, concept));
+        }
     }
 
     /// The matching forms of a phrase: stopwords as written, other words stemmed.
