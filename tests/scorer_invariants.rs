@@ -3,13 +3,14 @@
 //!
 //! - every reference answer scores at least 9;
 //! - each point's `expect` sentence, alone, covers that point and states no misconception;
-//! - each misconception's `claim`, alone, is detected;
+//! - each misconception's `claim`, alone, is detected, and its correction (after the `;`) is not;
 //! - "I don't know" scores at most 1;
 //! - a correct statement of a relation is not read as the misconception about it.
 //!
 //! Each test gathers every failure before asserting, so one run shows all of them.
 
-use interviewer::bank::{Bank, load_builtin};
+use interviewer::bank::{Bank, Question, load_builtin};
+use interviewer::prompts::phrases::claim_parts;
 use interviewer::scoring::Verdict;
 use interviewer::scoring::rubric;
 
@@ -76,20 +77,51 @@ fn each_expect_sentence_alone_covers_its_point() {
     report(failures);
 }
 
+/// Every wrong claim of the bank with its question and point: `(question, "question/point", claim)`.
+fn each_claim(bank: &Bank) -> Vec<(&Question, String, &str)> {
+    bank.questions
+        .iter()
+        .flat_map(|q| {
+            q.points.iter().flat_map(move |p| {
+                p.misconceptions
+                    .iter()
+                    .map(move |m| (q, format!("{}/{}", q.id, p.id), m.claim.as_str()))
+            })
+        })
+        .collect()
+}
+
 #[test]
 fn each_misconception_claim_alone_is_detected() {
     let bank = bank();
-    let mut failures = vec![];
-    for q in &bank.questions {
-        for p in &q.points {
-            for m in &p.misconceptions {
-                let s = rubric::score(q, &m.claim, &[]);
-                if !claims(&s).contains(&m.claim) {
-                    failures.push(format!("{}/{}: {:?} not detected", q.id, p.id, m.claim));
-                }
-            }
-        }
-    }
+    let failures = each_claim(&bank)
+        .into_iter()
+        .filter(|(q, _, claim)| {
+            !claims(&rubric::score(q, claim, &[]))
+                .iter()
+                .any(|c| c == claim)
+        })
+        .map(|(_, at, claim)| format!("{at}: {claim:?} not detected"))
+        .collect();
+    report(failures);
+}
+
+/// What the interviewer says is right after a doubt ("As I understand it, ...") is the claim's
+/// half after its `;`: it must not itself be the wrong claim.
+#[test]
+fn each_misconception_correction_alone_is_not_that_misconception() {
+    let bank = bank();
+    let failures = each_claim(&bank)
+        .into_iter()
+        .filter_map(|(q, at, claim)| {
+            let right = claim_parts(claim).1?;
+            let s = rubric::score(q, right, &[]);
+            claims(&s)
+                .iter()
+                .any(|c| c == claim)
+                .then(|| format!("{at}: {right:?} is read as its claim"))
+        })
+        .collect();
     report(failures);
 }
 
