@@ -64,6 +64,10 @@ pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
         "fourteenth external set, test half",
         include_str!("../../tools/graded/external14-test.jsonl"),
     ),
+    (
+        "fifteenth external set, test half",
+        include_str!("../../tools/graded/external15-test.jsonl"),
+    ),
 ];
 
 /// One graded answer.
