@@ -4,7 +4,7 @@
 //! in the sentence) are dropped from matching, and its "no" negates nothing.
 
 use super::doc::Token;
-use super::lexicon::{Lexicon, lexicon};
+use super::lexicon::Lexicon;
 
 /// A self-correction retracts at most this many words before it (a false start, not a sentence).
 const MAX_RETRACTED_WORDS: usize = 24;
@@ -22,12 +22,14 @@ pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
         // "faster than the, no, slower": a bare "no" set off inside a sentence takes back what
         // it follows; after an opening word ("Well, no, strictly speaking ...") it takes back
         // the sentence before. A "No," that opens its sentence answers what came before.
-        let opened = i > 0
-            && tokens[..i]
-                .iter()
-                .all(|t| lex.is_correction_opener(&t.word));
+        let opened = || {
+            i > 0
+                && tokens[..i]
+                    .iter()
+                    .all(|t| lex.is_correction_opener(&t.word))
+        };
         let bare_no = (refs[i] == "no"
-            && (tokens[..i].iter().any(|t| !t.stop) || opened)
+            && (tokens[..i].iter().any(|t| !t.stop) || opened())
             && tokens.get(i + 1).is_some_and(|t| t.sep_before)
             && (tokens[i].sep_before || tokens[i - 1].clause != tokens[i].clause))
             .then_some(1);
@@ -36,13 +38,13 @@ pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
             .or(bare_no)
         {
             let whole = reversal.is_some();
-            let from = retracted_from(tokens, i, whole);
+            let from = retracted_from(lex, tokens, i, whole);
             // A bare "sorry" opening a sentence is an apology more often than a correction.
             let opens = tokens[..i]
                 .iter()
                 .all(|t| (t.stem.is_empty() && t.stop) || lex.is_correction_opener(&t.word));
             if opens && (len > 1 || refs[i] != "sorry") {
-                retract_sentence_end(before, whole);
+                retract_sentence_end(lex, before, whole);
             }
             for t in &mut tokens[from..i + len] {
                 silence(t);
@@ -65,10 +67,9 @@ pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
 /// start, only the item just before it (from the last separator). A reversal (`whole`) retracts
 /// every clause before it back to the sentence's start or its last `;` or `:`, when they hold no
 /// more content words than a false start.
-fn retracted_from(tokens: &[Token], at: usize, whole: bool) -> usize {
+fn retracted_from(lex: &Lexicon, tokens: &[Token], at: usize, whole: bool) -> usize {
     // Fillers and a dangling connective just before it ("— hmm, no, that's not right",
     // "because — no wait") are part of the correction: it retracts what was said before them.
-    let lex = lexicon();
     let at = tokens[..at]
         .iter()
         .rposition(|t| !(t.filler || (t.stop && lex.is_connective(&t.word))))
@@ -114,7 +115,7 @@ fn retracted_from(tokens: &[Token], at: usize, whole: bool) -> usize {
 }
 
 /// Retract the end of the last sentence in `tokens` as a self-correction would from its end.
-fn retract_sentence_end(tokens: &mut [Token], whole: bool) {
+fn retract_sentence_end(lex: &Lexicon, tokens: &mut [Token], whole: bool) {
     let Some(last) = tokens.last().map(|t| t.sentence) else {
         return;
     };
@@ -123,7 +124,7 @@ fn retract_sentence_end(tokens: &mut [Token], whole: bool) {
         .rposition(|t| t.sentence != last)
         .map_or(0, |i| i + 1);
     let sentence = &mut tokens[start..];
-    let from = retracted_from(sentence, sentence.len(), whole);
+    let from = retracted_from(lex, sentence, sentence.len(), whole);
     for t in &mut sentence[from..] {
         silence(t);
     }
@@ -245,6 +246,7 @@ mod tests {
         // A "No," opening a sentence on its own answers what came before.
         let answer = "Does the LLM execute the tool call itself? No, the orchestrator does.";
         assert!(matches(answer, "orchestrator"));
+        assert!(matches(answer, "llm execute tool call"));
         // An opening word with content before the correction is not such an opening.
         let later =
             "The adapters are quantised to 4-bit. Training them, no wait, tuning them is cheap.";

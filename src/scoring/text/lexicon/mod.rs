@@ -240,14 +240,10 @@ impl Lexicon {
     /// (as the concept of the comparative's synonym group, when it has one), unless a synonym
     /// group already gives that phrase a meaning.
     fn add_comparatives(&mut self, comparatives: &HashMap<String, String>) {
-        let Some(more) = self
-            .degree_up
-            .iter()
-            .find(|w| w.as_str() == "more")
-            .cloned()
-        else {
+        let more = "more".to_string();
+        if !self.degree_up.contains(&more) {
             return;
-        };
+        }
         for (comparative, adjective) in comparatives {
             let one = self.stem(&comparative.to_lowercase());
             let phrase = vec![more.clone(), self.form(&adjective.to_lowercase())];
