@@ -54,7 +54,10 @@ impl Check<'_> {
         let c = checks();
         match self {
             Check::Point(expect) => fill(&c.point, &[("expect", expect.trim())]),
-            Check::Claim(claim) => fill(&c.claim, &[("claim", claim.trim())]),
+            // The wrong half only: the correction after the `;` is what is right.
+            Check::Claim(claim) => {
+                fill(&c.claim, &[("claim", super::phrases::claim_parts(claim).0)])
+            }
             Check::AnyError => c.error.trim().to_string(),
             Check::Confirm(sentence) => fill(&c.confirm, &[("sentence", sentence.trim())]),
         }
@@ -85,7 +88,12 @@ mod tests {
     #[test]
     fn every_check_renders_and_shares_the_prefix() {
         let a = request("Q?", "[1] A.", "t", &Check::Point("caches keys"));
-        let b = request("Q?", "[1] A.", "t", &Check::Claim("caches queries"));
+        let b = request(
+            "Q?",
+            "[1] A.",
+            "t",
+            &Check::Claim("caches queries; only keys and values are cached"),
+        );
         let c = request("Q?", "[1] A.", "t", &Check::AnyError);
         let d = request("Q?", "[1] A.", "t", &Check::Confirm("A."));
         let prefix = "Interview question: Q?\n\n<<<ANSWER t>>>\n[1] A.\n<<<END ANSWER t>>>\n\n";
@@ -94,6 +102,10 @@ mod tests {
             assert!(!r.contains('{'), "a placeholder is left: {r}");
         }
         assert!(a.contains("caches keys") && b.contains("caches queries") && d.contains("A."));
+        assert!(
+            !b.contains("only keys"),
+            "the correction is no part of the wrong idea: {b}"
+        );
         let (e, n) = headings();
         assert!(!e.is_empty() && !n.is_empty());
     }

@@ -4,6 +4,7 @@
 //! verdict counts, so "I'm honestly not sure." is evidence for nothing.
 
 use crate::bank::{Misconception, Question, RubricPoint};
+use crate::prompts::phrases::claim_parts;
 use crate::scoring::text::lexicon::lexicon;
 use crate::scoring::text::{Cue, Doc};
 use crate::strings::one_line;
@@ -103,11 +104,15 @@ fn forms_of<'a>(texts: impl IntoIterator<Item = &'a String>) -> BTreeSet<String>
 }
 
 /// The terms a sentence must share with a point (or a claim) to be evidence for it: one of its
-/// topic terms (keywords), or two of the words of its cues and statement.
+/// topic terms (keywords), or two of the words of its cues and statement; for a claim, one of them
+/// a word of its wrong statement that its correction does not use.
 #[derive(Debug, Clone, Default)]
 pub struct Terms {
     topic: BTreeSet<String>,
     words: BTreeSet<String>,
+    /// Words only the wrong statement uses: a sentence sharing none of them ("the large values in
+    /// the activations get clipped") speaks of the claim's subject, not of what is wrong about it.
+    distinct: BTreeSet<String>,
 }
 
 /// Shared words that make a sentence related when no topic term is shared.
@@ -120,16 +125,25 @@ impl Terms {
         Self {
             topic: forms_of(&p.keywords),
             words,
+            distinct: BTreeSet::new(),
         }
     }
 
-    /// A wrong claim has no topic terms of its own: its cues and its wording.
+    /// A wrong claim has no topic terms of its own: its cues and the wording of its wrong half
+    /// (the correction after the `;` says what is right, which is no evidence of the error).
     pub fn of_claim(m: &Misconception) -> Self {
+        let (wrong, right) = claim_parts(&m.claim);
+        let stated = forms(wrong);
+        let corrected = right.map(forms).unwrap_or_default();
         let mut words = forms_of(&m.cues);
-        words.extend(forms(&m.claim));
+        words.extend(stated.iter().cloned());
+        // A correction that names the wrong idea to reject it ("a different thing from clipping
+        // the gradient norm") leaves no word of its own: then every word of the wrong half counts.
+        let own: BTreeSet<String> = stated.difference(&corrected).cloned().collect();
         Self {
             topic: BTreeSet::new(),
             words,
+            distinct: if own.is_empty() { stated } else { own },
         }
     }
 
@@ -149,7 +163,8 @@ impl Terms {
         let said = forms(sentence);
         let topic = said.intersection(&self.topic).count();
         let words = said.intersection(&self.words).count();
-        if topic == 0 && words < WORDS_SHARED {
+        let off_claim = !self.distinct.is_empty() && said.is_disjoint(&self.distinct);
+        if (topic == 0 && words < WORDS_SHARED) || off_claim {
             0
         } else {
             2 * topic + words
@@ -227,6 +242,44 @@ mod tests {
             kv.points[0].expect
         );
         assert!(!reuse.relates("I would deploy it on Kubernetes behind a load balancer."));
+    }
+
+    #[test]
+    fn a_claim_is_evidenced_by_its_wrong_half_not_by_its_subject_or_correction() {
+        let bank = bank();
+        for q in &bank.questions {
+            for m in q.points.iter().flat_map(|p| &p.misconceptions) {
+                let t = Terms::of_claim(m);
+                let (wrong, _) = claim_parts(&m.claim);
+                assert!(!t.distinct.is_empty(), "{}: no word of its own", m.claim);
+                assert!(
+                    t.relates(wrong),
+                    "{}: its own statement is no evidence",
+                    m.claim
+                );
+            }
+        }
+        // Seen with a 1.5B judge after a probe: a hedged sentence about activations was cited for
+        // "activations are easier to quantize than weights" and the candidate was told so.
+        let q = bank.get("quantization").expect("quantization");
+        let m = q
+            .points
+            .iter()
+            .flat_map(|p| &p.misconceptions)
+            .find(|m| m.claim.starts_with("Activations are easier to quantize"))
+            .expect("the claim");
+        let t = Terms::of_claim(m);
+        assert!(!t.relates(
+            "Um, I think because the large values in the activations get clipped, I'm not sure."
+        ));
+        assert!(
+            !t.relates(
+                "Activations have large outlier channels, which makes them the harder part."
+            )
+        );
+        assert!(
+            t.relates("Activations are actually easy to quantize; the weights are the hard part.")
+        );
     }
 
     #[test]

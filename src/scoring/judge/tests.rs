@@ -280,3 +280,41 @@ fn local_servers_get_one_check_at_a_time() {
         REMOTE_CONCURRENCY
     );
 }
+
+#[tokio::test]
+async fn a_hedge_naming_a_claims_subject_is_not_cited_for_the_claim() {
+    // Seen with a 1.5B model after a probe: YES to every check, citing the reply's only sentence,
+    // and NO to "is it correct?". The reply speaks of activations, not of what is wrong about them.
+    let model = Scripted::new(|user| {
+        if check_of(user).contains("technically correct") {
+            "NO".into()
+        } else {
+            "YES 2".into()
+        }
+    });
+    let bank = crate::bank::load_bank(&crate::bank::BankSource::Builtin).expect("bank");
+    let q = bank.get("quantization").expect("quantization");
+    let j = LlmJudge::new(model.clone())
+        .judge(
+            q,
+            "Um, I think because the large values in the activations get clipped, I'm not sure.",
+            &["INT4 activations are just as safe as 4-bit weights alone."],
+        )
+        .await
+        .expect("judged");
+    let easier = "Activations are easier to quantize than weights";
+    assert!(
+        !j.claims
+            .iter()
+            .any(|c| c.listed.as_deref().is_some_and(|l| l.starts_with(easier))),
+        "{:?}",
+        j.claims
+    );
+    // No claim check shows the model a correction as part of the wrong idea.
+    for (user, _) in model.seen() {
+        let check = check_of(&user);
+        if check.contains("wrong idea") {
+            assert!(!check.contains(';'), "{check}");
+        }
+    }
+}
