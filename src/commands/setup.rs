@@ -55,19 +55,70 @@ pub fn server(args: &ServerArgs) -> Result<Option<Server>, ModelError> {
     if base_url.is_none() && key.is_none() {
         return Ok(None);
     }
-    let model_name = args
-        .model
-        .clone()
-        .filter(|m| !m.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_MODEL.to_string());
+    let named = args.model.clone().filter(|m| !m.trim().is_empty());
+    let own_server = base_url.is_some();
     let base_url = base_url.unwrap_or_else(|| OpenAiConfig::default().base_url);
-    let mut cfg = OpenAiConfig::new(base_url.clone(), model_name.clone()).with_api_key(key);
+    let mut cfg = OpenAiConfig::new(base_url.clone(), DEFAULT_MODEL).with_api_key(key);
     cfg.request_timeout = Duration::from_secs(args.timeout.max(1));
+    let model_name = match named {
+        Some(name) => name,
+        // A server of one's own serves what it loaded: ask it rather than send OpenAI's default.
+        None if own_server => served_model(&OpenAiModel::new(cfg.clone())?)?,
+        None => DEFAULT_MODEL.to_string(),
+    };
+    cfg.model = model_name.clone();
     Ok(Some(Server {
         client: OpenAiModel::new(cfg)?,
         model_name,
         base_url,
     }))
+}
+
+/// The model to ask for when `--model` is not given: the server's only model, or [`DEFAULT_MODEL`]
+/// when it lists that one or cannot list any (the first request then says what is wrong). A server
+/// listing several others needs `--model`.
+fn served_model(client: &OpenAiModel) -> Result<String, ModelError> {
+    let listed = match tokio::runtime::Handle::try_current() {
+        // Inside a runtime (never from the commands) a blocking wait would panic: no listing.
+        Ok(_) => Ok(vec![]),
+        Err(_) => match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(client.served_models()),
+            Err(_) => Ok(vec![]),
+        },
+    };
+    let ids = listed.unwrap_or_else(|e| {
+        tracing::debug!(error = %e, "the server did not list its models");
+        vec![]
+    });
+    pick_served(&ids)
+}
+
+/// [`served_model`]'s choice among the listed `ids`.
+fn pick_served(ids: &[String]) -> Result<String, ModelError> {
+    match ids {
+        [] => Ok(DEFAULT_MODEL.to_string()),
+        [only] => Ok(only.clone()),
+        _ if ids.iter().any(|id| id == DEFAULT_MODEL) => Ok(DEFAULT_MODEL.to_string()),
+        _ => {
+            const SHOWN: usize = 5;
+            let mut names = ids
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if ids.len() > SHOWN {
+                names.push_str(", …");
+            }
+            Err(ModelError::ModelNotFound {
+                model: DEFAULT_MODEL.to_string(),
+                detail: format!(": the server lists {} models ({names})", ids.len()),
+            })
+        }
+    }
 }
 
 /// Pick the backend: `--offline` forces the embedded interviewer; a base URL or an API key selects
@@ -262,4 +313,30 @@ pub fn agent(
         meter,
         usage,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_served_model_is_the_only_one_or_the_default_when_listed() {
+        assert_eq!(pick_served(&ids(&[])).ok().as_deref(), Some(DEFAULT_MODEL));
+        assert_eq!(pick_served(&ids(&["local"])).ok().as_deref(), Some("local"));
+        let with_default = ids(&["gpt-4o", DEFAULT_MODEL]);
+        assert_eq!(
+            pick_served(&with_default).ok().as_deref(),
+            Some(DEFAULT_MODEL)
+        );
+        let many = ids(&["a", "b", "c", "d", "e", "f", "g"]);
+        let err = pick_served(&many).expect_err("several").to_string();
+        assert!(
+            err.contains("--model") && err.contains("lists 7 models (a, b, c, d, e, …)"),
+            "{err}"
+        );
+    }
 }

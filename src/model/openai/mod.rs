@@ -31,6 +31,8 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Longest server message quoted in an error.
 const MAX_DETAIL_CHARS: usize = 160;
+/// Deadline of the model listing asked once at start.
+const LIST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest preview of an unparseable body.
 const MAX_PREVIEW_CHARS: usize = 200;
 /// How much of an error body is read.
@@ -284,6 +286,26 @@ impl OpenAiModel {
         // Equal jitter: between half and all of the exponential delay.
         let factor: f64 = 0.5 + rand::random_range(0.0..0.5);
         capped.mul_f64(factor)
+    }
+
+    /// The ids of the models the server lists (`GET /models`), in its order: one attempt within
+    /// [`LIST_TIMEOUT`], errors classified as a chat call's are.
+    pub async fn served_models(&self) -> Result<Vec<String>, ModelError> {
+        let models = self.client.models();
+        let call = models.list_byot::<WireModelList>();
+        let failure = match tokio::time::timeout(LIST_TIMEOUT, call).await {
+            Ok(Ok(list)) => {
+                return Ok(list
+                    .data
+                    .into_iter()
+                    .map(|m| m.id.trim().to_string())
+                    .filter(|id| !id.is_empty())
+                    .collect());
+            }
+            Ok(Err(e)) => self.triage(Failure::from_openai(e)),
+            Err(_) => Failure::Timeout(LIST_TIMEOUT),
+        };
+        Err(self.final_error(failure, 1))
     }
 
     async fn attempt_plain(&self, body: &Value) -> Result<AssistantTurn, Failure> {

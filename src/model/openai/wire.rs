@@ -41,6 +41,20 @@ pub(super) fn wire_message(m: &Message) -> Value {
 // Lenient response shape (non-streamed completion and stream chunk alike)
 // ---------------------------------------------------------------------------------------------
 
+/// A `GET /models` listing; only the ids matter.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireModelList {
+    #[serde(deserialize_with = "nullable")]
+    pub(super) data: Vec<WireModelEntry>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireModelEntry {
+    pub(super) id: String,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct WireCompletion {
