@@ -21,7 +21,7 @@ use points::{Found, assign, match_points, with_cues};
 use relevance::relevance;
 
 /// Highest score an answer stating a misconception can get.
-pub const MISCONCEPTION_CAP: f32 = 3.0;
+pub const MISCONCEPTION_CAP: f32 = 3.5;
 /// Highest score an answer can get when a wrong claim is found only as its wrong attribute said
 /// of its subject (not in its own words): less sure, so it weighs less.
 pub const DOUBT_CAP: f32 = 4.0;

@@ -162,6 +162,15 @@ fn the_far_side_of_a_comparison_is_found_past_a_number() {
     assert!(doc.compared(&at("mlm")));
     assert!(doc.compared(&at("bert")));
     assert!(!doc.compared(&at("signal")));
+    // Two-word comparisons: the far side of "preferred over" is not what "its range" is said of.
+    let doc = Doc::new("bf16 is preferred over fp16 for its larger exponent range.");
+    let at = |w: &str| {
+        let i = doc.tokens.iter().position(|t| t.word == w).unwrap_or(0);
+        i..i + 1
+    };
+    assert!(doc.compared(&at("fp16")));
+    assert!(!doc.compared(&at("bf16")));
+    assert!(!Doc::new("Attend over all tokens.").compared(&(2..3)));
 }
 
 #[test]
@@ -371,6 +380,21 @@ fn a_belief_reported_to_be_rejected_is_a_rejection() {
     // hedge on the candidate's own claim, not a reported belief.
     assert_eq!(rejections("First, that is the cache."), [false]);
     assert_eq!(rejections("I think the cache saves memory."), [false]);
+    // A belief the candidate contrasts their own claim with: the claim is theirs.
+    assert_eq!(
+        rejections("It's cheaper than people assume: the score matrix is n by d_k."),
+        [false]
+    );
+    assert_eq!(
+        rejections(
+            "It works the opposite way to what people expect: a large beta frees the policy."
+        ),
+        [false]
+    );
+    assert_eq!(
+        rejections("What people expect is that a large beta frees the policy."),
+        [true]
+    );
 }
 
 #[test]

@@ -390,12 +390,18 @@ impl Doc<'_> {
         let lex = lexicon();
         let sentence = self.sentence_of(window.start).tokens.start;
         // Numbers do not count: in "vs ~0.15n for MLM", MLM is the far side.
-        self.tokens[sentence..window.start]
+        let mut before = self.tokens[sentence..window.start]
             .iter()
             .rev()
             .filter(|t| !t.word.starts_with(|c: char| c.is_ascii_digit()))
-            .take(2)
-            .any(|t| lex.is_comparison(&t.word))
+            .map(|t| t.word.as_str());
+        let (last, one_before) = (before.next(), before.next());
+        // A two-word comparison reads in text order: "preferred over", "instead of".
+        last.is_some_and(|w| lex.is_comparison(w))
+            || one_before.is_some_and(|w| lex.is_comparison(w))
+            || last
+                .zip(one_before)
+                .is_some_and(|(second, first)| lex.is_comparison_pair(first, second))
     }
 
     /// Whether the match at `window` has its words in separate items of an enumeration

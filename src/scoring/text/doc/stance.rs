@@ -16,12 +16,23 @@ pub(super) fn rejects(lex: &Lexicon, toks: &[Token], words: &[&str], before: &[S
                 && toks
                     .get(i + 1)
                     .is_none_or(|n| n.stop || n.sep_before || n.clause != t.clause))
-    }) || (0..words.len()).any(|i| r.reported_belief_at(&words[i..]).is_some())
+    }) || (0..words.len())
+        .any(|i| r.reported_belief_at(&words[i..]).is_some() && !contrasted(&words[..i]))
         // "Two misconceptions are common. First, that more data is always better."
         // "... Second, that SFT teaches new knowledge": any sentence before may open the list.
         || (before.iter().any(|s| s.rejection) && r.continues_rejection(words))
         // "Two beliefs I have to unpick. One: RAG stops hallucination." (or "The second, ...").
         || (before.last().is_some_and(|s| s.rejection) && opens_list_item(lex, toks))
+}
+
+/// Whether a reported belief after `before` is the far side of a contrast the candidate draws
+/// ("it's cheaper than people assume: ...", "the opposite of what people expect: ..."): what the
+/// sentence says is then the candidate's own claim, set against the belief.
+fn contrasted(before: &[&str]) -> bool {
+    matches!(
+        before,
+        [.., "than"] | [.., "to" | "from" | "of" | "with", "what"]
+    )
 }
 
 /// Whether the sentence opens with a list marker set off by a comma or colon, after an optional

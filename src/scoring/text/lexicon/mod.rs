@@ -133,6 +133,8 @@ pub struct Lexicon {
     disclaimers: Phrases,
     gaps: Phrases,
     comparisons: HashSet<String>,
+    /// Two-word comparisons ("preferred over"), as word pairs.
+    comparison_pairs: Vec<(String, String)>,
     degree_up: HashSet<String>,
     degree_down: HashSet<String>,
     time_prepositions: HashSet<String>,
@@ -197,6 +199,15 @@ impl Lexicon {
             hedges: phrases(&file.hedges),
             disclaimers: phrases(&file.disclaimers),
             gaps: phrases(&file.gaps),
+            comparison_pairs: file
+                .comparisons
+                .iter()
+                .filter_map(|c| {
+                    c.to_lowercase()
+                        .split_once(' ')
+                        .map(|(a, b)| (a.into(), b.into()))
+                })
+                .collect(),
             comparisons: set(file.comparisons),
             degree_up: set(file.degree_up),
             degree_down: set(file.degree_down),
@@ -313,6 +324,12 @@ impl Lexicon {
     }
     pub fn is_comparison(&self, w: &str) -> bool {
         self.comparisons.contains(w)
+    }
+    /// `first second` is a two-word comparison ("preferred over", "instead of").
+    pub fn is_comparison_pair(&self, first: &str, second: &str) -> bool {
+        self.comparison_pairs
+            .iter()
+            .any(|(a, b)| a == first && b == second)
     }
     /// "more", "most": a degree word a cue may be written with.
     pub fn is_degree_up(&self, w: &str) -> bool {
