@@ -68,6 +68,14 @@ pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
         "fifteenth external set, test half",
         include_str!("../../tools/graded/external15-test.jsonl"),
     ),
+    (
+        "sixteenth external set, test half",
+        include_str!("../../tools/graded/external16-test.jsonl"),
+    ),
+    (
+        "seventeenth external set, test half",
+        include_str!("../../tools/graded/external17-test.jsonl"),
+    ),
 ];
 
 /// One graded answer.
