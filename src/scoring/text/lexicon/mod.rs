@@ -174,6 +174,19 @@ pub fn check_embedded() -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// The two-word comparisons of the lexicon's list ("preferred over"), as word pairs; the
+/// one-word ones go in a set.
+fn comparison_pairs(comparisons: &[String]) -> Vec<(String, String)> {
+    comparisons
+        .iter()
+        .filter_map(|c| {
+            c.to_lowercase()
+                .split_once(' ')
+                .map(|(a, b)| (a.into(), b.into()))
+        })
+        .collect()
+}
+
 fn set(words: Vec<String>) -> HashSet<String> {
     words.into_iter().map(|w| w.to_lowercase()).collect()
 }
@@ -199,16 +212,12 @@ impl Lexicon {
             hedges: phrases(&file.hedges),
             disclaimers: phrases(&file.disclaimers),
             gaps: phrases(&file.gaps),
-            comparison_pairs: file
+            comparison_pairs: comparison_pairs(&file.comparisons),
+            comparisons: set(file
                 .comparisons
-                .iter()
-                .filter_map(|c| {
-                    c.to_lowercase()
-                        .split_once(' ')
-                        .map(|(a, b)| (a.into(), b.into()))
-                })
-                .collect(),
-            comparisons: set(file.comparisons),
+                .into_iter()
+                .filter(|c| !c.contains(' '))
+                .collect()),
             degree_up: set(file.degree_up),
             degree_down: set(file.degree_down),
             time_prepositions: set(file.time_prepositions),
