@@ -216,7 +216,7 @@ pub fn grader(
                 Some(weights),
                 measured.is_some(),
                 Some(format!(
-                    "Grading with {name} as the only judge (--judge llm); the rubric scorer's score is kept beside it.{unlisted}"
+                    "Grading with the model \"{name}\" as the only judge (--judge llm); the rubric scorer's score is kept beside it.{unlisted}"
                 )),
             )
         }
@@ -225,7 +225,7 @@ pub fn grader(
                 None,
                 true,
                 Some(format!(
-                    "Grading with the rubric scorer: as a judge, {name} added nothing to it on graded answers (Spearman {:.2} alone, the rubric scorer {:.2}; interviewer calibrate, {} answers).",
+                    "Grading with the rubric scorer: as a judge, the model \"{name}\" added nothing to it on graded answers (Spearman {:.2} alone, the rubric scorer {:.2}; interviewer calibrate, {} answers).",
                     cal.judge_spearman, cal.rubric_spearman, cal.n
                 )),
             ),
@@ -233,7 +233,7 @@ pub fn grader(
                 Some(w),
                 true,
                 Some(format!(
-                    "Grading with the rubric scorer and {name} as judge (weight {:.1}), measured on {} graded answers: Spearman {:.2} combined, the rubric scorer {:.2}.",
+                    "Grading with the rubric scorer and the model \"{name}\" as judge (weight {:.1}), measured on {} graded answers: Spearman {:.2} combined, the rubric scorer {:.2}.",
                     w.judge,
                     cal.n,
                     cal.combined_spearman.unwrap_or(cal.judge_spearman),
@@ -244,7 +244,7 @@ pub fn grader(
                 Some(DEFAULT_WEIGHTS),
                 false,
                 Some(format!(
-                    "Grading with the rubric scorer and {name} as judge at the default weight {:.1}, not yet measured for this model: `interviewer calibrate --judge llm` measures it.",
+                    "Grading with the rubric scorer and the model \"{name}\" as judge at the default weight {:.1}, not yet measured for this model: `interviewer calibrate --judge llm` measures it.",
                     DEFAULT_WEIGHTS.judge
                 )),
             ),
@@ -338,5 +338,15 @@ mod tests {
             err.contains("--model") && err.contains("lists 7 models (a, b, c, d, e, …)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_notice_names_the_judge_as_a_model() {
+        let notice = grader(None, true, "local", None).notice.unwrap_or_default();
+        assert!(
+            notice.starts_with("Grading with the rubric scorer and the model \"local\" as judge"),
+            "{notice}"
+        );
+        assert!(grader(None, false, "local", None).notice.is_none());
     }
 }
