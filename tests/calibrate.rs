@@ -116,7 +116,7 @@ fn calibrate_runs_the_built_in_test_split_by_default_and_samples_with_limit() {
     assert_eq!(report["worst"].as_array().map(Vec::len), Some(5));
     // Beside it, every split written outside the project, each measured.
     let held_out = report["held_out"].as_array().expect("held_out");
-    assert_eq!(held_out.len(), 16, "{report}");
+    assert_eq!(held_out.len(), 17, "{report}");
     for h in held_out {
         assert!(h["n"].as_u64().is_some_and(|n| n >= 60), "{h}");
         assert!(

@@ -76,6 +76,10 @@ pub const HELD_OUT_SPLITS: &[(&str, &str)] = &[
         "seventeenth external set, test half",
         include_str!("../../tools/graded/external17-test.jsonl"),
     ),
+    (
+        "eighteenth external set, test half",
+        include_str!("../../tools/graded/external18-test.jsonl"),
+    ),
 ];
 
 /// One graded answer.
