@@ -8,6 +8,9 @@ use super::lexicon::Lexicon;
 
 /// A self-correction retracts at most this many words before it (a false start, not a sentence).
 const MAX_RETRACTED_WORDS: usize = 24;
+/// A reversal this many words into its sentence ("No, that's Flamingo, I'm mixing them up") still
+/// takes back the sentence before: the words name what was meant.
+const MAX_NAMING_WORDS: usize = 2;
 
 /// Mark the fillers and self-corrections of the sentence starting at token `first` (the last
 /// sentence of `all`). A self-correction that opens its sentence ("... sorry, no, that's not
@@ -39,10 +42,15 @@ pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
         {
             let whole = reversal.is_some();
             let from = retracted_from(lex, tokens, i, whole);
-            // A bare "sorry" opening a sentence is an apology more often than a correction.
-            let opens = tokens[..i]
+            // A correction opening its sentence takes back the end of the sentence before; so does
+            // a reversal after a word or two naming what was meant ("No, that's Flamingo, I'm
+            // mixing them up."). A bare "sorry" opening a sentence is an apology more often than a
+            // correction.
+            let before_it = tokens[..i]
                 .iter()
-                .all(|t| (t.stem.is_empty() && t.stop) || lex.is_correction_opener(&t.word));
+                .filter(|t| !((t.stem.is_empty() && t.stop) || lex.is_correction_opener(&t.word)))
+                .count();
+            let opens = before_it == 0 || (whole && before_it <= MAX_NAMING_WORDS);
             if opens && (len > 1 || refs[i] != "sorry") {
                 retract_sentence_end(lex, before, whole);
             }
@@ -53,6 +61,7 @@ pub(super) fn mark_spoken(lex: &Lexicon, all: &mut [Token], first: usize) {
         } else if let Some(len) = lex.filler_at(&refs[i..]) {
             for t in &mut tokens[i..i + len] {
                 silence(t);
+                t.retracted = false;
                 t.filler = true;
             }
             i += len;
@@ -84,7 +93,10 @@ fn retracted_from(lex: &Lexicon, tokens: &[Token], at: usize, whole: bool) -> us
         while from > 0 {
             from -= 1;
             let t = &tokens[from];
-            if t.sep_before && from > 0 && tokens[from - 1].clause != t.clause {
+            // A clause already taken back (by a correction just before) is not what it judges.
+            let clause = &tokens[from..at];
+            let judged = !(clause.iter().any(|t| t.retracted) && clause.iter().all(|t| t.stop));
+            if t.sep_before && from > 0 && tokens[from - 1].clause != t.clause && judged {
                 break;
             }
         }
@@ -132,6 +144,7 @@ fn retract_sentence_end(lex: &Lexicon, tokens: &mut [Token], whole: bool) {
 
 /// A word that no longer counts: a stopword that negates nothing.
 fn silence(t: &mut Token) {
+    t.retracted = true;
     t.stop = true;
     t.negation = false;
     t.stem.clear();
@@ -212,6 +225,30 @@ mod tests {
         // An apology is not a correction.
         let apology = "The cache stores keys and values. Sorry, I'm not sure about the rest.";
         assert!(matches(apology, "cache stores keys values"));
+    }
+
+    #[test]
+    fn saying_it_was_wrong_takes_back_the_whole_statement() {
+        // "that's wrong" judges the statement, not only its last clause.
+        let heads = "Each head looks at a different chunk of the sequence, head one takes the \
+                     first part, and that's how it gets parallel... actually no, wait, that's \
+                     wrong. Every head sees all the tokens.";
+        assert!(!matches(heads, "head > different chunk > sequence"));
+        assert!(matches(heads, "every head sees all tokens"));
+        // A correction just before it already took its own clause back: the verdict reaches the
+        // clause before that one.
+        let dpo = "So DPO still trains a reward model first, but instead of PPO it uses... hmm, \
+                   no, actually that's not right, there's no separate reward model.";
+        assert!(!matches(dpo, "dpo trains reward model"));
+        // A word or two naming what was meant still take back the sentence before.
+        let named = "In LLaVA the features go through gated cross-attention layers... no, that's \
+                     Flamingo, I'm mixing them up. LLaVA projects them into the input.";
+        assert!(!matches(named, "llava > cross-attention layers"));
+        assert!(matches(named, "llava projects input"));
+        // A rejected belief is not the candidate's: nor is it kept.
+        let myth = "People say attention is linear in length. That's wrong: it is quadratic.";
+        assert!(!matches(myth, "attention linear length"));
+        assert!(matches(myth, "quadratic"));
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub struct Token {
     /// A spoken filler ("you know", "um"): it neither earns nor costs, and what it interrupts
     /// reads on across it.
     pub filler: bool,
+    /// Taken back by a self-correction: it no longer counts.
+    pub retracted: bool,
     /// Inside quotation marks: mentioned, not claimed.
     pub quoted: bool,
     /// Opens a question inside its sentence ("whether", "check if"): what follows is asked.

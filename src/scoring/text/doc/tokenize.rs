@@ -90,6 +90,7 @@ impl Builder<'_> {
                 item: 0,
                 phrase_len: 0,
                 filler: false,
+                retracted: false,
                 quoted: false,
                 asks: false,
                 label: w.label,
