@@ -100,6 +100,7 @@ impl Vocabulary {
             &p.greeting,
             &p.orientation,
             &p.ack_strong,
+            &p.plain_praise,
             &p.ack_good,
             &p.ack_partial,
             &p.ack_weak,

@@ -12,6 +12,7 @@ pub struct Phrases {
     pub transition: Vec<String>,
     pub next_same_domain: Vec<String>,
     pub ack_strong: Vec<String>,
+    pub plain_praise: Vec<String>,
     pub ack_good: Vec<String>,
     pub ack_partial: Vec<String>,
     pub ack_weak: Vec<String>,
@@ -316,6 +317,24 @@ mod tests {
             let said = format!(" {} ", words.join(" "));
             for v in verdicts {
                 assert!(!said.contains(&format!(" {v} ")), "{line}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_strong_score_praises_coverage_and_never_vouches_for_every_word() {
+        // A strong rubric score means the points were made and no listed error was found: an
+        // error the rubric does not list may still be in the answer.
+        let vouching = [
+            "right", "correct", "complete", "solid", "exactly", "perfect",
+        ];
+        for line in &Phrases::get().ack_strong {
+            let lower = line.to_lowercase();
+            let words: Vec<&str> = lower
+                .split(|c: char| !c.is_alphanumeric() && c != '\'')
+                .collect();
+            for v in vouching {
+                assert!(!words.contains(&v), "{line}");
             }
         }
     }
