@@ -60,15 +60,15 @@ pub fn server(args: &ServerArgs) -> Result<Option<Server>, ModelError> {
     let base_url = base_url.unwrap_or_else(|| OpenAiConfig::default().base_url);
     let mut cfg = OpenAiConfig::new(base_url.clone(), DEFAULT_MODEL).with_api_key(key);
     cfg.request_timeout = Duration::from_secs(args.timeout.max(1));
+    let client = OpenAiModel::new(cfg)?;
     let model_name = match named {
         Some(name) => name,
         // A server of one's own serves what it loaded: ask it rather than send OpenAI's default.
-        None if own_server => served_model(&OpenAiModel::new(cfg.clone())?)?,
+        None if own_server => served_model(&client)?,
         None => DEFAULT_MODEL.to_string(),
     };
-    cfg.model = model_name.clone();
     Ok(Some(Server {
-        client: OpenAiModel::new(cfg)?,
+        client: client.with_model(model_name.clone()),
         model_name,
         base_url,
     }))

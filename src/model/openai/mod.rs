@@ -132,7 +132,8 @@ pub type RetryObserver = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
 pub struct OpenAiModel {
     cfg: OpenAiConfig,
     client: async_openai::Client<OpenAIConfig>,
-    label: String,
+    /// The server's host and port, for the label.
+    host: String,
     observer: Option<RetryObserver>,
 }
 
@@ -198,13 +199,18 @@ impl OpenAiModel {
             (Some(h), None) => h.to_string(),
             _ => cfg.base_url.clone(),
         };
-        let label = format!("{} @ {}", cfg.model, host);
         Ok(Self {
             cfg,
             client,
-            label,
+            host,
             observer: None,
         })
+    }
+
+    /// The same client asking for `model` (the HTTP client is kept).
+    pub fn with_model(mut self, model: impl Into<String>) -> Self {
+        self.cfg.model = model.into();
+        self
     }
 
     /// Calls `observer` before every retry wait.
@@ -550,7 +556,7 @@ impl OpenAiModel {
 #[async_trait::async_trait]
 impl ChatModel for OpenAiModel {
     fn name(&self) -> String {
-        self.label.clone()
+        format!("{} @ {}", self.cfg.model, self.host)
     }
 
     /// Retries 408/409/429/5xx, timeouts and dropped connections with jittered exponential
